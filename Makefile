@@ -1,0 +1,106 @@
+# authgate - one flat Makefile. Targets: all run test bench fuzz clean.
+# `make run` and `make test` install missing Debian packages when run as
+# root; as another user they say which packages to install.
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	= -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+	  -Wmissing-prototypes -Wstrict-prototypes
+DEFS	= -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2
+HARDEN	= -fstack-protector-strong -fPIE
+LDHARD	= -pie -Wl,-z,relro,-z,now
+SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
+
+SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
+	  src/store.c src/authz.c src/reply.c src/config.c src/cli.c \
+	  src/main.c
+HDRS	= $(wildcard src/*.h)
+SCHEMA_C = build/schema_sql.c
+
+BIN	= cgi-bin/authgate
+ASAN_BIN = build/asan/authgate
+
+PORT	?= 8080
+DEMO_SECRET = demo-secret-change-me-0123456789abcdef
+
+DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
+	     libcjson-dev
+DEBS_RUN   = lighttpd sqlite3 curl
+DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev
+
+.PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
+	unit integration asan db-demo
+
+all: deps-build $(BIN)
+
+# Installs what is missing (root only); otherwise names it and stops.
+define ensure_debs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing (run as root or: sudo apt-get install$$missing)"; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+deps-build:
+	$(call ensure_debs,$(DEBS_BUILD))
+deps-run:
+	$(call ensure_debs,$(DEBS_BUILD) $(DEBS_RUN))
+deps-test:
+	$(call ensure_debs,$(DEBS_TEST))
+
+$(SCHEMA_C): db/schema.sql
+	@mkdir -p build
+	{ echo '/* generated from db/schema.sql by make; do not edit */'; \
+	  echo 'extern const char schema_sql[];'; \
+	  echo 'const char schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+$(BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
+	@mkdir -p cgi-bin
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(HARDEN) -Isrc -o $@ $(SRCS) \
+	  $(SCHEMA_C) $(LDHARD) $(LIBS)
+
+$(ASAN_BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
+	@mkdir -p build/asan
+	$(CC) $(WARN) -D_DEFAULT_SOURCE -O1 -g $(SAN) -Isrc -o $@ $(SRCS) \
+	  $(SCHEMA_C) $(LIBS)
+
+asan: $(ASAN_BIN)
+
+# The demo database: schema, then demo data, once.
+db/authgate.db: | $(BIN)
+	$(BIN) init --db $@
+	sqlite3 $@ < db/demo.sql
+
+db-demo: db/authgate.db
+
+run: deps-run $(BIN) db/authgate.db
+	@echo "authgate demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	AUTHGATE_ROOT=$(CURDIR) AUTHGATE_PORT=$(PORT) \
+	  BETTER_AUTH_SECRET=$(DEMO_SECRET) \
+	  lighttpd -D -f lighttpd.conf
+
+test: deps-test $(ASAN_BIN) $(BIN)
+	@tests/run.sh
+
+bench: deps-test $(BIN)
+	@tests/bench/run.sh
+
+fuzz: deps-test $(SCHEMA_C)
+	@tests/fuzz/run.sh
+
+clean:
+	rm -rf build cgi-bin/authgate tests/tmp

@@ -1,0 +1,93 @@
+/*
+ * authz.h - the decision: may this request pass, and as whom?
+ *
+ * Ties the pure parsers (request, credential, policy) to the store. The
+ * FastCGI loop, the check endpoint and `authgate check` all call
+ * authz_decide, so the offline explanation is the live decision.
+ * A decision starts as a 503 deny and becomes an allow only at the end.
+ */
+#ifndef AUTHGATE_AUTHZ_H
+#define AUTHGATE_AUTHZ_H
+
+#include <stddef.h>
+
+#include "policy.h"
+#include "request.h"
+#include "store.h"
+#include "util.h"
+
+#define AUTHZ_MAX_SECRET	1024	/* BETTER_AUTH_SECRET bytes */
+#define AUTHZ_MAX_METHOD	32	/* longest HTTP method we accept */
+#define AUTHZ_MAX_LOCATION	(POLICY_MAX_REDIRECT + 6 + 3 * REQ_MAX_PATH)
+
+/* What the web server told us; NULL .p means the parameter is absent. */
+struct authz_input {
+	struct slice	method;
+	struct slice	uri;		/* request target, query included */
+	struct slice	cookie;
+	struct slice	authorization;
+	struct slice	api_key;	/* x-api-key */
+	struct slice	accept;
+	struct slice	requested_with;	/* X-Requested-With */
+	struct slice	fetch_mode;	/* Sec-Fetch-Mode */
+};
+
+/* The identity handed to the backend; every field validated. */
+struct authz_identity {
+	char	user_id[STORE_MAX_ID + 1];
+	char	email[STORE_MAX_EMAIL + 1];
+	char	name[STORE_MAX_NAME + 1];
+	char	org_id[STORE_MAX_ID + 1];
+	char	org_slug[STORE_MAX_SLUG + 1];
+	char	role[16];			/* highest known role */
+	char	roles[STORE_MAX_ROLES + 1];	/* as stored */
+	char	method[8];			/* "session" | "api_key" */
+	char	session_id[STORE_MAX_ID + 1];
+	char	api_key_id[STORE_MAX_ID + 1];
+	char	expires_at[UTIL_TIME_ISO_LEN + 1];
+	char	remote_user[STORE_MAX_ID + 1];
+};
+
+struct authz_decision {
+	int			 status;	/* 200 302 400 401 403 503 */
+	const char		*reason;	/* stable code for logs/tests */
+	char			 message[128];	/* "Unauthorized - ..." */
+	long long		 rule_id;	/* -1: default rule */
+	long long		 rule_priority;
+	char			 rule_path[POLICY_MAX_GLOB + 1];
+	enum policy_access	 access;
+	char			 method[AUTHZ_MAX_METHOD + 1];
+	char			 path[REQ_MAX_PATH + 1];	/* canonical */
+	char			 location[AUTHZ_MAX_LOCATION + 1];
+	struct authz_identity	 id;
+};
+
+struct authz {
+	struct store		*store;
+	unsigned char		 secret[AUTHZ_MAX_SECRET];
+	size_t			 secret_n;	/* 0: signatures not checked */
+	char			 cookie_prefix[REQ_MAX_PREFIX + 1];
+	int			 rules_ok;	/* cache valid and well formed */
+	size_t			 nrules;
+	struct policy_rule	 rules[POLICY_MAX_RULES];
+};
+
+/*
+ * Prepares a decision context over an open store. secret may be NULL
+ * (no signature check). Copies what it keeps. Returns 0, or -1.
+ */
+int	authz_init(struct authz *a, struct store *s,
+	    const unsigned char *secret, size_t secret_n, const char *prefix);
+
+/* Wipes the secret copy. Does not close the store. */
+void	authz_fini(struct authz *a);
+
+/*
+ * Decides one request. Always fills d; never fails: errors become 503
+ * (store), 400 (request) or 401/403 decisions. navigation is computed
+ * from the input's Accept and Sec-Fetch headers.
+ */
+void	authz_decide(struct authz *a, const struct authz_input *in,
+	    struct authz_decision *d);
+
+#endif

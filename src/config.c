@@ -1,0 +1,193 @@
+/*
+ * config.c - the environment, validated.
+ *
+ * Trusts the environment no more than a request: every value is length-
+ * and shape-checked. Never prints a secret, not even in an error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "config.h"
+
+static int
+set_path(char *dst, size_t dstsz, const char *name, const char *def,
+    char *err, size_t errsz)
+{
+	const char *v = getenv(name);
+	size_t i, n;
+
+	if (v == NULL || *v == '\0')
+		v = def;
+	n = strlen(v);
+	if (n == 0 || n >= dstsz || v[0] != '/' || (n > 1 && v[1] == '/')) {
+		snprintf(err, errsz, "%s must be a URL path starting with one"
+		    " '/' and at most %zu bytes", name, dstsz - 1);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
+		    c == '%' || c == '\\') {
+			snprintf(err, errsz, "%s must be a plain URL path"
+			    " (no spaces, '?', '#', '%%' or '\\')", name);
+			return -1;
+		}
+	}
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+long
+config_read_secret_file(const char *path, unsigned char *out, size_t outsz,
+    char *err, size_t errsz)
+{
+	char buf[AUTHZ_MAX_SECRET + 2];
+	ssize_t r;
+	size_t n = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errsz, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	/* First line only; a trailing newline from an editor is not secret. */
+	for (r = 0; (size_t)r < n && buf[r] != '\n' && buf[r] != '\r'; r++)
+		;
+	n = (size_t)r;
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	if (n > outsz || n > AUTHZ_MAX_SECRET) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		snprintf(err, errsz, "secret in %s is longer than %d bytes",
+		    path, AUTHZ_MAX_SECRET);
+		return -1;
+	}
+	memcpy(out, buf, n);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return (long)n;
+}
+
+static int
+load_secret(struct config *c, char *err, size_t errsz)
+{
+	const char *v = getenv("BETTER_AUTH_SECRET");
+	const char *f = getenv("BETTER_AUTH_SECRET_FILE");
+	long n;
+
+	c->secret_n = 0;
+	if (v != NULL && *v != '\0' && f != NULL && *f != '\0') {
+		snprintf(err, errsz, "set BETTER_AUTH_SECRET or"
+		    " BETTER_AUTH_SECRET_FILE, not both");
+		return -1;
+	}
+	if (f != NULL && *f != '\0') {
+		n = config_read_secret_file(f, c->secret, sizeof(c->secret),
+		    err, errsz);
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			snprintf(err, errsz, "BETTER_AUTH_SECRET_FILE %s is"
+			    " empty", f);
+			return -1;
+		}
+		c->secret_n = (size_t)n;
+	} else if (v != NULL && *v != '\0') {
+		if (strlen(v) > sizeof(c->secret)) {
+			snprintf(err, errsz, "BETTER_AUTH_SECRET is longer than"
+			    " %d bytes", AUTHZ_MAX_SECRET);
+			return -1;
+		}
+		c->secret_n = strlen(v);
+		memcpy(c->secret, v, c->secret_n);
+	}
+	return 0;
+}
+
+int
+config_load(struct config *c, char *err, size_t errsz)
+{
+	const char *v;
+	size_t i, n;
+	uint64_t mb;
+
+	memset(c, 0, sizeof(*c));
+	v = getenv("AUTHGATE_DB");
+	if (v == NULL || *v == '\0')
+		v = CONFIG_DEFAULT_DB;
+	if (strlen(v) >= sizeof(c->db)) {
+		snprintf(err, errsz, "AUTHGATE_DB is too long");
+		return -1;
+	}
+	memcpy(c->db, v, strlen(v) + 1);
+
+	if (load_secret(c, err, errsz) != 0)
+		return -1;
+
+	v = getenv("AUTHGATE_COOKIE_PREFIX");
+	if (v == NULL || *v == '\0')
+		v = CONFIG_DEFAULT_PREFIX;
+	n = strlen(v);
+	if (n > REQ_MAX_PREFIX) {
+		snprintf(err, errsz, "AUTHGATE_COOKIE_PREFIX is longer than %d"
+		    " bytes", REQ_MAX_PREFIX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char ch = v[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    ch == '.')) {
+			snprintf(err, errsz, "AUTHGATE_COOKIE_PREFIX may hold"
+			    " only letters, digits, '-', '_' and '.'");
+			return -1;
+		}
+	}
+	memcpy(c->cookie_prefix, v, n + 1);
+
+	if (set_path(c->webhook_path, sizeof(c->webhook_path),
+	    "AUTHGATE_WEBHOOK_PATH", CONFIG_DEFAULT_WEBHOOK, err, errsz) ||
+	    set_path(c->check_path, sizeof(c->check_path),
+	    "AUTHGATE_CHECK_PATH", CONFIG_DEFAULT_CHECK, err, errsz))
+		return -1;
+
+	c->max_body = CONFIG_DEFAULT_MAX_BODY;
+	v = getenv("AUTHGATE_MAX_BODY");
+	if (v != NULL && *v != '\0') {
+		if (util_parse_u64(v, strlen(v), &mb) != 0 || mb == 0 ||
+		    mb > CONFIG_MAX_MAX_BODY) {
+			snprintf(err, errsz, "AUTHGATE_MAX_BODY must be a byte"
+			    " count from 1 to %d", CONFIG_MAX_MAX_BODY);
+			return -1;
+		}
+		c->max_body = mb;
+	}
+
+	v = getenv("AUTHGATE_TRUST_FORWARDED");
+	if (v != NULL && *v != '\0') {
+		if (strcmp(v, "1") == 0)
+			c->trust_forwarded = 1;
+		else if (strcmp(v, "0") != 0) {
+			snprintf(err, errsz, "AUTHGATE_TRUST_FORWARDED must be"
+			    " 0 or 1");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+config_wipe(struct config *c)
+{
+	OPENSSL_cleanse(c->secret, sizeof(c->secret));
+	c->secret_n = 0;
+}

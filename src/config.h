@@ -1,0 +1,53 @@
+/*
+ * config.h - settings from the environment (SPEC section 3).
+ *
+ * Read once at start-up. A bad or missing required setting stops the
+ * program with one line on stderr before anything is served. Secrets are
+ * kept only here and in the modules that need them, and wiped at exit.
+ */
+#ifndef AUTHGATE_CONFIG_H
+#define AUTHGATE_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "authz.h"
+
+#define CONFIG_MAX_URL_PATH	256	/* webhook and check endpoint paths */
+#define CONFIG_DEFAULT_DB	"db/authgate.db"
+#define CONFIG_DEFAULT_PREFIX	"better-auth"
+#define CONFIG_DEFAULT_WEBHOOK	"/webhooks/optare"
+#define CONFIG_DEFAULT_CHECK	"/_authgate/check"
+#define CONFIG_DEFAULT_MAX_BODY	(1024 * 1024)
+#define CONFIG_MAX_MAX_BODY	(64 * 1024 * 1024)	/* a snapshot belongs in import */
+#define CONFIG_MIN_SECRET	32	/* better-auth warns below 32 */
+
+struct config {
+	char		db[PATH_MAX];
+	unsigned char	secret[AUTHZ_MAX_SECRET];
+	size_t		secret_n;		/* 0: not configured */
+	char		cookie_prefix[REQ_MAX_PREFIX + 1];
+	char		webhook_path[CONFIG_MAX_URL_PATH + 1];
+	char		check_path[CONFIG_MAX_URL_PATH + 1];
+	uint64_t	max_body;
+	int		trust_forwarded;
+};
+
+/*
+ * Fills c from the environment. Returns 0, or -1 with one line in err
+ * naming the variable and what is wrong with it.
+ */
+int	config_load(struct config *c, char *err, size_t errsz);
+
+/* Wipes the secrets held in c. */
+void	config_wipe(struct config *c);
+
+/*
+ * Reads a secret file (first line, trailing CR/LF and blanks removed)
+ * into out. Returns the length, or -1 with err set.
+ */
+long	config_read_secret_file(const char *path, unsigned char *out,
+	    size_t outsz, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * credential.c - better-auth cookie signatures and API-key hashes.
+ *
+ * Trusts nothing about its input beyond the explicit lengths. Every MAC
+ * comparison is CRYPTO_memcmp over fixed 32-byte digests, and every
+ * digest that could help an attacker is wiped before return.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "credential.h"
+#include "util.h"
+
+static int
+hmac_sha256(const unsigned char *key, size_t key_n, const char *msg,
+    size_t msg_n, unsigned char mac[32])
+{
+	unsigned int len = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)key_n, (const unsigned char *)msg,
+	    msg_n, mac, &len) == NULL || len != 32)
+		return -1;
+	return 0;
+}
+
+enum cred_rc
+cred_session_verify(const char *v, size_t n, const unsigned char *secret,
+    size_t secret_n, size_t *token_n)
+{
+	unsigned char want[32], got[33];
+	enum cred_rc rc = CRED_MALFORMED;
+	size_t dot;
+
+	*token_n = 0;
+	for (dot = n; dot > 0 && v[dot - 1] != '.'; dot--)
+		;
+	if (dot < 2 || n - dot != CRED_SIG_B64_LEN)
+		return CRED_MALFORMED;
+	if (util_b64_decode(v + dot, CRED_SIG_B64_LEN, got, sizeof(got)) != 32)
+		goto out;
+	if (hmac_sha256(secret, secret_n, v, dot - 1, want) != 0)
+		goto out;
+	/* Invariant: constant-time compare of two fixed-size MACs. */
+	if (CRYPTO_memcmp(want, got, 32) != 0) {
+		rc = CRED_BAD_SIGNATURE;
+		goto out;
+	}
+	*token_n = dot - 1;
+	rc = CRED_OK;
+out:
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(got, sizeof(got));
+	return rc;
+}
+
+size_t
+cred_session_sign(const char *token, size_t n, const unsigned char *secret,
+    size_t secret_n, char *out, size_t outsz)
+{
+	unsigned char mac[32];
+	size_t len = 0;
+
+	if (outsz < n + 1 + CRED_SIG_B64_LEN + 1)
+		return 0;
+	if (hmac_sha256(secret, secret_n, token, n, mac) != 0)
+		goto out;
+	memcpy(out, token, n);
+	out[n] = '.';
+	if (util_b64_encode(mac, 32, out + n + 1, outsz - n - 1, 0) !=
+	    CRED_SIG_B64_LEN)
+		goto out;
+	len = n + 1 + CRED_SIG_B64_LEN;
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	if (len == 0)
+		out[0] = '\0';
+	return len;
+}
+
+int
+cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex)
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+
+	if (SHA256((const unsigned char *)key, n, d) == NULL)
+		return -1;
+	util_b64_encode(d, sizeof(d), b64url, CRED_HASH_B64URL_LEN + 1, 1);
+	util_hex(d, sizeof(d), hex);
+	OPENSSL_cleanse(d, sizeof(d));
+	return 0;
+}

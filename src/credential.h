@@ -1,0 +1,49 @@
+/*
+ * credential.h - the cryptography of credentials: better-auth's signed
+ * session cookie and the stored form of API keys.
+ *
+ * Pure functions over (pointer, length); OpenSSL is used here (and in the
+ * webhook) only. Secrets passed in are never copied, logged or kept.
+ */
+#ifndef AUTHGATE_CREDENTIAL_H
+#define AUTHGATE_CREDENTIAL_H
+
+#include <stddef.h>
+
+#define CRED_SIG_B64_LEN	44	/* padded base64 of an HMAC-SHA256 */
+#define CRED_HASH_B64URL_LEN	43	/* unpadded base64url of a SHA-256 */
+#define CRED_HASH_HEX_LEN	64
+
+enum cred_rc {
+	CRED_OK = 0,
+	CRED_MALFORMED,		/* not TOKEN.SIG with a 44-char base64 SIG */
+	CRED_BAD_SIGNATURE	/* well formed, but the MAC does not match */
+};
+
+/*
+ * Verifies a decoded better-auth cookie value "TOKEN.SIG": SIG must be
+ * the padded standard base64 of HMAC-SHA256(key = secret bytes, TOKEN),
+ * compared in constant time. On CRED_OK *token_n is the length of TOKEN
+ * (the prefix of v up to the last dot).
+ */
+enum cred_rc cred_session_verify(const char *v, size_t n,
+	    const unsigned char *secret, size_t secret_n, size_t *token_n);
+
+/*
+ * Signs TOKEN the way better-auth does: writes "TOKEN.SIG" into out.
+ * Returns the length, or 0 when out is too small. Used by the CLI and
+ * tests to mint cookies for a known token.
+ */
+size_t	cred_session_sign(const char *token, size_t n,
+	    const unsigned char *secret, size_t secret_n, char *out,
+	    size_t outsz);
+
+/*
+ * The two stored forms of an API key: unpadded base64url of SHA-256(key)
+ * (better-auth) and lowercase hex of the same digest (Optare's example).
+ * b64url needs CRED_HASH_B64URL_LEN + 1 bytes, hex CRED_HASH_HEX_LEN + 1.
+ * Returns 0, or -1 if hashing failed.
+ */
+int	cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex);
+
+#endif

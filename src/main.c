@@ -1,0 +1,269 @@
+/*
+ * main.c - the FastCGI/CGI loop: role dispatch and the one place that
+ * writes replies.
+ *
+ * Trusts nothing in a request. Owns the process-wide state (config,
+ * store handle, decision context) and the output buffer, all static so
+ * the hot path never touches the heap. Never reads a request body in
+ * the authorizer or check roles. Every reply starts with "Status:".
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "authz.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "reply.h"
+#include "store.h"
+
+static struct config		cfg;
+static struct authz		az;
+static struct authz_decision	dec;
+static char			out[REPLY_MAX];
+
+enum role {
+	ROLE_AUTHORIZER,	/* lighttpd authorizer, Apache mod_authnz_fcgi */
+	ROLE_CHECK,		/* nginx auth_request, Caddy forward_auth */
+	ROLE_WEBHOOK,
+	ROLE_OTHER
+};
+
+/* A request's parameters: FastCGI params, or the CGI environment. */
+struct params {
+	FCGX_ParamArray	envp;	/* NULL: plain CGI */
+};
+
+static const char *
+param(const struct params *p, const char *name)
+{
+	return p->envp != NULL ? FCGX_GetParam(name, p->envp) : getenv(name);
+}
+
+static struct slice
+slice_of(const char *v)
+{
+	struct slice s = { v, v != NULL ? strlen(v) : 0 };
+	return s;
+}
+
+/* The one place reply bytes leave the process. */
+static void
+send_reply(FCGX_Stream *o, const char *buf, size_t n)
+{
+	if (o != NULL) {
+		FCGX_PutStr(buf, (int)n, o);
+	} else {
+		fwrite(buf, 1, n, stdout);
+		fflush(stdout);
+	}
+}
+
+/* Length of the path part of a request target (up to '?'). */
+static size_t
+path_len(const char *uri)
+{
+	size_t n = 0;
+
+	while (uri[n] != '\0' && uri[n] != '?')
+		n++;
+	return n;
+}
+
+static int
+path_is(const char *uri, const char *want)
+{
+	return uri != NULL && path_len(uri) == strlen(want) &&
+	    memcmp(uri, want, strlen(want)) == 0;
+}
+
+static enum role
+role_of(const struct params *p)
+{
+	const char *r = param(p, "FCGI_ROLE");
+	const char *ar = param(p, "FCGI_APACHE_ROLE");
+	const char *mode = param(p, "AUTHGATE_MODE");
+	const char *uri = param(p, "REQUEST_URI");
+
+	if (ar != NULL && (strcmp(ar, "AUTHENTICATOR") == 0 ||
+	    strcmp(ar, "AUTHORIZER") == 0))
+		return ROLE_AUTHORIZER;
+	if (r != NULL && strcmp(r, "AUTHORIZER") == 0)
+		return ROLE_AUTHORIZER;
+	if ((mode != NULL && strcmp(mode, "check") == 0) ||
+	    path_is(uri, cfg.check_path))
+		return ROLE_CHECK;
+	if (path_is(uri, cfg.webhook_path))
+		return ROLE_WEBHOOK;
+	return ROLE_OTHER;
+}
+
+static void
+log_deny(const struct params *p, const struct authz_decision *d)
+{
+	char path[256], method[40], client[64];
+
+	log_msg("deny status=%d reason=%s method=%s path=%s client=%s"
+	    " rule=%lld", d->status, d->reason,
+	    log_clean(d->method, strlen(d->method), method, sizeof(method)),
+	    log_clean(d->path, strlen(d->path), path, sizeof(path)),
+	    log_clean(param(p, "REMOTE_ADDR"),
+	    param(p, "REMOTE_ADDR") ? strlen(param(p, "REMOTE_ADDR")) : 0,
+	    client, sizeof(client)), d->rule_id);
+}
+
+static void
+decide(const struct params *p, enum role role, FCGX_Stream *o)
+{
+	struct authz_input in;
+	size_t n;
+
+	memset(&in, 0, sizeof(in));
+	if (role == ROLE_CHECK) {
+		/* Only server-set parameters (no HTTP_ prefix) name the
+		 * original request, unless forwarded headers are trusted. */
+		in.uri = slice_of(param(p, "AUTHGATE_ORIGINAL_URI"));
+		in.method = slice_of(param(p, "AUTHGATE_ORIGINAL_METHOD"));
+		if (cfg.trust_forwarded && in.uri.p == NULL)
+			in.uri = slice_of(param(p, "HTTP_X_FORWARDED_URI"));
+		if (cfg.trust_forwarded && in.method.p == NULL)
+			in.method = slice_of(param(p,
+			    "HTTP_X_FORWARDED_METHOD"));
+		if (in.uri.p == NULL || in.method.p == NULL) {
+			log_msg("deny status=400 reason=check_no_original"
+			    " (set AUTHGATE_ORIGINAL_URI and"
+			    " AUTHGATE_ORIGINAL_METHOD in the server config)");
+			n = reply_error(400, "Bad Request - original request"
+			    " unknown", NULL, out, sizeof(out));
+			send_reply(o, out, n);
+			return;
+		}
+	} else {
+		in.uri = slice_of(param(p, "REQUEST_URI"));
+		in.method = slice_of(param(p, "REQUEST_METHOD"));
+	}
+	in.cookie = slice_of(param(p, "HTTP_COOKIE"));
+	in.authorization = slice_of(param(p, "HTTP_AUTHORIZATION"));
+	in.api_key = slice_of(param(p, "HTTP_X_API_KEY"));
+	in.accept = slice_of(param(p, "HTTP_ACCEPT"));
+	in.requested_with = slice_of(param(p, "HTTP_X_REQUESTED_WITH"));
+	in.fetch_mode = slice_of(param(p, "HTTP_SEC_FETCH_MODE"));
+
+	authz_decide(&az, &in, &dec);
+	if (dec.status != 200)
+		log_deny(p, &dec);
+	n = reply_decision(&dec, role == ROLE_CHECK ? REPLY_CHECK :
+	    REPLY_AUTHORIZER, out, sizeof(out));
+	send_reply(o, out, n);
+}
+
+static void
+handle(const struct params *p, FCGX_Stream *o)
+{
+	enum role role = role_of(p);
+	size_t n;
+
+	switch (role) {
+	case ROLE_AUTHORIZER:
+	case ROLE_CHECK:
+		decide(p, role, o);
+		return;
+	case ROLE_WEBHOOK:
+		log_msg("webhook: not available in this build");
+		n = reply_error(503, "Service Unavailable - webhook not"
+		    " available", "Retry-After: 60", out, sizeof(out));
+		break;
+	default:
+		n = reply_error(404, "Not Found", NULL, out, sizeof(out));
+		break;
+	}
+	send_reply(o, out, n);
+}
+
+static int
+serve_fastcgi(void)
+{
+	FCGX_Request req;
+	struct params p;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0) {
+		fprintf(stderr, "authgate: cannot initialise FastCGI\n");
+		return 2;
+	}
+	while (FCGX_Accept_r(&req) >= 0) {
+		p.envp = req.envp;
+		handle(&p, req.out);
+		FCGX_Finish_r(&req);
+	}
+	return 0;
+}
+
+/*
+ * Loads the configuration and opens the store for the request loop.
+ * Returns 0, or prints one line and returns 2.
+ */
+static int
+main_setup(void)
+{
+	char err[512];
+	struct store *s;
+
+	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "authgate: %s\n", err);
+		return 2;
+	}
+	if (store_open(&s, cfg.db, STORE_READONLY, err, sizeof(err)) != 0) {
+		fprintf(stderr, "authgate: %s\n", err);
+		return 2;
+	}
+	if (authz_init(&az, s, cfg.secret, cfg.secret_n,
+	    cfg.cookie_prefix) != 0) {
+		fprintf(stderr, "authgate: cannot set up the decision\n");
+		store_close(s);
+		return 2;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct params p = { NULL };
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1)
+		return cli_main(argc, argv);
+
+	if (FCGX_IsCGI()) {
+		if (getenv("GATEWAY_INTERFACE") == NULL) {
+			fprintf(stderr, "authgate: not started by a web server"
+			    " (no FastCGI socket on fd 0, no CGI environment);"
+			    " see 'authgate --help'\n");
+			return 2;
+		}
+		if ((rc = main_setup()) != 0) {
+			/* Fail closed even as CGI: the server gets a 503. */
+			size_t n = reply_error(503, "Service Unavailable -"
+			    " misconfigured", NULL, out, sizeof(out));
+			send_reply(NULL, out, n);
+			return rc;
+		}
+		handle(&p, NULL);
+		return 0;
+	}
+	if ((rc = main_setup()) != 0)
+		return rc;
+	if (cfg.secret_n == 0)
+		log_msg("warning: BETTER_AUTH_SECRET is not set; session"
+		    " cookie signatures are not checked");
+	rc = serve_fastcgi();
+	authz_fini(&az);
+	config_wipe(&cfg);
+	return rc;
+}

@@ -1,0 +1,330 @@
+/*
+ * policy.c - rule validation and matching, role ranking.
+ *
+ * Pure functions. Rule rows come from a table an admin edits by hand, so
+ * they are validated as hostile too: a row that does not parse is
+ * reported to the caller, which fails closed.
+ */
+#include <string.h>
+
+#include "policy.h"
+#include "util.h"
+
+static const char *const access_names[] = {
+	"public", "authenticated", "session", "api_key", "deny"
+};
+static const char *const role_names[] = {
+	"", "guest", "member", "admin", "owner"
+};
+static const char *const on_deny_names[] = { "auto", "json", "redirect" };
+
+const char *
+policy_access_name(enum policy_access a)
+{
+	if ((size_t)a >= sizeof(access_names) / sizeof(access_names[0]))
+		return "?";
+	return access_names[a];
+}
+
+const char *
+policy_role_name(enum policy_role r)
+{
+	if ((size_t)r >= sizeof(role_names) / sizeof(role_names[0]))
+		return "";
+	return role_names[r];
+}
+
+static int
+lookup(const char *const *names, int count, const char *s)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+enum policy_role
+policy_role_parse(const char *s, size_t n)
+{
+	int i;
+
+	for (i = ROLE_GUEST; i <= ROLE_OWNER; i++)
+		if (strlen(role_names[i]) == n && memcmp(role_names[i], s, n) == 0)
+			return (enum policy_role)i;
+	return ROLE_NONE;
+}
+
+enum policy_role
+policy_role_highest(const char *list, size_t n)
+{
+	enum policy_role best = ROLE_NONE, r;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s, e;
+
+		s = i;
+		while (i < n && list[i] != ',')
+			i++;
+		e = i++;
+		while (s < e && (list[s] == ' ' || list[s] == '\t'))
+			s++;
+		while (e > s && (list[e - 1] == ' ' || list[e - 1] == '\t'))
+			e--;
+		r = policy_role_parse(list + s, e - s);
+		if (r > best)
+			best = r;
+	}
+	return best;
+}
+
+int
+policy_glob_valid(const char *g, size_t n)
+{
+	size_t seg = 1;
+
+	if (n == 0 || n > POLICY_MAX_GLOB || g[0] != '/')
+		return 0;
+	if (!util_header_value_ok(g, n))
+		return 0;
+	while (seg <= n) {
+		size_t end = seg, k;
+
+		while (end < n && g[end] != '/')
+			end++;
+		if (end == seg && end < n)
+			return 0;	/* "//" */
+		if ((end - seg == 1 && g[seg] == '.') ||
+		    (end - seg == 2 && g[seg] == '.' && g[seg + 1] == '.'))
+			return 0;
+		for (k = seg; k < end; k++) {
+			if (g[k] == '\\' || g[k] == '?' || g[k] == '#' ||
+			    g[k] == '%')
+				return 0;
+			if (g[k] == '*' && k + 1 < end && g[k + 1] == '*') {
+				/* '**' only as the whole, last segment */
+				if (!(end - seg == 2 && end == n))
+					return 0;
+			}
+		}
+		seg = end + 1;
+	}
+	return 1;
+}
+
+/* Matches one segment pattern (with '*') against one path segment. */
+static int
+seg_match(const char *g, size_t gn, const char *p, size_t pn)
+{
+	size_t gi = 0, pi = 0, star_g = (size_t)-1, star_p = 0;
+
+	while (pi < pn) {
+		if (gi < gn && g[gi] == '*') {
+			star_g = gi++;
+			star_p = pi;
+		} else if (gi < gn && g[gi] == p[pi]) {
+			gi++;
+			pi++;
+		} else if (star_g != (size_t)-1) {
+			gi = star_g + 1;
+			pi = ++star_p;
+		} else {
+			return 0;
+		}
+	}
+	while (gi < gn && g[gi] == '*')
+		gi++;
+	return gi == gn;
+}
+
+int
+policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
+{
+	size_t gi = 0, pi = 0;
+
+	/* A trailing ** segment: the part before it must match as a glob. */
+	if (gn >= 3 && memcmp(g + gn - 3, "/**", 3) == 0) {
+		size_t base = gn - 3;
+
+		/* The path must be the base itself, or base + "/" + rest. */
+		for (pi = 0; pi <= pn; pi++) {
+			if (pi == pn || p[pi] == '/') {
+				/* Try: base matches p[0..pi) */
+				if (policy_glob_match(g, base, p, pi) &&
+				    (pi == pn || p[pi] == '/'))
+					return 1;
+			}
+		}
+		/* The glob of "/" + "**" alone: the base is empty, all paths match. */
+		return base == 0 && pn >= 1 && p[0] == '/';
+	}
+
+	/* Segment by segment; both start with '/'. */
+	while (gi < gn && pi < pn) {
+		size_t ge = gi, pe = pi;
+
+		if (g[gi] != '/' || p[pi] != '/')
+			return 0;
+		gi++;
+		pi++;
+		ge = gi;
+		while (ge < gn && g[ge] != '/')
+			ge++;
+		pe = pi;
+		while (pe < pn && p[pe] != '/')
+			pe++;
+		if (!seg_match(g + gi, ge - gi, p + pi, pe - pi))
+			return 0;
+		gi = ge;
+		pi = pe;
+	}
+	return gi == gn && pi == pn;
+}
+
+static int
+method_in(const char *list, const char *m, size_t mn)
+{
+	size_t i = 0, n = strlen(list);
+
+	if (n == 0)
+		return 1;
+	while (i < n) {
+		size_t s = i, e;
+
+		while (i < n && list[i] != ',')
+			i++;
+		e = i++;
+		if (util_ieq(list + s, e - s, m, mn))
+			return 1;
+	}
+	return 0;
+}
+
+const struct policy_rule *
+policy_match(const struct policy_rule *rules, size_t n, const char *method,
+    size_t method_n, const char *path, size_t path_n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct policy_rule *r = &rules[i];
+
+		if (!method_in(r->methods, method, method_n))
+			continue;
+		if (policy_glob_match(r->path, strlen(r->path), path, path_n))
+			return r;
+	}
+	return NULL;
+}
+
+int
+policy_local_path_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] != '/')
+		return 0;
+	if (n >= 2 && (s[1] == '/' || s[1] == '\\'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c == 0x7f || c == '\\' || c == '#')
+			return 0;
+	}
+	return 1;
+}
+
+/* Copies a comma list of methods without blanks; -1 if a name is bad. */
+static int
+methods_parse(const char *s, char *out, size_t outsz)
+{
+	size_t i, o = 0, n = strlen(s), tok = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c == ',') {
+			if (tok == 0)
+				return -1;
+			tok = 0;
+		} else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    c == '-' || c == '_') {
+			tok++;
+			if (c >= 'a' && c <= 'z')
+				c = (char)(c - 32);
+		} else {
+			return -1;
+		}
+		if (o + 1 >= outsz)
+			return -1;
+		out[o++] = c;
+	}
+	if (o > 0 && tok == 0)
+		return -1;	/* trailing comma */
+	out[o] = '\0';
+	return 0;
+}
+
+int
+policy_rule_parse(const struct policy_rule_text *t, struct policy_rule *out,
+    const char **why)
+{
+	int v;
+
+	memset(out, 0, sizeof(*out));
+	out->id = t->id;
+	out->priority = t->priority;
+	*why = NULL;
+
+	if (t->method != NULL && methods_parse(t->method, out->methods,
+	    sizeof(out->methods)) != 0) {
+		*why = "bad_method";
+		return -1;
+	}
+	if (t->path == NULL || !policy_glob_valid(t->path, strlen(t->path)) ||
+	    util_copy(out->path, sizeof(out->path), t->path,
+	    strlen(t->path)) != 0) {
+		*why = "bad_path";
+		return -1;
+	}
+	if (t->access == NULL || (v = lookup(access_names,
+	    (int)(sizeof(access_names) / sizeof(access_names[0])),
+	    t->access)) < 0) {
+		*why = "bad_access";
+		return -1;
+	}
+	out->access = (enum policy_access)v;
+	if (t->min_role != NULL && t->min_role[0] != '\0') {
+		out->min_role = policy_role_parse(t->min_role,
+		    strlen(t->min_role));
+		if (out->min_role == ROLE_NONE) {
+			*why = "bad_min_role";
+			return -1;
+		}
+	}
+	if (t->on_deny == NULL || t->on_deny[0] == '\0') {
+		out->on_deny = ON_DENY_AUTO;
+	} else if ((v = lookup(on_deny_names,
+	    (int)(sizeof(on_deny_names) / sizeof(on_deny_names[0])),
+	    t->on_deny)) < 0) {
+		*why = "bad_on_deny";
+		return -1;
+	} else {
+		out->on_deny = (enum policy_on_deny)v;
+	}
+	if (t->redirect_to == NULL || t->redirect_to[0] == '\0') {
+		memcpy(out->redirect_to, POLICY_DEFAULT_REDIRECT,
+		    sizeof(POLICY_DEFAULT_REDIRECT));
+	} else if (!policy_local_path_ok(t->redirect_to,
+	    strlen(t->redirect_to)) || strchr(t->redirect_to, '?') != NULL ||
+	    util_copy(out->redirect_to, sizeof(out->redirect_to),
+	    t->redirect_to, strlen(t->redirect_to)) != 0) {
+		*why = "bad_redirect_to";
+		return -1;
+	}
+	return 0;
+}

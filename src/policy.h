@@ -1,0 +1,115 @@
+/*
+ * policy.h - route rules and roles: which rule a (method, path) meets,
+ * how roles rank, whether a subject satisfies a rule.
+ *
+ * Pure: no I/O, no allocation, no clock. Rules arrive as text rows (from
+ * the store) and are validated into struct rule before use.
+ */
+#ifndef AUTHGATE_POLICY_H
+#define AUTHGATE_POLICY_H
+
+#include <stddef.h>
+
+#define POLICY_MAX_RULES	512	/* rules are few; more is a mistake */
+#define POLICY_MAX_GLOB		512	/* a rule's path pattern */
+#define POLICY_MAX_METHODS	128	/* "GET,HEAD,POST,..." */
+#define POLICY_MAX_REDIRECT	512	/* redirect_to */
+#define POLICY_DEFAULT_REDIRECT	"/sign-in"
+
+enum policy_access {
+	ACCESS_PUBLIC = 0,
+	ACCESS_AUTHENTICATED,	/* a session or an API key */
+	ACCESS_SESSION,
+	ACCESS_API_KEY,
+	ACCESS_DENY
+};
+
+/* Ordered: a larger value is a higher role. */
+enum policy_role {
+	ROLE_NONE = 0,
+	ROLE_GUEST,
+	ROLE_MEMBER,
+	ROLE_ADMIN,
+	ROLE_OWNER
+};
+
+enum policy_on_deny {
+	ON_DENY_AUTO = 0,	/* redirect browser navigations, else JSON */
+	ON_DENY_JSON,
+	ON_DENY_REDIRECT
+};
+
+/* One row of authgate_rule as text; NULL means SQL NULL. */
+struct policy_rule_text {
+	long long	 id;
+	long long	 priority;
+	const char	*method;
+	const char	*path;
+	const char	*access;
+	const char	*min_role;
+	const char	*on_deny;
+	const char	*redirect_to;
+};
+
+struct policy_rule {
+	long long		id;
+	long long		priority;
+	char			methods[POLICY_MAX_METHODS + 1]; /* "" = any */
+	char			path[POLICY_MAX_GLOB + 1];
+	enum policy_access	access;
+	enum policy_role	min_role;
+	enum policy_on_deny	on_deny;
+	char			redirect_to[POLICY_MAX_REDIRECT + 1];
+};
+
+/*
+ * Validates and converts one text row. Returns 0, or -1 with *why set to
+ * a short static reason ("bad_access", "bad_glob", ...).
+ */
+int	policy_rule_parse(const struct policy_rule_text *t,
+	    struct policy_rule *out, const char **why);
+
+/*
+ * Returns 1 if the glob is well formed: starts with '/', no "..", "."
+ * or empty segments, '**' only as the whole last segment.
+ */
+int	policy_glob_valid(const char *glob, size_t n);
+
+/*
+ * Matches a canonical path against a glob: '*' matches within one
+ * segment, a trailing '**' segment matches the rest, also nothing (the
+ * glob "/a/" + "**" matches "/a"). Returns 1 on match.
+ */
+int	policy_glob_match(const char *glob, size_t gn, const char *path,
+	    size_t pn);
+
+/*
+ * First rule (in array order, which the caller sorted by priority then
+ * id) whose method list and glob match. NULL when none matches; the
+ * default is then ACCESS_AUTHENTICATED.
+ */
+const struct policy_rule *policy_match(const struct policy_rule *rules,
+	    size_t n, const char *method, size_t method_n, const char *path,
+	    size_t path_n);
+
+/* Rank of one role name; ROLE_NONE if unknown. Case-sensitive. */
+enum policy_role policy_role_parse(const char *s, size_t n);
+
+/*
+ * Highest known role in a comma-separated list ("member, admin").
+ * Unknown names are skipped. ROLE_NONE if none is known.
+ */
+enum policy_role policy_role_highest(const char *list, size_t n);
+
+/* Canonical name of a role; "" for ROLE_NONE. */
+const char	*policy_role_name(enum policy_role r);
+
+const char	*policy_access_name(enum policy_access a);
+
+/*
+ * Returns 1 if s is a safe local redirect target: starts with a single
+ * '/', no "//" or "/\" prefix, no backslash, control or space, no '#'.
+ */
+int	policy_local_path_ok(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * reply.c - CGI response text for every answer authgate gives.
+ *
+ * Trusts the decision's identity only because authz validated it; still
+ * re-checks every value that lands in a header. Never writes to a file
+ * descriptor.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reply.h"
+
+static const char fallback[] =
+    "Status: 503 Service Unavailable\r\n"
+    "Cache-Control: no-store\r\n"
+    "Content-Type: application/json\r\n"
+    "\r\n"
+    "{\"error\":\"Service Unavailable - internal error\"}\n";
+
+struct buf {
+	char	*p;
+	size_t	 sz;
+	size_t	 n;
+	int	 overflow;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (b->overflow)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(b->p + b->n, b->sz - b->n, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= b->sz - b->n) {
+		b->overflow = 1;
+		return;
+	}
+	b->n += (size_t)w;
+}
+
+static size_t
+finish(struct buf *b)
+{
+	if (b->overflow || b->n == 0) {
+		if (b->sz < sizeof(fallback))
+			return 0;
+		memcpy(b->p, fallback, sizeof(fallback));
+		return sizeof(fallback) - 1;
+	}
+	return b->n;
+}
+
+const char *
+reply_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 302: return "Found";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+static int
+value_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* JSON string body for messages; they are ours, but escape anyway. */
+static void
+put_json_error(struct buf *b, const char *msg)
+{
+	put(b, "{\"error\":\"");
+	for (; *msg != '\0'; msg++) {
+		if (*msg == '"' || *msg == '\\')
+			put(b, "\\%c", *msg);
+		else if ((unsigned char)*msg < 0x20)
+			put(b, "\\u%04x", (unsigned char)*msg);
+		else
+			put(b, "%c", *msg);
+	}
+	put(b, "\"}\n");
+}
+
+size_t
+reply_error(int status, const char *message, const char *extra, char *buf,
+    size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+
+	put(&b, "Status: %d %s\r\n", status, reply_status_text(status));
+	put(&b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
+	if (extra != NULL) {
+		if (!value_ok(extra))
+			b.overflow = 1;
+		put(&b, "%s\r\n", extra);
+	}
+	put(&b, "\r\n");
+	put_json_error(&b, message);
+	return finish(&b);
+}
+
+struct field {
+	const char	*var;		/* Variable- name */
+	const char	*header;	/* X-Auth- header */
+	size_t		 off;
+};
+
+#define F(v, h, m) { v, h, offsetof(struct authz_identity, m) }
+static const struct field fields[] = {
+	F("AUTH_USER_ID", "X-Auth-User-Id", user_id),
+	F("AUTH_USER_EMAIL", "X-Auth-User-Email", email),
+	F("AUTH_USER_NAME", "X-Auth-User-Name", name),
+	F("AUTH_ORG_ID", "X-Auth-Org-Id", org_id),
+	F("AUTH_ORG_SLUG", "X-Auth-Org-Slug", org_slug),
+	F("AUTH_ROLE", "X-Auth-Role", role),
+	F("AUTH_ROLES", "X-Auth-Roles", roles),
+	F("AUTH_METHOD", "X-Auth-Method", method),
+	F("AUTH_SESSION_ID", "X-Auth-Session-Id", session_id),
+	F("AUTH_API_KEY_ID", "X-Auth-Api-Key-Id", api_key_id),
+	F("AUTH_EXPIRES_AT", "X-Auth-Expires-At", expires_at),
+	F("REMOTE_USER", NULL, remote_user),
+};
+#undef F
+
+size_t
+reply_decision(const struct authz_decision *d, enum reply_style style,
+    char *buf, size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+	size_t i;
+
+	if (d->status != 200) {
+		if (d->status == 401)
+			return reply_error(401, d->message,
+			    "WWW-Authenticate: Bearer realm=\"authgate\"", buf,
+			    bufsz);
+		if (d->status == 302) {
+			char loc[sizeof(d->location) + 16];
+
+			if (d->location[0] == '\0' || !value_ok(d->location))
+				return reply_error(503, "Service Unavailable"
+				    " - internal error", NULL, buf, bufsz);
+			snprintf(loc, sizeof(loc), "Location: %s", d->location);
+			return reply_error(302, d->message, loc, buf, bufsz);
+		}
+		if (d->status == 503)
+			return reply_error(503, d->message, "Retry-After: 5",
+			    buf, bufsz);
+		return reply_error(d->status, d->message, NULL, buf, bufsz);
+	}
+
+	put(&b, "Status: 200 OK\r\n");
+	put(&b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v = (const char *)&d->id + fields[i].off;
+
+		/* Invariant: no control byte reaches a header (authz checked;
+		 * a miss here becomes a 503, not an allow). */
+		if (!value_ok(v)) {
+			b.overflow = 1;
+			break;
+		}
+		if (style == REPLY_AUTHORIZER)
+			put(&b, "Variable-%s: %s\r\n", fields[i].var, v);
+		else if (fields[i].header != NULL)
+			put(&b, "%s: %s\r\n", fields[i].header, v);
+	}
+	put(&b, "\r\n");
+	return finish(&b);
+}

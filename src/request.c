@@ -1,0 +1,392 @@
+/*
+ * request.c - pure parsers for what the web server hands us: the request
+ * target, the Cookie header, Authorization and x-api-key, Accept.
+ *
+ * Trusts nothing: every parameter may be attacker-chosen. Checks lengths
+ * against the REQ_MAX_* limits first, then parses with explicit lengths.
+ * Never does I/O, never allocates, never logs (a parse error must not
+ * leak the header that failed).
+ */
+#include <string.h>
+
+#include "request.h"
+
+static const char *const path_rc_names[] = {
+	"ok", "path_empty", "path_too_long", "path_not_absolute",
+	"path_control", "path_backslash", "path_encoded_slash",
+	"path_encoded_percent", "path_encoded_delimiter", "path_fragment",
+	"path_bad_escape", "path_dot_segment", "path_empty_segment"
+};
+
+const char *
+req_path_rc_name(enum req_path_rc rc)
+{
+	if ((size_t)rc >= sizeof(path_rc_names) / sizeof(path_rc_names[0]))
+		return "path_unknown";
+	return path_rc_names[rc];
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+enum req_path_rc
+req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
+    size_t *outn)
+{
+	size_t i, o = 0, seg;
+
+	*outn = 0;
+	if (outsz > 0)
+		out[0] = '\0';
+	if (uri == NULL || n == 0)
+		return REQ_PATH_EMPTY;
+	if (n > REQ_MAX_URI)
+		return REQ_PATH_TOO_LONG;
+	if (outsz < REQ_MAX_PATH + 1)
+		return REQ_PATH_TOO_LONG;
+	if (uri[0] != '/')
+		return REQ_PATH_NOT_ABSOLUTE;
+
+	for (i = 0; i < n && uri[i] != '?'; i++) {
+		unsigned char c = (unsigned char)uri[i];
+
+		if (c == '#')
+			return REQ_PATH_FRAGMENT;
+		if (c == '\\')
+			return REQ_PATH_BACKSLASH;
+		if (is_control(c))
+			return REQ_PATH_CONTROL;
+		if (c == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				return REQ_PATH_BAD_ESCAPE;
+			hi = hexval((unsigned char)uri[i + 1]);
+			lo = hexval((unsigned char)uri[i + 2]);
+			if (hi < 0 || lo < 0)
+				return REQ_PATH_BAD_ESCAPE;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+			if (c == '/')
+				return REQ_PATH_ENCODED_SLASH;
+			if (c == '%')
+				return REQ_PATH_ENCODED_PERCENT;
+			if (c == '?' || c == '#')
+				return REQ_PATH_ENCODED_DELIM;
+			if (c == '\\')
+				return REQ_PATH_BACKSLASH;
+			if (is_control(c))
+				return REQ_PATH_CONTROL;
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+
+	/* Segments of the decoded path; slashes here are all raw slashes. */
+	for (seg = 1; seg <= o; ) {
+		size_t end = seg;
+
+		while (end < o && out[end] != '/')
+			end++;
+		if (end == seg && end < o)
+			return REQ_PATH_EMPTY_SEGMENT;
+		if ((end - seg == 1 && out[seg] == '.') ||
+		    (end - seg == 2 && out[seg] == '.' && out[seg + 1] == '.'))
+			return REQ_PATH_DOT_SEGMENT;
+		seg = end + 1;
+	}
+	*outn = o;
+	return REQ_PATH_OK;
+}
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Decodes one cookie value (already trimmed) into out.
+ * Returns the decoded length, or -1 (malformed) / -2 (too long).
+ */
+static long
+cookie_value_decode(const char *v, size_t n, char *out, size_t outsz)
+{
+	size_t i, o = 0;
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n > REQ_MAX_COOKIE_VALUE)
+		return -2;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				return -1;
+			hi = hexval((unsigned char)v[i + 1]);
+			lo = hexval((unsigned char)v[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (is_control(c) || c == '"')
+			return -1;
+		if (o + 1 >= outsz)
+			return -2;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+enum req_cookie_rc
+req_cookie_find(const char *hdr, size_t n, const char *name, size_t name_n,
+    char *out, size_t outsz, size_t *outn)
+{
+	char other[REQ_MAX_COOKIE_VALUE + 1];
+	enum req_cookie_rc rc = REQ_COOKIE_ABSENT;
+	size_t i = 0;
+
+	*outn = 0;
+	if (outsz > 0)
+		out[0] = '\0';
+	if (hdr == NULL || n == 0)
+		return REQ_COOKIE_ABSENT;
+	if (n > REQ_MAX_COOKIE_HEADER)
+		return REQ_COOKIE_TOO_LONG;
+
+	while (i < n) {
+		size_t start, eq, end, ks, ke, vs, ve;
+		long dn;
+
+		start = i;
+		while (i < n && hdr[i] != ';')
+			i++;
+		end = i++;		/* skip the ';' */
+		ks = start;
+		while (ks < end && is_ws(hdr[ks]))
+			ks++;
+		for (eq = ks; eq < end && hdr[eq] != '='; eq++)
+			;
+		if (eq == end)
+			continue;	/* no '=': not a cookie pair */
+		ke = eq;
+		while (ke > ks && is_ws(hdr[ke - 1]))
+			ke--;
+		if (ke - ks != name_n || memcmp(hdr + ks, name, name_n) != 0)
+			continue;
+		vs = eq + 1;
+		ve = end;
+		while (vs < ve && is_ws(hdr[vs]))
+			vs++;
+		while (ve > vs && is_ws(hdr[ve - 1]))
+			ve--;
+		if (ve == vs)
+			continue;	/* empty: a deleted cookie */
+
+		if (rc == REQ_COOKIE_ABSENT) {
+			dn = cookie_value_decode(hdr + vs, ve - vs, out, outsz);
+			if (dn == -2)
+				return REQ_COOKIE_TOO_LONG;
+			if (dn < 0)
+				return REQ_COOKIE_MALFORMED;
+			if (dn == 0)
+				continue;
+			*outn = (size_t)dn;
+			rc = REQ_COOKIE_FOUND;
+		} else {
+			dn = cookie_value_decode(hdr + vs, ve - vs, other,
+			    sizeof(other));
+			if (dn == -2)
+				return REQ_COOKIE_TOO_LONG;
+			if (dn < 0)
+				return REQ_COOKIE_MALFORMED;
+			if (dn == 0)
+				continue;
+			if ((size_t)dn != *outn ||
+			    memcmp(other, out, (size_t)dn) != 0)
+				return REQ_COOKIE_DUPLICATE;
+		}
+	}
+	return rc;
+}
+
+enum req_cookie_rc
+req_session_cookie_find(const char *hdr, size_t n, const char *prefix,
+    size_t prefix_n, char *out, size_t outsz, size_t *outn)
+{
+	static const char secure[] = "__Secure-";
+	static const char suffix[] = ".session_token";
+	char name[sizeof(secure) + REQ_MAX_PREFIX + sizeof(suffix)];
+	enum req_cookie_rc rc;
+	size_t len;
+
+	*outn = 0;
+	if (prefix_n > REQ_MAX_PREFIX)
+		return REQ_COOKIE_ABSENT;
+	len = 0;
+	memcpy(name, secure, sizeof(secure) - 1);
+	len += sizeof(secure) - 1;
+	memcpy(name + len, prefix, prefix_n);
+	len += prefix_n;
+	memcpy(name + len, suffix, sizeof(suffix) - 1);
+	len += sizeof(suffix) - 1;
+
+	rc = req_cookie_find(hdr, n, name, len, out, outsz, outn);
+	if (rc != REQ_COOKIE_ABSENT)
+		return rc;
+	return req_cookie_find(hdr, n, name + sizeof(secure) - 1,
+	    len - (sizeof(secure) - 1), out, outsz, outn);
+}
+
+static int
+visible_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+enum req_authz_rc
+req_authz_bearer(const char *v, size_t n, struct slice *tok)
+{
+	size_t i = 0, s, e;
+
+	tok->p = NULL;
+	tok->n = 0;
+	if (v == NULL || n == 0)
+		return REQ_AUTHZ_ABSENT;
+	while (i < n && is_ws(v[i]))
+		i++;
+	s = i;
+	while (i < n && !is_ws(v[i]))
+		i++;
+	if (!util_ieq(v + s, i - s, "Bearer", 6))
+		return REQ_AUTHZ_ABSENT;
+	if (n > REQ_MAX_AUTHZ)
+		return REQ_AUTHZ_MALFORMED;
+	while (i < n && is_ws(v[i]))
+		i++;
+	e = n;
+	while (e > i && is_ws(v[e - 1]))
+		e--;
+	if (e == i || e - i > REQ_MAX_CREDENTIAL || !visible_ascii(v + i, e - i))
+		return REQ_AUTHZ_MALFORMED;
+	tok->p = v + i;
+	tok->n = e - i;
+	return REQ_AUTHZ_BEARER;
+}
+
+int
+req_api_key(const char *v, size_t n, struct slice *key)
+{
+	size_t s = 0, e = n;
+
+	key->p = NULL;
+	key->n = 0;
+	if (v == NULL)
+		return 0;
+	if (n > REQ_MAX_AUTHZ)
+		return -1;
+	while (s < e && is_ws(v[s]))
+		s++;
+	while (e > s && is_ws(v[e - 1]))
+		e--;
+	if (e == s)
+		return 0;
+	if (e - s > REQ_MAX_CREDENTIAL || !visible_ascii(v + s, e - s))
+		return -1;
+	key->p = v + s;
+	key->n = e - s;
+	return 1;
+}
+
+int
+req_is_signed_token(const char *v, size_t n)
+{
+	size_t dot;
+
+	if (n < 46)
+		return 0;
+	for (dot = n; dot > 0 && v[dot - 1] != '.'; dot--)
+		;
+	if (dot < 2)	/* no dot, or an empty TOKEN */
+		return 0;
+	return n - dot == 44 && v[n - 1] == '=';
+}
+
+static int
+contains_ci(const char *h, size_t hn, const char *needle, size_t nn)
+{
+	size_t i;
+
+	for (i = 0; i + nn <= hn; i++)
+		if (util_ieq(h + i, nn, needle, nn))
+			return 1;
+	return 0;
+}
+
+int
+req_is_navigation(const char *accept, size_t accept_n, const char *xrw,
+    size_t xrw_n, const char *mode, size_t mode_n)
+{
+	if (accept == NULL || !contains_ci(accept, accept_n, "text/html", 9))
+		return 0;
+	if (xrw != NULL && xrw_n > 0)
+		return 0;
+	if (mode != NULL && mode_n > 0 && !util_ieq(mode, mode_n, "navigate", 8))
+		return 0;
+	return 1;
+}
+
+size_t
+req_query_encode(const char *s, size_t n, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~' || c == '/';
+
+		if (o + (keep ? 1 : 3) >= outsz)
+			return 0;
+		if (keep) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	if (o >= outsz)
+		return 0;
+	out[o] = '\0';
+	return o;
+}

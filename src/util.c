@@ -1,0 +1,314 @@
+/*
+ * util.c - pure helpers: bounded copies, base64, hex, dates.
+ *
+ * Trusts nothing it is given; every loop is bounded by an explicit
+ * length. Never allocates.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+int
+util_copy(char *dst, size_t dstsz, const char *src, size_t n)
+{
+	if (dstsz == 0)
+		return -1;
+	if (n >= dstsz) {
+		dst[0] = '\0';
+		return -1;
+	}
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+int
+util_ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i;
+
+	if (an != bn)
+		return 0;
+	for (i = 0; i < an; i++)
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+int
+util_header_value_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static const char b64_std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+util_b64_encode(const unsigned char *in, size_t n, char *out, size_t outsz,
+    int url)
+{
+	const char *al = url ? b64_url : b64_std;
+	size_t need, i, o = 0;
+
+	need = url ? (n * 4 + 2) / 3 : ((n + 2) / 3) * 4;
+	if (outsz < need + 1)
+		return 0;
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
+		out[o++] = al[v >> 18 & 63];
+		out[o++] = al[v >> 12 & 63];
+		out[o++] = al[v >> 6 & 63];
+		out[o++] = al[v & 63];
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		out[o++] = al[v >> 18 & 63];
+		out[o++] = al[v >> 12 & 63];
+		if (!url) {
+			out[o++] = '=';
+			out[o++] = '=';
+		}
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = al[v >> 18 & 63];
+		out[o++] = al[v >> 12 & 63];
+		out[o++] = al[v >> 6 & 63];
+		if (!url)
+			out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+util_b64_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
+{
+	size_t i, o = 0, pad = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (n % 4 != 0)
+		return -1;
+	if (n >= 1 && in[n - 1] == '=')
+		pad++;
+	if (n >= 2 && in[n - 2] == '=')
+		pad++;
+	for (i = 0; i < n - pad; i++) {
+		int v = b64_val((unsigned char)in[i]);
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= outsz)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits & 0xff);
+		}
+	}
+	/* Invariant: the unused low bits must be zero (canonical input). */
+	if ((acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	return (long)o;
+}
+
+void
+util_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+util_parse_u64(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t acc = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		acc = acc * 10 + (uint64_t)(s[i] - '0');
+	}
+	*v = acc;
+	return 0;
+}
+
+/* Reads exactly w digits at s[*i]; returns -1 if any is not a digit. */
+static int
+digits(const char *s, size_t n, size_t *i, int w, int *out)
+{
+	int v = 0, k;
+
+	if (*i + (size_t)w > n)
+		return -1;
+	for (k = 0; k < w; k++) {
+		char c = s[*i + (size_t)k];
+		if (c < '0' || c > '9')
+			return -1;
+		v = v * 10 + (c - '0');
+	}
+	*i += (size_t)w;
+	*out = v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian civil date. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+util_time_parse(const char *s, size_t n, int64_t *ms)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0, frac = 0, oh, om;
+	int64_t off = 0, t;
+	size_t i = 0;
+	uint64_t num;
+
+	if (n > 0 && n <= 18 && util_parse_u64(s, n, &num) == 0) {
+		*ms = (int64_t)num;
+		return 0;
+	}
+	if (digits(s, n, &i, 4, &y) || i >= n || s[i++] != '-' ||
+	    digits(s, n, &i, 2, &mo) || i >= n || s[i++] != '-' ||
+	    digits(s, n, &i, 2, &d))
+		return -1;
+	if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+		i++;
+		if (digits(s, n, &i, 2, &h) || i >= n || s[i++] != ':' ||
+		    digits(s, n, &i, 2, &mi))
+			return -1;
+		if (i < n && s[i] == ':') {
+			i++;
+			if (digits(s, n, &i, 2, &se))
+				return -1;
+			if (i < n && s[i] == '.') {
+				int scale = 100, k = 0;
+				i++;
+				while (i < n && s[i] >= '0' && s[i] <= '9') {
+					if (k++ < 3) {
+						frac += (s[i] - '0') * scale;
+						scale /= 10;
+					}
+					i++;
+				}
+				if (k == 0)
+					return -1;
+			}
+		}
+		if (i < n && s[i] == 'Z') {
+			i++;
+		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+			int sign = s[i++] == '-' ? -1 : 1;
+			if (digits(s, n, &i, 2, &oh))
+				return -1;
+			if (i < n && s[i] == ':')
+				i++;
+			if (digits(s, n, &i, 2, &om))
+				return -1;
+			if (oh > 23 || om > 59)
+				return -1;
+			off = sign * (int64_t)(oh * 60 + om) * 60000;
+		}
+	}
+	if (i != n)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 60)
+		return -1;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	*ms = t * 1000 + frac - off;
+	return 0;
+}
+
+int
+util_time_format(int64_t ms, char *out, size_t outsz)
+{
+	struct tm tm;
+	time_t secs;
+	int64_t rem;
+	size_t len;
+
+	if (outsz < UTIL_TIME_ISO_LEN + 1)
+		return -1;
+	rem = ms % 1000;
+	if (rem < 0)
+		rem += 1000;
+	secs = (time_t)((ms - rem) / 1000);
+	if (gmtime_r(&secs, &tm) == NULL)
+		return -1;
+	len = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (len != 19)
+		return -1;
+	out[19] = '.';
+	out[20] = (char)('0' + rem / 100);
+	out[21] = (char)('0' + rem / 10 % 10);
+	out[22] = (char)('0' + rem % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
+	return 0;
+}
+
+int64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	/* Invariant: a broken clock makes everything look expired (deny). */
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return INT64_MAX;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

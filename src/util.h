@@ -1,0 +1,80 @@
+/*
+ * util.h - small pure helpers shared by every module: bounded copies,
+ * base64, hex, time parsing and formatting, header-value validation.
+ *
+ * Owns nothing. Trusts nothing: every function takes explicit lengths and
+ * reports truncation as an error. Never allocates, never does I/O (except
+ * util_now_ms, which reads the clock).
+ */
+#ifndef AUTHGATE_UTIL_H
+#define AUTHGATE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A borrowed byte range; never NUL-terminated by contract. */
+struct slice {
+	const char	*p;
+	size_t		 n;
+};
+
+#define UTIL_TIME_ISO_LEN	24	/* "2026-11-23T15:00:00.000Z" */
+
+/*
+ * Copies n bytes of src into dst and terminates it.
+ * Returns 0, or -1 (dst left empty) when dst cannot hold n + 1 bytes.
+ */
+int	util_copy(char *dst, size_t dstsz, const char *src, size_t n);
+
+/* Returns 1 if a and b (explicit lengths) are equal ignoring ASCII case. */
+int	util_ieq(const char *a, size_t an, const char *b, size_t bn);
+
+/*
+ * Returns 1 if the n bytes are fit for an HTTP header value: no NUL, no
+ * CR, LF or other control character, no DEL. Bytes >= 0x80 (UTF-8) pass.
+ */
+int	util_header_value_ok(const char *s, size_t n);
+
+/*
+ * Standard (url == 0: '+', '/', '=' padding) or URL-safe (url == 1: '-',
+ * '_', no padding) base64 of n bytes into out, NUL-terminated.
+ * Returns the encoded length, or 0 if out is too small.
+ */
+size_t	util_b64_encode(const unsigned char *in, size_t n, char *out,
+	    size_t outsz, int url);
+
+/*
+ * Decodes standard base64 (padding required when the length is not a
+ * multiple of 4) into out. Returns the decoded length, or -1 on any
+ * invalid character, bad padding or when out is too small.
+ */
+long	util_b64_decode(const char *in, size_t n, unsigned char *out,
+	    size_t outsz);
+
+/* Lowercase hex of n bytes into out (2n + 1 bytes), NUL-terminated. */
+void	util_hex(const unsigned char *in, size_t n, char *out);
+
+/*
+ * Parses a date as stored by better-auth's adapters: ISO-8601 text
+ * ("2026-11-23T15:00:00.000Z", "2026-11-23 15:00:00", with optional
+ * fraction and Z or +hh:mm offset) or a decimal count of epoch
+ * milliseconds. Returns 0 and sets *ms, or -1 if the text is neither.
+ */
+int	util_time_parse(const char *s, size_t n, int64_t *ms);
+
+/*
+ * Formats epoch milliseconds as ISO-8601 UTC with milliseconds into out
+ * (at least UTIL_TIME_ISO_LEN + 1 bytes). Returns 0, or -1.
+ */
+int	util_time_format(int64_t ms, char *out, size_t outsz);
+
+/* Current wall-clock time in epoch milliseconds. */
+int64_t	util_now_ms(void);
+
+/*
+ * Parses a non-negative decimal integer of at most 18 digits.
+ * Returns 0 and sets *v, or -1.
+ */
+int	util_parse_u64(const char *s, size_t n, uint64_t *v);
+
+#endif
