@@ -6,7 +6,7 @@
 -- "user" table; on an existing better-auth database it adds only part 2.
 
 create table if not exists "user" ("id" text not null primary key, "name" text not null, "email" text not null unique, "emailVerified" integer not null, "image" text, "createdAt" date not null, "updatedAt" date not null, "role" text, "banned" integer, "banReason" text, "banExpires" date);
-create table if not exists "session" ("id" text not null primary key, "expiresAt" date not null, "token" text not null unique, "createdAt" date not null, "updatedAt" date not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade, "impersonatedBy" text, "activeOrganizationId" text);
+create table if not exists "session" ("id" text not null primary key, "expiresAt" date not null, "token" text not null unique, "createdAt" date not null, "updatedAt" date not null, "ipAddress" text, "userAgent" text, "userId" text not null references "user" ("id") on delete cascade, "activeOrganizationId" text, "impersonatedBy" text);
 create table if not exists "account" ("id" text not null primary key, "accountId" text not null, "providerId" text not null, "userId" text not null references "user" ("id") on delete cascade, "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" date, "refreshTokenExpiresAt" date, "scope" text, "password" text, "createdAt" date not null, "updatedAt" date not null);
 create table if not exists "verification" ("id" text not null primary key, "identifier" text not null, "value" text not null, "expiresAt" date not null, "createdAt" date not null, "updatedAt" date not null);
 create table if not exists "organization" ("id" text not null primary key, "name" text not null, "slug" text not null unique, "logo" text, "createdAt" date not null, "metadata" text);
@@ -14,10 +14,15 @@ create table if not exists "member" ("id" text not null primary key, "organizati
 create table if not exists "invitation" ("id" text not null primary key, "organizationId" text not null references "organization" ("id") on delete cascade, "email" text not null, "role" text, "status" text not null, "expiresAt" date not null, "createdAt" date not null, "inviterId" text not null references "user" ("id") on delete cascade);
 create table if not exists "apikey" ("id" text not null primary key, "configId" text not null, "name" text, "start" text, "referenceId" text not null, "prefix" text, "key" text not null, "refillInterval" integer, "refillAmount" integer, "lastRefillAt" date, "enabled" integer, "rateLimitEnabled" integer, "rateLimitTimeWindow" integer, "rateLimitMax" integer, "requestCount" integer, "remaining" integer, "lastRequest" date, "expiresAt" date, "createdAt" date not null, "updatedAt" date not null, "permissions" text, "metadata" text);
 create index if not exists "session_userId_idx" on "session" ("userId");
+create index if not exists "account_userId_idx" on "account" ("userId");
+create index if not exists "verification_identifier_idx" on "verification" ("identifier");
 create index if not exists "member_organizationId_idx" on "member" ("organizationId");
 create index if not exists "member_userId_idx" on "member" ("userId");
-create index if not exists "apikey_key_idx" on "apikey" ("key");
+create index if not exists "invitation_organizationId_idx" on "invitation" ("organizationId");
+create index if not exists "invitation_email_idx" on "invitation" ("email");
+create index if not exists "apikey_configId_idx" on "apikey" ("configId");
 create index if not exists "apikey_referenceId_idx" on "apikey" ("referenceId");
+create index if not exists "apikey_key_idx" on "apikey" ("key");
 
 -- @authgate-tables
 -- Part 2: authgate's own tables. Always safe to run again.

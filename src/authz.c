@@ -152,12 +152,15 @@ set_user(struct authz_identity *id, const struct store_user *u)
 }
 
 /*
- * Sets org and roles from a membership lookup. meta_role (from an API
- * key) overrides the membership's roles. Returns 0, or -1 on store error.
+ * Sets org and roles from a membership lookup. For a session the org
+ * counts only if the user is a member of it. For an API key (key_org)
+ * the org was named by the IdP (metadata or owner), so it counts while
+ * the organization exists; meta_role then overrides the membership's
+ * roles. Returns 0, or -1 on store error.
  */
 static int
 set_org(struct authz *a, struct authz_identity *id, const char *org_id,
-    const char *user_id, const char *meta_role, int *oversize)
+    const char *user_id, const char *meta_role, int key_org, int *oversize)
 {
 	struct store_membership m;
 	int rc;
@@ -175,14 +178,13 @@ set_org(struct authz *a, struct authz_identity *id, const char *org_id,
 		return 0;	/* organization gone: no org, no role */
 	if (m.oversize)
 		*oversize = 1;
-	if (meta_role != NULL && meta_role[0] != '\0') {
+	if (!key_org && !m.member)
+		return 0;	/* not a member: the org is not theirs */
+	if (meta_role != NULL && meta_role[0] != '\0')
 		util_copy(id->roles, sizeof(id->roles), meta_role,
 		    strlen(meta_role));
-	} else if (m.member) {
+	else if (m.member)
 		memcpy(id->roles, m.roles, sizeof(id->roles));
-	} else {
-		return 0;	/* not a member: the org is not theirs */
-	}
 	memcpy(id->org_id, m.org_id, sizeof(id->org_id));
 	memcpy(id->org_slug, m.slug, sizeof(id->org_slug));
 	return 0;
@@ -235,7 +237,7 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	memcpy(d->id.method, "session", sizeof("session"));
 	util_time_format(s.expires.ms, d->id.expires_at,
 	    sizeof(d->id.expires_at));
-	if (set_org(a, &d->id, s.org_id, s.user.id, NULL, &oversize) != 0) {
+	if (set_org(a, &d->id, s.org_id, s.user.id, NULL, 0, &oversize) != 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
 		return;
 	}
@@ -317,7 +319,7 @@ by_api_key(struct authz *a, const struct slice *key,
 	if (k.expires.present)
 		util_time_format(k.expires.ms, d->id.expires_at,
 		    sizeof(d->id.expires_at));
-	if (set_org(a, &d->id, org, have_user ? u.id : "", k.meta_role,
+	if (set_org(a, &d->id, org, have_user ? u.id : "", k.meta_role, 1,
 	    &oversize) != 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
 		return;
@@ -351,7 +353,7 @@ static void
 authenticate(struct authz *a, const struct authz_input *in,
     enum policy_access access, struct authz_decision *d, int64_t now)
 {
-	char cookie[REQ_MAX_COOKIE_VALUE + 1];
+	char cookie[REQ_MAX_COOKIE_VALUE + 1], btok[REQ_MAX_CREDENTIAL + 1];
 	struct slice bearer, key = { NULL, 0 }, sess = { NULL, 0 };
 	enum cred_kind kind = KIND_NONE;
 	size_t cn = 0;
@@ -364,6 +366,20 @@ authenticate(struct authz *a, const struct authz_input *in,
 		    "Unauthorized - malformed Authorization header");
 		return;
 	case REQ_AUTHZ_BEARER:
+		/* better-auth's bearer plugin also takes the cookie's
+		 * percent-encoded form of TOKEN.SIG. */
+		if (memchr(bearer.p, '%', bearer.n) != NULL) {
+			long bn = req_percent_decode(bearer.p, bearer.n, btok,
+			    sizeof(btok));
+			if (bn <= 0) {
+				deny(d, 401, "authorization_malformed",
+				    "Unauthorized - malformed Authorization"
+				    " header");
+				return;
+			}
+			bearer.p = btok;
+			bearer.n = (size_t)bn;
+		}
 		if (req_is_signed_token(bearer.p, bearer.n))
 			sess = bearer;
 		else
@@ -428,6 +444,7 @@ authenticate(struct authz *a, const struct authz_input *in,
 	else
 		by_session(a, sess.p, sess.n, d, now);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
+	OPENSSL_cleanse(btok, sizeof(btok));
 }
 
 /* Turns a 401 into a redirect when the rule or the client asks for it. */

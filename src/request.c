@@ -120,6 +120,36 @@ is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
+long
+req_percent_decode(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				return -1;
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (is_control(c) || o + 1 >= outsz)
+			return -1;
+		out[o++] = (char)c;
+	}
+	if (o >= outsz)
+		return -1;
+	out[o] = '\0';
+	return (long)o;
+}
+
 /*
  * Decodes one cookie value (already trimmed) into out.
  * Returns the decoded length, or -1 (malformed) / -2 (too long).
@@ -127,7 +157,7 @@ is_ws(char c)
 static long
 cookie_value_decode(const char *v, size_t n, char *out, size_t outsz)
 {
-	size_t i, o = 0;
+	long dn;
 
 	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
 		v++;
@@ -135,29 +165,12 @@ cookie_value_decode(const char *v, size_t n, char *out, size_t outsz)
 	}
 	if (n > REQ_MAX_COOKIE_VALUE)
 		return -2;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (n - i < 3)
-				return -1;
-			hi = hexval((unsigned char)v[i + 1]);
-			lo = hexval((unsigned char)v[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
-		}
-		if (is_control(c) || c == '"')
-			return -1;
-		if (o + 1 >= outsz)
-			return -2;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return (long)o;
+	if (outsz < n + 1)
+		return -2;
+	dn = req_percent_decode(v, n, out, outsz);
+	if (dn < 0 || memchr(out, '"', (size_t)dn) != NULL)
+		return -1;
+	return dn;
 }
 
 enum req_cookie_rc

@@ -110,6 +110,13 @@ int	req_is_navigation(const char *accept, size_t accept_n,
 	    const char *xrw, size_t xrw_n, const char *mode, size_t mode_n);
 
 /*
+ * Percent-decodes n bytes once into out (NUL-terminated). Returns the
+ * decoded length, or -1 on a bad escape, a decoded control byte, or
+ * when out is too small.
+ */
+long	req_percent_decode(const char *s, size_t n, char *out, size_t outsz);
+
+/*
  * Percent-encodes s for use as a query value (everything but RFC 3986
  * unreserved and '/'). Returns the length, or 0 if out is too small.
  */

@@ -1,0 +1,74 @@
+#!/bin/sh
+# tests/run.sh - runs every suite (called by `make test`) and ends with one
+# line "N passed, N failed" summed over all suites. Exits non-zero on any
+# failure, and when a suite cannot run (a suite that cannot run has failed:
+# it is counted as one failure, never as a pass).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+root=$(pwd)
+export AUTHGATE_TEST_ROOT="$root"
+out="$root/tests/tmp"
+rm -rf "$out"
+mkdir -p "$out"
+
+total_pass=0
+total_fail=0
+
+# Adds the counts from a suite's closing "...N passed, N failed" line.
+tally() {
+	suite=$1 log=$2 rc=$3
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "FAIL $suite: no result line (exit $rc); see $log"
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, [0-9]+ failed$/\2/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $suite: exit $rc with no failed case; see $log"
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	grep -E '^(FAIL|not ok)' "$log" | head -n 50
+	echo "$suite: $p passed, $f failed"
+}
+
+run_suite() {
+	suite=$1; shift
+	log="$out/$suite.log"
+	"$@" > "$log" 2>&1
+	tally "$suite" "$log" $?
+}
+
+# Unit tests: one binary per tests/unit/test_*.c, linked with the sources
+# (not main.c) under the sanitizers.
+CC=${CC:-cc}
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_DEFAULT_SOURCE -O1 -g $SAN -Isrc -Itests/unit"
+LIBS="-lfcgi -lsqlite3 -lcrypto -lcjson"
+srcs=$(ls src/*.c | grep -v '^src/main.c$')
+mkdir -p "$out/unit"
+for t in tests/unit/test_*.c; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .c)
+	bin="$out/unit/$name"
+	if ! $CC $CFLAGS -o "$bin" "$t" $srcs build/schema_sql.c $LIBS > "$out/$name.build.log" 2>&1; then
+		echo "FAIL $name: does not build; see $out/$name.build.log"
+		cat "$out/$name.build.log" | head -n 20
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	run_suite "$name" env ASAN_OPTIONS=detect_leaks=1 "$bin"
+done
+
+# Integration suites: shell scripts against real servers.
+for t in tests/integration/*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	run_suite "$name" sh "$t"
+done
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
