@@ -67,7 +67,7 @@ done
 for t in tests/integration/*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
-	run_suite "$name" sh "$t"
+	run_suite "$name" bash "$t"
 done
 
 echo "$total_pass passed, $total_fail failed"

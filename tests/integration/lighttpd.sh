@@ -1,0 +1,283 @@
+#!/bin/bash
+# lighttpd.sh - the authorizer under a real lighttpd 1.4 with the shipped
+# lighttpd.conf, a sanitizer build of authgate and a throwaway database:
+# the allow/deny matrix, path attacks, live edits, and a missing, corrupt
+# and locked store.
+. "$(dirname "$0")/../lib/common.sh"
+t_setup lighttpd
+
+DB="$T_DIR/authgate.db"
+t_db "$DB" || { t_fail setup "cannot build the test database"; t_finish; }
+PORT=$(t_port)
+t_lighttpd "$PORT" "$T_DIR/state" "$DB" || {
+	t_fail setup "lighttpd did not start: $(cat "$T_DIR/state/error.log")"
+	t_finish
+}
+U="http://127.0.0.1:$PORT"
+
+OWNER=$(t_cookie demo-session-olivia-owner)
+ADMIN=$(t_cookie demo-session-adam-admin)
+MEMBER=$(t_cookie demo-session-mia-member)
+GUEST=$(t_cookie demo-session-gus-guest)
+NOORG=$(t_cookie demo-session-nora-noorg)
+EXPIRED=$(t_cookie demo-session-expired)
+BANNED=$(t_cookie test-session-bea-banned)
+TEMPBAN=$(t_cookie test-session-tim-tempban)
+MULTI=$(t_cookie test-session-max-multi)
+EVIL=$(t_cookie test-session-eve-inject)
+EPOCH=$(t_cookie test-session-epoch-ms)
+EPOCH_OLD=$(t_cookie test-session-epoch-ms-old)
+LIVE=$(t_cookie test-session-live-edit)
+KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
+KEY_OFF=ag_demo_disabled_key_00000000000000000000000000
+KEY_EXP=ag_test_expired_key_1111111111111111111111111
+KEY_META=ag_test_admin_meta_key_22222222222222222222222
+KEY_ORG=ag_test_org_owned_key_333333333333333333333333
+KEY_BAN=ag_test_banned_user_key_44444444444444444444444
+KEY_HEX=ag_test_hex_stored_key_555555555555555555555555
+HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
+
+# --- anonymous, and how a deny is shaped for each kind of client
+t_status anon-001 401 "$U/api/projects"
+t_header anon-002 '^WWW-Authenticate: Bearer realm="authgate"'
+t_header anon-003 '^Cache-Control: no-store'
+t_header anon-004 '^Content-Type: application/json'
+t_body   anon-005 '^\{"error":"Unauthorized - '
+t_status anon-006 302 -H "$HTML" "$U/app/dashboard"
+t_header anon-007 '^Location: /sign-in\?next=/app/dashboard'
+t_status anon-008 302 -H "$HTML" -H 'Sec-Fetch-Mode: navigate' "$U/app/"
+t_status anon-009 401 -H "$HTML" -H 'X-Requested-With: XMLHttpRequest' "$U/app/dashboard"
+t_status anon-010 401 -H "$HTML" -H 'Sec-Fetch-Mode: cors' "$U/app/dashboard"
+t_status anon-011 401 -H 'Accept: application/json' "$U/app/dashboard"
+t_status anon-012 401 -H "$HTML" "$U/api/projects"	# rule says json
+t_status anon-013 302 -H "$HTML" "$U/app/a%20b"
+t_header anon-014 '^Location: /sign-in\?next=/app/a%20b'
+t_status anon-015 401 "$U/api/unlisted/thing"	# default: authenticated
+
+# --- public areas: no credentials needed, no identity handed over
+t_status pub-001 200 "$U/api/health"
+t_body   pub-002 '^AUTH_USER_ID=$'
+t_status pub-003 200 -b "$MEMBER" "$U/api/health"
+t_body   pub-004 '^AUTH_USER_ID=$'
+t_status pub-005 200 "$U/public/hello"
+t_body   pub-006 'no identity'
+t_status pub-007 200 "$U/"
+t_status pub-008 401 -X POST --data x "$U/api/health"	# rule is GET,HEAD only
+t_status pub-009 403 "$U/api/internal/x"
+t_body   pub-010 'Forbidden - access denied'
+t_status pub-011 403 -b "$OWNER" "$U/api/internal/x"
+
+# --- each role against the admin area and the write rule
+t_status role-001 200 -b "$OWNER" "$U/api/admin/users"
+t_body   role-002 '^AUTH_ROLE=owner$'
+t_body   role-003 '^AUTH_USER_ID=u_olivia$'
+t_body   role-004 '^AUTH_ORG_ID=org_acme$'
+t_body   role-005 '^AUTH_ORG_SLUG=acme$'
+t_body   role-006 '^AUTH_METHOD=session$'
+t_body   role-007 '^AUTH_SESSION_ID=s_olivia$'
+t_body   role-008 '^REMOTE_USER=u_olivia$'
+t_body   role-009 '^AUTH_EXPIRES_AT=2099-01-01T00:00:00.000Z$'
+t_nobody role-010 '^HTTP_AUTH|Variable'
+t_status role-011 200 -b "$ADMIN" "$U/api/admin/users"
+t_body   role-012 '^AUTH_ROLE=admin$'
+t_status role-013 403 -b "$MEMBER" "$U/api/admin/users"
+t_body   role-014 'Forbidden - admin role required'
+t_noheader role-015 '^WWW-Authenticate'
+t_status role-016 403 -b "$GUEST" "$U/api/admin/users"
+t_status role-017 200 -b "$GUEST" "$U/api/projects/1"
+t_status role-018 403 -b "$GUEST" -X POST --data x "$U/api/projects/1"
+t_body   role-019 'Forbidden - member role required'
+t_status role-020 200 -b "$MEMBER" -X POST --data x "$U/api/projects/1"
+t_status role-021 200 -b "$MEMBER" -X DELETE --data x "$U/api/projects/1"
+t_status role-022 200 -b "$MULTI" "$U/api/admin/users"	# guest,admin
+t_body   role-023 '^AUTH_ROLE=admin$'
+t_body   role-024 '^AUTH_ROLES=guest,admin$'
+t_status role-025 200 -b "$NOORG" "$U/api/projects"
+t_body   role-026 '^AUTH_ORG_ID=$'
+t_body   role-027 '^AUTH_ROLE=$'
+t_status role-028 403 -b "$NOORG" "$U/api/admin/users"
+t_status role-029 403 -b "$NOORG" -X POST --data x "$U/api/projects/1"
+t_status role-030 200 -b "$MEMBER" "$U/app/"
+t_body   role-031 '^AUTH_USER_EMAIL=mia@acme.test$'
+t_body   role-032 '^AUTH_USER_NAME=Mia Member$'
+
+# --- sessions that must not pass
+t_status sess-001 401 -b "$EXPIRED" "$U/api/projects"
+t_body   sess-002 'expired'
+t_status sess-003 302 -H "$HTML" -b "$EXPIRED" "$U/app/"
+t_status sess-004 403 -b "$BANNED" "$U/api/projects"
+t_body   sess-005 'Forbidden - banned'
+t_status sess-006 200 -b "$TEMPBAN" "$U/api/projects"	# ban expired 2020
+t_status sess-007 200 -b "$EPOCH" "$U/api/projects"	# epoch-ms dates
+t_body   sess-008 '^AUTH_EXPIRES_AT=2099-01-01T00:00:00.000Z$'
+t_status sess-009 401 -b "$EPOCH_OLD" "$U/api/projects"
+t_status sess-010 401 -b "better-auth.session_token=demo-session-mia-member" "$U/api/projects"
+t_status sess-011 401 -b "${MEMBER%???}AAA" "$U/api/projects"	# tampered
+t_status sess-012 200 -b "__Secure-$MEMBER" "$U/api/projects"
+t_status sess-013 200 -b "a=1; b=2; $MEMBER; c=3" "$U/api/projects"
+t_status sess-014 200 -b "${MEMBER//%3D/=}" "$U/api/projects"	# not encoded
+t_status sess-015 401 -b "$MEMBER; $ADMIN" "$U/api/projects"	# two sessions
+t_status sess-016 200 -b "$MEMBER; $MEMBER" "$U/api/projects"
+t_status sess-017 200 -H "Authorization: Bearer $(echo "${MEMBER#*=}" | sed 's/%3D/=/g; s/%2B/+/g; s/%2F/\//g')" "$U/api/projects"
+t_body   sess-018 '^AUTH_METHOD=session$'
+t_status sess-019 401 -b "better-auth.session_token=" "$U/api/projects"
+t_status sess-020 401 -b "other.session_token=${MEMBER#*=}" "$U/api/projects"
+
+# --- API keys
+t_status key-001 200 -H "x-api-key: $KEY" "$U/api/projects"
+t_body   key-002 '^AUTH_METHOD=api_key$'
+t_body   key-003 '^AUTH_API_KEY_ID=k_mia$'
+t_body   key-004 '^AUTH_ROLE=member$'
+t_body   key-005 '^AUTH_SESSION_ID=$'
+t_status key-006 200 -H "Authorization: Bearer $KEY" "$U/api/projects"
+t_status key-007 401 -H "x-api-key: $KEY_OFF" "$U/api/projects"
+t_body   key-008 'disabled'
+t_status key-009 401 -H "x-api-key: $KEY_EXP" "$U/api/projects"
+t_body   key-010 'expired'
+t_status key-011 401 -H "x-api-key: ag_unknown_key_000" "$U/api/projects"
+t_status key-012 401 -H "x-api-key: $KEY" "$U/app/"	# session only
+t_status key-013 200 -H "x-api-key: $KEY" "$U/api/machine/jobs"
+t_status key-014 401 -b "$MEMBER" "$U/api/machine/jobs"	# api_key only
+t_status key-015 200 -H "x-api-key: $KEY_META" "$U/api/admin/users"
+t_body   key-016 '^AUTH_ROLE=admin$'
+t_body   key-017 '^AUTH_USER_ID=u_gus$'
+t_status key-018 200 -H "x-api-key: $KEY_ORG" "$U/api/projects"
+t_body   key-019 '^AUTH_USER_ID=$'
+t_body   key-020 '^AUTH_ORG_ID=org_acme$'
+t_body   key-021 '^REMOTE_USER=k_org$'
+t_status key-022 403 -H "x-api-key: $KEY_ORG" "$U/api/admin/x"
+t_status key-023 403 -H "x-api-key: $KEY_BAN" "$U/api/projects"
+t_status key-024 200 -H "x-api-key: $KEY_HEX" "$U/api/projects"	# hex hash
+t_status key-025 401 -H "Authorization: Basic dXNlcjpwYXNz" "$U/api/projects"
+t_status key-026 401 -H "Authorization: Bearer" "$U/api/projects"
+t_status key-027 403 -H "x-api-key: $KEY" "$U/api/admin/x"
+t_status key-028 401 -H "x-api-key: $KEY_OFF" -b "$MEMBER" "$U/api/projects"	# the header wins
+
+# --- path attacks: each is refused (by lighttpd or by authgate), never
+# matched past its rule
+t_status path-001 400 --path-as-is -b "$MEMBER" "$U/api/health/../admin/x"
+t_status path-002 400 -b "$MEMBER" "$U/api/health/%2e%2e/admin/x"
+t_status path-003 400 -b "$MEMBER" "$U/api/health/%2E%2E/admin/x"
+t_status path-004 400 --path-as-is -b "$MEMBER" "$U/api/./admin/x"
+t_status path-005 400 -b "$MEMBER" "$U/api/admin%2fx"
+t_status path-006 400 -b "$MEMBER" "$U/api/admin%2Fx"
+t_status path-007 400 -b "$MEMBER" "$U/api/admin%5cx"
+t_status path-008 400 -b "$MEMBER" "$U/api//admin/x"
+t_status path-009 400 -b "$MEMBER" "$U/api/%zz"
+t_status path-010 400 -b "$MEMBER" "$U/api/%4"
+t_status path-011 400 -b "$MEMBER" "$U/api/%252e%252e/admin"
+t_status path-012 400 -b "$MEMBER" "$U/api/a%00b"
+t_status path-013 400 -b "$MEMBER" "$U/api/a%0ab"
+t_status path-014 400 -b "$MEMBER" "$U/api/health%3f/x"
+t_status path-015 400 -b "$MEMBER" "$U/api/health%23/x"
+t_status path-016 403 -b "$MEMBER" "$U/api/%61dmin/users"	# encoded letter
+t_status path-017 200 -b "$ADMIN" "$U/api/%61dmin/users"
+t_status path-018 400 --path-as-is -b "$MEMBER" "$U/api/ADMIN/../admin/users"
+t_status path-019 403 "$U/api/internal/%78"
+t_status path-020 401 "$U/api/%68ealth/x"
+t_status path-021 200 "$U/api/%68ealth"	# /api/health, public
+# the query string never influences matching
+t_status query-001 200 "$U/api/health?next=/api/admin/x"
+t_status query-002 403 -b "$MEMBER" "$U/api/admin/users?/api/health"
+t_status query-003 401 "$U/api/projects?x=/../health"
+t_status query-004 403 -b "$MEMBER" "$U/api/admin/users?%2e%2e"
+
+# --- the body is never read: a large POST is answered at once
+head -c 8000000 /dev/zero > "$T_DIR/big"
+t_status body-001 401 -X POST --data-binary @"$T_DIR/big" "$U/api/projects/1"
+t_status body-002 403 -b "$GUEST" -X POST --data-binary @"$T_DIR/big" "$U/api/projects/1"
+t_status body-003 200 -b "$MEMBER" -X POST --data-binary @"$T_DIR/big" "$U/api/projects/1"
+
+# --- header injection through stored values
+t_status inj-001 403 -b "$EVIL" "$U/api/projects"
+t_noheader inj-002 '^X-Injected'
+t_body   inj-003 'invalid identity'
+# client-sent identity headers are not identity
+t_status spoof-001 200 -b "$MEMBER" -H 'X-Auth-User-Id: u_olivia' -H 'Variable-AUTH_USER_ID: u_olivia' "$U/api/projects"
+t_body   spoof-002 '^AUTH_USER_ID=u_mia$'
+t_status spoof-003 401 -H 'X-Auth-User-Id: u_olivia' -H 'Remote-User: u_olivia' "$U/api/projects"
+
+# --- live edits in the sqlite3 shell apply on the next request
+t_status live-001 200 -b "$LIVE" "$U/api/projects"
+sqlite3 "$DB" "update authgate_rule set access = 'deny' where id = 6"
+t_status live-002 403 -b "$LIVE" "$U/api/projects"
+sqlite3 "$DB" "update authgate_rule set access = 'authenticated' where id = 6"
+t_status live-003 200 -b "$LIVE" "$U/api/projects"
+sqlite3 "$DB" "insert into authgate_rule (id, priority, path, access) values (50, 5, '/api/projects', 'public')"
+t_status live-004 200 "$U/api/projects"
+sqlite3 "$DB" "delete from authgate_rule where id = 50"
+t_status live-005 401 "$U/api/projects"
+sqlite3 "$DB" "update member set role = 'guest' where id = 'm_mia'"
+t_status live-006 403 -b "$LIVE" -X POST --data x "$U/api/projects/1"
+sqlite3 "$DB" "update member set role = 'member' where id = 'm_mia'"
+t_status live-007 200 -b "$LIVE" -X POST --data x "$U/api/projects/1"
+sqlite3 "$DB" "delete from session where id = 's_live'"
+t_status live-008 401 -b "$LIVE" "$U/api/projects"
+sqlite3 "$DB" "update apikey set enabled = 0 where id = 'k_hex'"
+t_status live-009 401 -H "x-api-key: $KEY_HEX" "$U/api/projects"
+sqlite3 "$DB" "update \"user\" set banned = 1 where id = 'u_adam'"
+t_status live-010 403 -b "$ADMIN" "$U/api/projects"
+sqlite3 "$DB" "update \"user\" set banned = 0 where id = 'u_adam'"
+t_status live-011 200 -b "$ADMIN" "$U/api/projects"
+# a rule the decision cannot read fails closed, and recovers when fixed
+sqlite3 "$DB" "insert into authgate_rule (id, priority, path, access) values (51, 1, 'no-slash', 'public')"
+t_status live-012 503 -b "$ADMIN" "$U/api/projects"
+t_header live-013 '^Retry-After:'
+sqlite3 "$DB" "delete from authgate_rule where id = 51"
+t_status live-014 200 -b "$ADMIN" "$U/api/projects"
+# without authgate's tables the default rule applies
+sqlite3 "$DB" "alter table authgate_rule rename to authgate_rule_off"
+t_status live-015 200 -b "$MEMBER" "$U/api/admin/users"	# no rules: authenticated
+t_status live-016 401 "$U/api/health"
+sqlite3 "$DB" "alter table authgate_rule_off rename to authgate_rule"
+t_status live-017 403 -b "$MEMBER" "$U/api/admin/users"
+
+t_sanitizers asan-001 "$T_DIR/state/error.log"
+grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$T_DIR/state/error.log" &&
+	t_pass log-001 || t_fail log-001 "no deny line in the error log"
+# no secret in the log: no cookie value, no token, no key
+if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET" "$T_DIR/state/error.log"; then
+	t_fail log-002 "a credential reached the log"
+else t_pass log-002; fi
+[ "$(grep -c 'deny status=' "$T_DIR/state/error.log")" -gt 50 ] && t_pass log-003 || t_fail log-003 "too few deny lines"
+t_cleanup
+
+# --- a missing store: 503, then it recovers once the file exists
+DB2="$T_DIR/later.db"
+PORT2=$(t_port)
+t_lighttpd "$PORT2" "$T_DIR/state2" "$DB2" || t_fail store-000 "lighttpd did not start"
+U2="http://127.0.0.1:$PORT2"
+t_status store-001 503 -b "$MEMBER" "$U2/api/projects"
+t_body   store-002 'Service Unavailable'
+t_status store-003 503 "$U2/api/health"
+t_db "$DB2"
+sqlite3 "$DB2" "PRAGMA journal_mode=DELETE" >/dev/null
+t_status store-004 200 -b "$MEMBER" "$U2/api/projects"
+# --- a locked store answers 503 within the busy timeout, then recovers.
+# A WAL reader is never blocked by a writer, so this uses a database in
+# rollback-journal mode, as a better-auth server's own file often is.
+{ printf 'BEGIN EXCLUSIVE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 4\nCOMMIT;\n' | sqlite3 "$DB2" >/dev/null 2>&1; } &
+LOCKER=$!
+sleep 0.5
+start=$(date +%s%N)
+t_status lock-001 503 -b "$MEMBER" "$U2/api/projects"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -le 2500 ]; then t_pass lock-002; else t_fail lock-002 "took ${ms} ms"; fi
+t_body   lock-003 'Service Unavailable'
+wait "$LOCKER"
+t_status lock-004 200 -b "$MEMBER" "$U2/api/projects"
+
+# a corrupt store: 503, never allow
+cp "$DB2" "$T_DIR/good.db"
+printf 'this is not a database at all, just garbage bytes\n%.0s' $(seq 1 200) > "$DB2"
+rm -f "$DB2-wal" "$DB2-shm"
+t_status store-005 503 -b "$MEMBER" "$U2/api/projects"
+t_status store-006 503 "$U2/api/health"
+# an empty file is not a database either (no better-auth tables)
+: > "$DB2"
+t_status store-007 503 -b "$MEMBER" "$U2/api/projects"
+cp "$T_DIR/good.db" "$DB2"
+t_status store-008 200 -b "$MEMBER" "$U2/api/projects"
+t_sanitizers asan-002 "$T_DIR/state2/error.log"
+
+t_finish

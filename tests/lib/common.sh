@@ -1,0 +1,152 @@
+# tests/lib/common.sh - shared helpers for the integration suites (bash).
+#
+# A suite sources this, calls t_setup NAME, runs cases with t_status /
+# t_body / t_ok, and ends with t_finish, which prints "NAME: N passed,
+# N failed". Servers are started on 127.0.0.1 on free ports, recorded by
+# PID and killed by the EXIT trap.
+
+set -u
+T_ROOT=${AUTHGATE_TEST_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+T_PASS=0
+T_FAIL=0
+T_PIDS=""
+T_SECRET="test-secret-for-integration-0123456789abcdef"
+
+t_setup() {
+	T_NAME=$1
+	T_DIR="$T_ROOT/tests/tmp/$T_NAME"
+	rm -rf "$T_DIR"
+	mkdir -p "$T_DIR"
+	trap t_cleanup EXIT
+}
+
+t_cleanup() {
+	local p
+	for p in $T_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $T_PIDS; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	T_PIDS=""
+}
+
+t_pass() { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
+t_fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1: $2"; }
+
+# t_ok ID CONDITION-COMMAND...: passes when the command succeeds.
+t_ok() {
+	local id=$1; shift
+	if "$@"; then t_pass "$id"; else t_fail "$id" "command failed: $*"; fi
+}
+
+t_finish() {
+	t_cleanup
+	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ]
+	exit $?
+}
+
+# A free TCP port on 127.0.0.1.
+t_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# t_wait_port PORT: waits up to 10 s for something to listen.
+t_wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# t_db PATH: a fresh database with the schema, demo data and fixtures.
+t_db() {
+	rm -f "$1" "$1-wal" "$1-shm"
+	"$T_ROOT/cgi-bin/authgate" init --db "$1" >/dev/null &&
+	sqlite3 "$1" < "$T_ROOT/db/demo.sql" &&
+	sqlite3 "$1" < "$T_ROOT/tests/integration/fixtures.sql"
+}
+
+# t_cookie TOKEN: the Cookie header value better-auth would set.
+t_cookie() {
+	BETTER_AUTH_SECRET=$T_SECRET "$T_ROOT/cgi-bin/authgate" cookie "$1"
+}
+
+# t_lighttpd PORT STATE_DIR DB [BIN]: starts the shipped lighttpd.conf.
+t_lighttpd() {
+	local port=$1 state=$2 db=$3 bin=${4:-$T_ROOT/build/asan/authgate}
+	mkdir -p "$state"
+	AUTHGATE_ROOT=$T_ROOT AUTHGATE_PORT=$port AUTHGATE_STATE=$state \
+	AUTHGATE_BIN=$bin AUTHGATE_DB=$db BETTER_AUTH_SECRET=$T_SECRET \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    lighttpd -D -f "$T_ROOT/lighttpd.conf" >"$state/error.log" 2>&1 &
+	T_LPID=$!
+	T_PIDS="$T_PIDS $T_LPID"
+	t_wait_port "$port"
+}
+
+# t_status ID WANT CURL-ARGS...: the HTTP status must be WANT. The body
+# is kept in $T_BODY_FILE and the headers in $T_HDR_FILE.
+T_BODY_FILE=/dev/null
+t_status() {
+	local id=$1 want=$2 got; shift 2
+	T_BODY_FILE="$T_DIR/body"
+	T_HDR_FILE="$T_DIR/headers"
+	got=$(curl -s -g --max-time 15 -o "$T_BODY_FILE" -D "$T_HDR_FILE" \
+	    -w '%{http_code}' "$@")
+	if [ "$got" = "$want" ]; then
+		t_pass "$id"
+	else
+		t_fail "$id" "status $got, want $want ($*)"
+	fi
+}
+
+# t_body ID REGEX: the last body matches the extended regex.
+t_body() {
+	if grep -E -q -- "$2" "$T_BODY_FILE"; then t_pass "$1"; else
+		t_fail "$1" "body does not match /$2/: $(head -c 300 "$T_BODY_FILE")"
+	fi
+}
+
+# t_nobody ID REGEX: the last body does not match.
+t_nobody() {
+	if grep -E -q -- "$2" "$T_BODY_FILE"; then
+		t_fail "$1" "body matches /$2/: $(head -c 300 "$T_BODY_FILE")"
+	else t_pass "$1"; fi
+}
+
+# t_header ID REGEX: the last response headers match (case-insensitive).
+t_header() {
+	if grep -E -i -q -- "$2" "$T_HDR_FILE"; then t_pass "$1"; else
+		t_fail "$1" "headers do not match /$2/: $(tr '\r\n' '  ' < "$T_HDR_FILE")"
+	fi
+}
+
+t_noheader() {
+	if grep -E -i -q -- "$2" "$T_HDR_FILE"; then
+		t_fail "$1" "headers match /$2/"
+	else t_pass "$1"; fi
+}
+
+# t_sanitizers ID LOG: no sanitizer report in the log.
+t_sanitizers() {
+	if grep -E -q 'AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer' "$2"; then
+		t_fail "$1" "sanitizer report in $2: $(grep -E -m 3 'Sanitizer|runtime error' "$2")"
+	else t_pass "$1"; fi
+}
