@@ -114,7 +114,7 @@ cmd_init(int argc, char **argv)
 		return fail("out of memory");
 	if (store_open(&s, db, STORE_READWRITE, err, sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: init: %s (does the directory"
-		    " exist and is it writable?)\n", err);
+		    " exist, and may you write to it?)\n", err);
 		goto out;
 	}
 	if (store_init(s, ba, ag, err, sizeof(err)) != 0) {

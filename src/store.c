@@ -9,6 +9,7 @@
  * builds SQL from data: the few statements that differ between schema
  * variants are chosen from constant strings.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +217,12 @@ prepare_lookups(struct store *s)
 	return 0;
 }
 
+/*
+ * Opens the connection and the statements every mode needs. Returns 0,
+ * or -1 with the reason in err (the caller decides whether to log it).
+ */
 static int
-connect_db(struct store *s)
+connect_db(struct store *s, char *err, size_t errsz)
 {
 	int flags, rc, on = 1, off = 0;
 
@@ -226,7 +231,8 @@ connect_db(struct store *s)
 	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
-		store_err(s, "open", rc);
+		snprintf(err, errsz, "cannot open database %s: %s", s->path,
+		    sqlite3_errstr(rc));
 		disconnect(s);
 		return -1;
 	}
@@ -242,6 +248,8 @@ connect_db(struct store *s)
 	    prepare(s, Q_BEGIN, "BEGIN") ||
 	    prepare(s, Q_COMMIT, "COMMIT") ||
 	    prepare(s, Q_ROLLBACK, "ROLLBACK")) {
+		snprintf(err, errsz, "cannot prepare statements on %s",
+		    s->path);
 		disconnect(s);
 		return -1;
 	}
@@ -266,8 +274,7 @@ store_open(struct store **out, const char *path, enum store_mode mode,
 	s->mode = mode;
 	s->data_version = -1;
 	s->schema_version = -1;
-	if (mode == STORE_READWRITE && connect_db(s) != 0) {
-		snprintf(err, errsz, "cannot open database %s", path);
+	if (mode == STORE_READWRITE && connect_db(s, err, errsz) != 0) {
 		store_close(s);
 		return -1;
 	}
@@ -309,12 +316,15 @@ step_simple(struct store *s, enum stmt_id id)
 int
 store_read_begin(struct store *s, int *changed)
 {
+	char err[PATH_MAX + 128];
 	long long dv = 0, sv = 0;
 	int rc;
 
 	*changed = 0;
-	if (s->db == NULL && connect_db(s) != 0)
+	if (s->db == NULL && connect_db(s, err, sizeof(err)) != 0) {
+		log_msg("store: %s", err);
 		return -1;
+	}
 	rc = sqlite3_step(s->q[Q_BEGIN]);
 	sqlite3_reset(s->q[Q_BEGIN]);
 	if (rc != SQLITE_DONE) {
@@ -616,7 +626,7 @@ store_schema_version(struct store *s)
 	sqlite3_stmt *st = NULL;
 	int v = -1, rc;
 
-	if (s->db == NULL && connect_db(s) != 0)
+	if (s->db == NULL)
 		return -1;
 	if (has_column(s, "authgate_schema", "version") != 1)
 		return 0;

@@ -1,0 +1,173 @@
+#!/bin/bash
+# cli.sh - the command line and plain CGI: help, init (fresh, again, on a
+# real better-auth database), check, cookie, configuration errors, and the
+# check endpoint answered as a single CGI request.
+. "$(dirname "$0")/../lib/common.sh"
+t_setup cli
+AG="$T_ROOT/build/asan/authgate"
+export ASAN_OPTIONS=detect_leaks=1
+unset BETTER_AUTH_SECRET BETTER_AUTH_SECRET_FILE AUTHGATE_DB AUTHGATE_COOKIE_PREFIX
+
+# t_run ID WANT_EXIT CMD...: runs CMD, keeps stdout/stderr, checks exit.
+t_run() {
+	local id=$1 want=$2 rc; shift 2
+	"$@" >"$T_DIR/out" 2>"$T_DIR/err" </dev/null
+	rc=$?
+	if [ "$rc" = "$want" ]; then t_pass "$id"; else
+		t_fail "$id" "exit $rc, want $want: $(head -c 300 "$T_DIR/err")"
+	fi
+}
+t_out() { grep -E -q -- "$2" "$T_DIR/out" && t_pass "$1" || t_fail "$1" "stdout lacks /$2/: $(head -c 300 "$T_DIR/out")"; }
+t_err() { grep -E -q -- "$2" "$T_DIR/err" && t_pass "$1" || t_fail "$1" "stderr lacks /$2/: $(head -c 300 "$T_DIR/err")"; }
+t_err1() { [ "$(wc -l < "$T_DIR/err")" -eq 1 ] && t_pass "$1" || t_fail "$1" "stderr is not one line: $(cat "$T_DIR/err")"; }
+
+# --- help names every command and variable
+t_run help-001 0 "$AG" --help
+for w in init check cookie help version AUTHGATE_DB BETTER_AUTH_SECRET \
+    BETTER_AUTH_SECRET_FILE AUTHGATE_COOKIE_PREFIX AUTHGATE_CHECK_PATH \
+    AUTHGATE_WEBHOOK_PATH AUTHGATE_MAX_BODY AUTHGATE_TRUST_FORWARDED \
+    AUTHGATE_WEBHOOK_SECRET AUTHGATE_ORIGINAL_URI AUTHGATE_ORIGINAL_METHOD \
+    AUTHGATE_MODE -- --db --method --path --cookie --bearer --header; do
+	[ "$w" = "--" ] && continue
+	grep -q -- "$w" "$T_DIR/out" && t_pass "help-$w" || t_fail "help-$w" "--help does not mention $w"
+done
+t_run help-002 0 "$AG" version
+t_out help-003 '^authgate [0-9]+\.[0-9]+\.[0-9]+$'
+t_run help-004 2 "$AG" frobnicate
+t_err help-005 "unknown command 'frobnicate'"
+t_err1 help-006
+t_run help-007 2 "$AG"		# fd 0 is not a socket, no CGI environment
+t_err help-008 'not started by a web server'
+
+# --- init: fresh, idempotent
+DB="$T_DIR/a.db"
+t_run init-001 0 "$AG" init --db "$DB"
+t_out init-002 'schema version 1'
+t_ok init-003 test "$(sqlite3 "$DB" 'pragma journal_mode')" = wal
+tables=$(sqlite3 "$DB" "select group_concat(name, ' ') from (select name from sqlite_schema where type = 'table' order by name)")
+t_ok init-004 test "$tables" = "account apikey authgate_event authgate_rule authgate_schema authgate_tombstone invitation member organization session user verification"
+sqlite3 "$DB" < "$T_ROOT/db/demo.sql"
+before=$(sqlite3 "$DB" .dump | md5sum)
+t_run init-005 0 "$AG" init --db "$DB"
+t_ok init-006 test "$(sqlite3 "$DB" .dump | md5sum)" = "$before"
+AUTHGATE_DB="$T_DIR/env.db" t_run init-007 0 "$AG" init
+t_ok init-008 test -s "$T_DIR/env.db"
+t_run init-009 2 "$AG" init --db "$T_DIR/no/such/dir/x.db"
+t_err init-010 'cannot open database'
+t_err1 init-011
+t_run init-012 2 "$AG" init --bogus
+t_err init-013 'unknown option --bogus'
+t_run init-014 2 "$AG" init --db
+t_err init-015 'needs a value'
+# on a real better-auth database: add authgate_* only, touch nothing else
+cp "$T_ROOT/tests/vectors/betterauth/betterauth.db" "$T_DIR/ba.db"
+ba_schema() { sqlite3 "$1" "select type, name, sql from sqlite_schema where tbl_name not like 'authgate_%' order by name"; }
+ba_data() { for t in user session account verification organization member invitation apikey; do sqlite3 "$1" "select * from \"$t\" order by id"; done | md5sum; }
+s1=$(ba_schema "$T_DIR/ba.db"); d1=$(ba_data "$T_DIR/ba.db"); j1=$(sqlite3 "$T_DIR/ba.db" 'pragma journal_mode')
+t_run init-020 0 "$AG" init --db "$T_DIR/ba.db"
+t_ok init-021 test "$(ba_schema "$T_DIR/ba.db")" = "$s1"
+t_ok init-022 test "$(ba_data "$T_DIR/ba.db")" = "$d1"
+t_ok init-023 test "$(sqlite3 "$T_DIR/ba.db" 'pragma journal_mode')" = "$j1"
+t_ok init-024 test "$(sqlite3 "$T_DIR/ba.db" "select count(*) from sqlite_schema where name like 'authgate_%' and type = 'table'")" = 4
+t_run init-025 0 "$AG" init --db "$T_DIR/ba.db"
+
+# --- check: exit codes and what it prints
+export BETTER_AUTH_SECRET=$T_SECRET
+t_db "$T_DIR/c.db"
+export AUTHGATE_DB="$T_DIR/c.db"
+MEMBER=$(t_cookie demo-session-mia-member)
+t_run check-001 0 "$AG" check --method GET --path /api/projects --cookie "$MEMBER"
+t_out check-002 '^outcome: allow$'
+t_out check-003 '^rule: id=6 priority=90 path=/api/\*\* access=authenticated$'
+t_out check-004 'identity: user=u_mia .*role=member'
+t_out check-005 '^Variable-AUTH_USER_ID: u_mia'
+t_run check-006 1 "$AG" check --method GET --path /api/admin/x --cookie "$MEMBER"
+t_out check-007 '^reason: role_required$'
+t_run check-008 1 "$AG" check --method GET --path /app/x --header 'Accept: text/html'
+t_out check-009 '^Location: /sign-in\?next=/app/x'
+t_run check-010 0 "$AG" check --method GET --path /api/x --bearer ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
+t_run check-011 0 "$AG" check --method GET --path /api/x --header 'x-api-key: ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b'
+t_run check-012 0 "$AG" check --method GET --path /api/x --cookie "${MEMBER#*=}"	# bare value
+t_run check-013 2 "$AG" check --method GET --path /api/x --db "$T_DIR/missing.db"
+t_err check-014 'unavailable'
+t_run check-015 2 "$AG" check --path /api/x
+t_err check-016 'required'
+t_run check-017 2 "$AG" check --method GET --path /api/x --frob
+t_run check-018 1 "$AG" check --method GET --path '/api/../x'
+t_out check-019 '^status: 400$'
+t_run check-020 0 "$AG" check --method GET --path /api/health
+t_out check-021 '^reason: public$'
+t_run check-022 2 "$AG" check --method GET --path /api/x --header 'no colon'
+
+# --- cookie: what better-auth would set
+t_run cookie-001 0 "$AG" cookie demo-session-mia-member
+t_ok cookie-002 test "$(cat "$T_DIR/out")" = "$MEMBER"
+BETTER_AUTH_SECRET= t_run cookie-003 2 "$AG" cookie x
+t_err cookie-004 'set BETTER_AUTH_SECRET'
+t_run cookie-005 2 "$AG" cookie
+
+# --- configuration errors stop start-up with one line, no secret in it
+printf '%s\n' "$T_SECRET" > "$T_DIR/secret"
+chmod 600 "$T_DIR/secret"
+BETTER_AUTH_SECRET_FILE="$T_DIR/secret" t_run conf-001 2 "$AG" check --method GET --path /x
+t_err conf-002 'not both'
+t_err1 conf-003
+if grep -q "$T_SECRET" "$T_DIR/err"; then t_fail conf-004 "secret echoed"; else t_pass conf-004; fi
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/secret" t_run conf-005 0 "$AG" check --method GET --path /api/projects --cookie "$MEMBER" )
+T_PASS=$((T_PASS + 1))	# the subshell's pass is not seen here; conf-006 re-checks
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/secret" "$AG" check --method GET --path /api/projects --cookie "$MEMBER" >/dev/null 2>&1 ) && t_pass conf-006 || t_fail conf-006 "secret file not used"
+T_PASS=$((T_PASS - 1))
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/nope" "$AG" check --method GET --path /x >/dev/null 2>"$T_DIR/err" ); rc=$?
+[ $rc = 2 ] && grep -q 'cannot read' "$T_DIR/err" && t_pass conf-007 || t_fail conf-007 "missing secret file: exit $rc"
+AUTHGATE_MAX_BODY=abc t_run conf-008 2 "$AG" check --method GET --path /x
+t_err conf-009 'AUTHGATE_MAX_BODY'
+AUTHGATE_MAX_BODY=0 t_run conf-010 2 "$AG" check --method GET --path /x
+AUTHGATE_COOKIE_PREFIX='bad prefix' t_run conf-011 2 "$AG" check --method GET --path /x
+t_err conf-012 'AUTHGATE_COOKIE_PREFIX'
+AUTHGATE_CHECK_PATH='relative' t_run conf-013 2 "$AG" check --method GET --path /x
+AUTHGATE_WEBHOOK_PATH='/a b' t_run conf-014 2 "$AG" check --method GET --path /x
+AUTHGATE_TRUST_FORWARDED=yes t_run conf-015 2 "$AG" check --method GET --path /x
+# a custom cookie prefix
+AUTHGATE_COOKIE_PREFIX=myapp t_run conf-016 0 "$AG" check --method GET --path /api/projects --cookie "myapp.session_token=${MEMBER#*=}"
+AUTHGATE_COOKIE_PREFIX=myapp t_run conf-017 1 "$AG" check --method GET --path /api/projects --cookie "$MEMBER"
+# without a secret the token alone is looked up (and the log warns)
+BETTER_AUTH_SECRET= t_run conf-018 0 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=demo-session-mia-member"
+BETTER_AUTH_SECRET= t_run conf-019 1 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=no-such-token"
+
+# --- plain CGI: the check endpoint as one CGI request
+cgi() {
+	env -i PATH="$PATH" ASAN_OPTIONS=detect_leaks=1 GATEWAY_INTERFACE=CGI/1.1 \
+	    AUTHGATE_DB="$T_DIR/c.db" BETTER_AUTH_SECRET="$T_SECRET" "$@" "$AG" </dev/null
+}
+cgi REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_ORIGINAL_URI=/api/projects \
+    AUTHGATE_ORIGINAL_METHOD=GET HTTP_COOKIE="$MEMBER" REMOTE_ADDR=127.0.0.1 > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-001 test "$(head -n 1 "$T_DIR/out")" = $'Status: 200 OK\r'
+for h in X-Auth-User-Id X-Auth-User-Email X-Auth-User-Name X-Auth-Org-Id X-Auth-Org-Slug \
+    X-Auth-Role X-Auth-Roles X-Auth-Method X-Auth-Session-Id X-Auth-Api-Key-Id X-Auth-Expires-At; do
+	grep -q "^$h: " "$T_DIR/out" && t_pass "cgi-hdr-$h" || t_fail "cgi-hdr-$h" "missing $h"
+done
+t_out cgi-002 '^X-Auth-User-Id: u_mia'
+t_out cgi-003 '^X-Auth-Api-Key-Id: '
+if grep -q '^Variable-' "$T_DIR/out"; then t_fail cgi-004 "Variable- in a check answer"; else t_pass cgi-004; fi
+cgi REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_ORIGINAL_URI=/api/admin/x \
+    AUTHGATE_ORIGINAL_METHOD=GET HTTP_COOKIE="$MEMBER" > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-005 test "$(head -n 1 "$T_DIR/out")" = $'Status: 403 Forbidden\r'
+t_err cgi-006 'deny status=403 reason=role_required method=GET path=/api/admin/x'
+# the original request comes only from server-set parameters
+cgi REQUEST_METHOD=GET REQUEST_URI=/_authgate/check HTTP_X_FORWARDED_URI=/api/health \
+    HTTP_X_FORWARDED_METHOD=GET > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-007 test "$(head -n 1 "$T_DIR/out")" = $'Status: 400 Bad Request\r'
+cgi REQUEST_METHOD=GET REQUEST_URI=/_authgate/check HTTP_X_FORWARDED_URI=/api/health \
+    HTTP_X_FORWARDED_METHOD=GET AUTHGATE_TRUST_FORWARDED=1 > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-008 test "$(head -n 1 "$T_DIR/out")" = $'Status: 200 OK\r'
+cgi REQUEST_METHOD=GET REQUEST_URI=/other AUTHGATE_MODE=check AUTHGATE_ORIGINAL_URI=/api/projects \
+    AUTHGATE_ORIGINAL_METHOD=GET > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-009 test "$(head -n 1 "$T_DIR/out")" = $'Status: 401 Unauthorized\r'
+cgi REQUEST_METHOD=GET REQUEST_URI=/elsewhere > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-010 test "$(head -n 1 "$T_DIR/out")" = $'Status: 404 Not Found\r'
+# a broken configuration still answers, with a 503
+cgi REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_MAX_BODY=x > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok cgi-011 test "$(head -n 1 "$T_DIR/out")" = $'Status: 503 Service Unavailable\r'
+t_err cgi-012 'AUTHGATE_MAX_BODY'
+
+t_finish
