@@ -23,6 +23,8 @@ BIN	= cgi-bin/authgate
 ASAN_BIN = build/asan/authgate
 
 PORT	?= 8080
+DEMO_DB	?= db/authgate.db
+RUN_DIR	?= build/run
 DEMO_SECRET = demo-secret-change-me-0123456789abcdef
 
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
@@ -31,7 +33,7 @@ DEBS_RUN   = lighttpd sqlite3 curl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev
 
 .PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
-	unit integration asan db-demo
+	asan db-demo
 
 all: deps-build $(BIN)
 
@@ -80,17 +82,22 @@ $(ASAN_BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
 
 asan: $(ASAN_BIN)
 
-# The demo database: schema, then demo data, once.
-db/authgate.db: | $(BIN)
-	$(BIN) init --db $@
-	sqlite3 $@ < db/demo.sql
+# The demo database: schema, then demo data, once (kept between runs).
+db-demo: deps-run $(BIN)
+	@if [ ! -e $(DEMO_DB) ]; then \
+	  rm -f $(DEMO_DB).new $(DEMO_DB).new-wal $(DEMO_DB).new-shm && \
+	  $(BIN) init --db $(DEMO_DB).new >/dev/null && \
+	  sqlite3 $(DEMO_DB).new < db/demo.sql && \
+	  mv $(DEMO_DB).new $(DEMO_DB) && \
+	  echo "created $(DEMO_DB) with demo data"; \
+	fi
 
-db-demo: db/authgate.db
-
-run: deps-run $(BIN) db/authgate.db
+run: deps-run $(BIN) db-demo
+	@mkdir -p $(RUN_DIR)
 	@echo "authgate demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	AUTHGATE_ROOT=$(CURDIR) AUTHGATE_PORT=$(PORT) \
-	  BETTER_AUTH_SECRET=$(DEMO_SECRET) \
+	  AUTHGATE_STATE=$(abspath $(RUN_DIR)) AUTHGATE_BIN=$(CURDIR)/$(BIN) \
+	  AUTHGATE_DB=$(abspath $(DEMO_DB)) BETTER_AUTH_SECRET=$(DEMO_SECRET) \
 	  lighttpd -D -f lighttpd.conf
 
 test: deps-test $(ASAN_BIN) $(BIN)
