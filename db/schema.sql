@@ -71,3 +71,14 @@ create table if not exists authgate_tombstone (
   deleted_at  text not null,
   primary key (kind, id)
 );
+create index if not exists authgate_tombstone_deleted on authgate_tombstone (deleted_at);
+
+-- The newest version (updatedAt, else the event's time, in epoch ms) applied
+-- to each mirrored object: an older event never overwrites a newer one.
+-- Removed when the object is deleted; its tombstone takes over.
+create table if not exists authgate_version (
+  kind        text    not null,
+  id          text    not null,
+  version_ms  integer not null,
+  primary key (kind, id)
+);

@@ -17,6 +17,7 @@
 #include "credential.h"
 #include "reply.h"
 #include "store.h"
+#include "webhook.h"
 
 #ifndef AUTHGATE_VERSION
 #define AUTHGATE_VERSION "0.1.0"
@@ -44,6 +45,10 @@ static const char usage[] =
 "                            and explain it; exit 0 allow, 1 deny, 2 error.\n"
 "                            --cookie takes a Cookie header, or a bare\n"
 "                            session cookie value\n"
+"  import FILE.json [--db PATH]\n"
+"                            load a snapshot (arrays users, organizations,\n"
+"                            members, sessions, apiKeys in the webhook\n"
+"                            object shapes) in one transaction\n"
 "  cookie TOKEN              print the signed session cookie better-auth\n"
 "                            would set for TOKEN (uses BETTER_AUTH_SECRET)\n"
 "  help, --help              this text\n"
@@ -236,6 +241,69 @@ print_identity(const struct authz_identity *id)
 	    id->expires_at[0] ? id->expires_at : "-");
 }
 
+#define IMPORT_MAX_FILE	(1024L * 1024 * 1024)	/* 1 GiB of JSON is a lot of users */
+
+static int
+cmd_import(int argc, char **argv)
+{
+	const char *db = NULL, *file = NULL;
+	struct store *s = NULL;
+	char err[512], *json = NULL;
+	FILE *f = NULL;
+	long n;
+	int i, rc = 2;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0) {
+			if ((db = flag_value(argc, argv, &i)) == NULL)
+				return 2;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "authgate: import: unknown option %s;"
+			    " see 'authgate --help'\n", argv[i]);
+			return 2;
+		} else if (file == NULL) {
+			file = argv[i];
+		} else {
+			return fail("import: one FILE.json only");
+		}
+	}
+	if (file == NULL)
+		return fail("usage: authgate import FILE.json [--db PATH]");
+	if (db == NULL && (db = getenv("AUTHGATE_DB")) == NULL)
+		db = CONFIG_DEFAULT_DB;
+	if ((f = fopen(file, "rb")) == NULL) {
+		fprintf(stderr, "authgate: import: cannot read %s\n", file);
+		return 2;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    n > IMPORT_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {
+		fprintf(stderr, "authgate: import: %s is unreadable or larger"
+		    " than 1 GiB\n", file);
+		goto out;
+	}
+	if ((json = malloc((size_t)n + 1)) == NULL ||
+	    fread(json, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "authgate: import: cannot read %s\n", file);
+		goto out;
+	}
+	if (store_open(&s, db, STORE_READWRITE, err, sizeof(err)) != 0) {
+		fprintf(stderr, "authgate: import: %s\n", err);
+		goto out;
+	}
+	if (store_schema_version(s) <= 0) {
+		fprintf(stderr, "authgate: import: %s has no authgate schema;"
+		    " run 'authgate init --db %s' first\n", db, db);
+		goto out;
+	}
+	rc = webhook_import(s, json, (size_t)n) == 0 ? 0 : 2;
+out:
+	if (f != NULL)
+		fclose(f);
+	free(json);
+	store_close(s);
+	return rc;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -359,6 +427,8 @@ cli_main(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (strcmp(c, "cookie") == 0)
 		return cmd_cookie(argc, argv);
+	if (strcmp(c, "import") == 0)
+		return cmd_import(argc, argv);
 	fprintf(stderr, "authgate: unknown command '%s'; see 'authgate"
 	    " --help'\n", c);
 	return 2;

@@ -21,11 +21,15 @@
 #include "log.h"
 #include "reply.h"
 #include "store.h"
+#include "webhook.h"
 
 static struct config		cfg;
 static struct authz		az;
 static struct authz_decision	dec;
 static char			out[REPLY_MAX];
+static struct webhook_secrets	secrets;
+static struct store		*wstore;	/* read-write, webhook only */
+static char			*body;		/* AUTHGATE_MAX_BODY + 1 */
 
 enum role {
 	ROLE_AUTHORIZER,	/* lighttpd authorizer, Apache mod_authnz_fcgi */
@@ -162,8 +166,122 @@ decide(const struct params *p, enum role role, FCGX_Stream *o)
 	send_reply(o, out, n);
 }
 
+/* Reads exactly n body bytes into body. Returns 0, or -1 if short. */
+static int
+read_body(FCGX_Stream *in, size_t n)
+{
+	size_t got = 0;
+	int r;
+
+	while (got < n) {
+		size_t want = n - got > 65536 ? 65536 : n - got;
+
+		if (in != NULL)
+			r = FCGX_GetStr(body + got, (int)want, in);
+		else
+			r = (int)fread(body + got, 1, want, stdin);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
 static void
-handle(const struct params *p, FCGX_Stream *o)
+webhook_reply(FCGX_Stream *o, int status, const char *msg, const char *extra)
+{
+	size_t n = reply_error(status, msg, extra, out, sizeof(out));
+
+	send_reply(o, out, n);
+}
+
+/* The webhook receiver: bounded body, then webhook_handle. */
+static void
+webhook(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
+{
+	struct webhook_headers h;
+	struct webhook_result r;
+	const char *method = param(p, "REQUEST_METHOD");
+	const char *cl = param(p, "CONTENT_LENGTH");
+	char err[512], type[64], id[80], json[128];
+	uint64_t len;
+	size_t n;
+
+	if (method == NULL || strcmp(method, "POST") != 0) {
+		webhook_reply(o, 405, "Method Not Allowed - POST only",
+		    "Allow: POST");
+		return;
+	}
+	if (cl == NULL || *cl == '\0') {
+		webhook_reply(o, 411, "Length Required", NULL);
+		return;
+	}
+	if (util_parse_u64(cl, strlen(cl), &len) != 0) {
+		webhook_reply(o, 400, "Bad Request - invalid Content-Length",
+		    NULL);
+		return;
+	}
+	if (len > cfg.max_body) {
+		log_msg("webhook status=413 reason=body_too_large bytes=%llu",
+		    (unsigned long long)len);
+		webhook_reply(o, 413, "Content Too Large", NULL);
+		return;
+	}
+	if (secrets.n == 0) {
+		log_msg("webhook status=503 reason=no_secret (set"
+		    " AUTHGATE_WEBHOOK_SECRET or _FILE)");
+		webhook_reply(o, 503, "Service Unavailable - webhook secret"
+		    " not configured", "Retry-After: 60");
+		return;
+	}
+	if (body == NULL && (body = malloc(cfg.max_body + 1)) == NULL) {
+		webhook_reply(o, 503, "Service Unavailable - out of memory",
+		    "Retry-After: 5");
+		return;
+	}
+	if (read_body(in, (size_t)len) != 0) {
+		log_msg("webhook status=400 reason=body_short");
+		webhook_reply(o, 400, "Bad Request - body shorter than"
+		    " Content-Length", NULL);
+		return;
+	}
+	if (wstore == NULL && store_open(&wstore, cfg.db, STORE_READWRITE,
+	    err, sizeof(err)) != 0) {
+		log_msg("webhook status=503 reason=store_unavailable: %s", err);
+		webhook_reply(o, 503, "Service Unavailable - store unavailable",
+		    "Retry-After: 5");
+		return;
+	}
+
+	h.optare_signature = param(p, "HTTP_X_OPTARE_SIGNATURE");
+	h.event = param(p, "HTTP_X_OPTARE_EVENT");
+	h.id = param(p, "HTTP_WEBHOOK_ID");
+	h.timestamp = param(p, "HTTP_WEBHOOK_TIMESTAMP");
+	h.signature = param(p, "HTTP_WEBHOOK_SIGNATURE");
+	if (h.id == NULL && h.timestamp == NULL && h.signature == NULL) {
+		h.id = param(p, "HTTP_SVIX_ID");
+		h.timestamp = param(p, "HTTP_SVIX_TIMESTAMP");
+		h.signature = param(p, "HTTP_SVIX_SIGNATURE");
+	}
+	webhook_handle(&secrets, wstore, &h, body, (size_t)len, &r);
+	log_msg("webhook status=%d reason=%s type=%s id=%s outcome=%s",
+	    r.status, r.reason,
+	    log_clean(r.type, strlen(r.type), type, sizeof(type)),
+	    log_clean(r.id, strlen(r.id), id, sizeof(id)),
+	    r.status == 200 ? store_outcome_name(r.outcome) : "-");
+	if (r.status == 200) {
+		snprintf(json, sizeof(json), "{\"ok\":true,\"outcome\":\"%s\"}",
+		    store_outcome_name(r.outcome));
+		n = reply_json(200, json, NULL, out, sizeof(out));
+		send_reply(o, out, n);
+	} else {
+		webhook_reply(o, r.status, r.message, r.status == 503 ?
+		    "Retry-After: 5" : NULL);
+	}
+}
+
+static void
+handle(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 {
 	enum role role = role_of(p);
 	size_t n;
@@ -174,10 +292,8 @@ handle(const struct params *p, FCGX_Stream *o)
 		decide(p, role, o);
 		return;
 	case ROLE_WEBHOOK:
-		log_msg("webhook: not available in this build");
-		n = reply_error(503, "Service Unavailable - webhook not"
-		    " available", "Retry-After: 60", out, sizeof(out));
-		break;
+		webhook(p, in, o);
+		return;
 	default:
 		n = reply_error(404, "Not Found", NULL, out, sizeof(out));
 		break;
@@ -197,7 +313,7 @@ serve_fastcgi(void)
 	}
 	while (FCGX_Accept_r(&req) >= 0) {
 		p.envp = req.envp;
-		handle(&p, req.out);
+		handle(&p, req.in, req.out);
 		FCGX_Finish_r(&req);
 	}
 	return 0;
@@ -213,7 +329,8 @@ main_setup(void)
 	char err[512];
 	struct store *s;
 
-	if (config_load(&cfg, err, sizeof(err)) != 0) {
+	if (config_load(&cfg, err, sizeof(err)) != 0 ||
+	    webhook_secrets_load(&secrets, err, sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: %s\n", err);
 		return 2;
 	}
@@ -254,7 +371,7 @@ main(int argc, char **argv)
 			send_reply(NULL, out, n);
 			return rc;
 		}
-		handle(&p, NULL);
+		handle(&p, NULL, NULL);
 		return 0;
 	}
 	if ((rc = main_setup()) != 0)
@@ -265,5 +382,6 @@ main(int argc, char **argv)
 	rc = serve_fastcgi();
 	authz_fini(&az);
 	config_wipe(&cfg);
+	webhook_secrets_wipe(&secrets);
 	return rc;
 }

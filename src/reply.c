@@ -98,21 +98,40 @@ put_json_error(struct buf *b, const char *msg)
 	put(b, "\"}\n");
 }
 
+static void
+put_head(struct buf *b, int status, const char *extra)
+{
+	put(b, "Status: %d %s\r\n", status, reply_status_text(status));
+	put(b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
+	if (extra != NULL) {
+		if (!value_ok(extra))
+			b->overflow = 1;
+		put(b, "%s\r\n", extra);
+	}
+	put(b, "\r\n");
+}
+
 size_t
 reply_error(int status, const char *message, const char *extra, char *buf,
     size_t bufsz)
 {
 	struct buf b = { buf, bufsz, 0, 0 };
 
-	put(&b, "Status: %d %s\r\n", status, reply_status_text(status));
-	put(&b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
-	if (extra != NULL) {
-		if (!value_ok(extra))
-			b.overflow = 1;
-		put(&b, "%s\r\n", extra);
-	}
-	put(&b, "\r\n");
+	put_head(&b, status, extra);
 	put_json_error(&b, message);
+	return finish(&b);
+}
+
+size_t
+reply_json(int status, const char *json, const char *extra, char *buf,
+    size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+
+	put_head(&b, status, extra);
+	if (!value_ok(json))
+		b.overflow = 1;
+	put(&b, "%s\n", json);
 	return finish(&b);
 }
 

@@ -35,6 +35,13 @@ size_t	reply_decision(const struct authz_decision *d, enum reply_style style,
 size_t	reply_error(int status, const char *message, const char *extra,
 	    char *buf, size_t bufsz);
 
+/*
+ * Formats a JSON answer whose body the caller built (it must be valid
+ * JSON without control characters). Same headers as reply_error.
+ */
+size_t	reply_json(int status, const char *json, const char *extra, char *buf,
+	    size_t bufsz);
+
 /* Reason phrase for the statuses authgate sends. */
 const char	*reply_status_text(int status);
 

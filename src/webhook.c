@@ -1,0 +1,863 @@
+/*
+ * webhook.c - signed deliveries from the identity provider.
+ *
+ * Trusts nothing until the signature over the raw bytes checks out
+ * against a configured secret; even then every field is length- and
+ * shape-checked before it reaches the store. Never logs a secret, a
+ * signature, a body or any value from it except the event type and id.
+ * Raw API keys are hashed on receipt and wiped with the body.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/sha.h>
+
+#include "config.h"
+#include "credential.h"
+#include "log.h"
+#include "request.h"
+#include "util.h"
+#include "webhook.h"
+
+static const char *const verdict_names[] = {
+	"ok", "signature_missing", "signature_malformed",
+	"timestamp_stale", "signature_mismatch"
+};
+
+const char *
+webhook_verdict_name(enum webhook_verdict v)
+{
+	if ((size_t)v >= sizeof(verdict_names) / sizeof(verdict_names[0]))
+		return "?";
+	return verdict_names[v];
+}
+
+/* Adds one secret token (not NUL-terminated) to ws. */
+static int
+add_secret(struct webhook_secrets *ws, const char *t, size_t n, char *err,
+    size_t errsz)
+{
+	struct webhook_secret *sec;
+	const char *b = t;
+	size_t bn = n;
+	long dn;
+
+	if (ws->n >= WEBHOOK_MAX_SECRETS) {
+		snprintf(err, errsz, "more than %d webhook secrets",
+		    WEBHOOK_MAX_SECRETS);
+		return -1;
+	}
+	if (n > WEBHOOK_MAX_SECRET) {
+		snprintf(err, errsz, "webhook secret %zu is longer than %d"
+		    " bytes", ws->n + 1, WEBHOOK_MAX_SECRET);
+		return -1;
+	}
+	sec = &ws->s[ws->n];
+	memcpy(sec->raw, t, n);
+	sec->raw_n = n;
+	/* Standard Webhooks keys are base64 after an optional "whsec_". */
+	if (bn > 6 && memcmp(b, "whsec_", 6) == 0) {
+		b += 6;
+		bn -= 6;
+	}
+	dn = util_b64_decode(b, bn, sec->sw, sizeof(sec->sw));
+	sec->sw_n = dn > 0 ? (size_t)dn : 0;
+	if (sec->sw_n == 0 && n > 6 && memcmp(t, "whsec_", 6) == 0) {
+		snprintf(err, errsz, "webhook secret %zu starts with whsec_"
+		    " but is not valid base64", ws->n + 1);
+		OPENSSL_cleanse(sec, sizeof(*sec));
+		return -1;
+	}
+	ws->n++;
+	return 0;
+}
+
+static int
+add_list(struct webhook_secrets *ws, const char *v, size_t n, char *err,
+    size_t errsz)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s;
+
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' ||
+		    v[i] == '\r'))
+			i++;
+		s = i;
+		while (i < n && !(v[i] == ' ' || v[i] == '\t' || v[i] == '\n' ||
+		    v[i] == '\r'))
+			i++;
+		if (i > s && add_secret(ws, v + s, i - s, err, errsz) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+webhook_secrets_load(struct webhook_secrets *ws, char *err, size_t errsz)
+{
+	const char *v = getenv("AUTHGATE_WEBHOOK_SECRET");
+	const char *f = getenv("AUTHGATE_WEBHOOK_SECRET_FILE");
+	char buf[WEBHOOK_MAX_SECRETS * (WEBHOOK_MAX_SECRET + 2) + 1];
+	FILE *fp;
+	size_t n;
+	int rc;
+
+	memset(ws, 0, sizeof(*ws));
+	if (v != NULL && *v != '\0' && f != NULL && *f != '\0') {
+		snprintf(err, errsz, "set AUTHGATE_WEBHOOK_SECRET or"
+		    " AUTHGATE_WEBHOOK_SECRET_FILE, not both");
+		return -1;
+	}
+	if (v != NULL && *v != '\0')
+		return add_list(ws, v, strlen(v), err, errsz);
+	if (f == NULL || *f == '\0')
+		return 0;
+	if ((fp = fopen(f, "re")) == NULL) {
+		snprintf(err, errsz, "cannot read AUTHGATE_WEBHOOK_SECRET_FILE"
+		    " %s", f);
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	if (n == sizeof(buf) - 1) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		snprintf(err, errsz, "AUTHGATE_WEBHOOK_SECRET_FILE %s is too"
+		    " large", f);
+		return -1;
+	}
+	rc = add_list(ws, buf, n, err, errsz);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc == 0 && ws->n == 0) {
+		snprintf(err, errsz, "AUTHGATE_WEBHOOK_SECRET_FILE %s holds no"
+		    " secret", f);
+		return -1;
+	}
+	return rc;
+}
+
+void
+webhook_secrets_wipe(struct webhook_secrets *ws)
+{
+	OPENSSL_cleanse(ws, sizeof(*ws));
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;	/* lowercase only, as the format says */
+}
+
+/* HMAC-SHA256 over up to three pieces. Returns 0 or -1. */
+static int
+mac3(const unsigned char *key, size_t kn, const char *a, size_t an,
+    const char *b, size_t bn, const char *c, size_t cn, unsigned char out[32])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *mc = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end()
+	};
+	size_t outl = 0;
+	int ok;
+
+	ok = mc != NULL && EVP_MAC_init(mc, key, kn, params) == 1 &&
+	    EVP_MAC_update(mc, (const unsigned char *)a, an) == 1 &&
+	    (bn == 0 || EVP_MAC_update(mc, (const unsigned char *)b, bn) == 1) &&
+	    (cn == 0 || EVP_MAC_update(mc, (const unsigned char *)c, cn) == 1) &&
+	    EVP_MAC_final(mc, out, &outl, 32) == 1 && outl == 32;
+	EVP_MAC_CTX_free(mc);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -1;
+}
+
+static enum webhook_verdict
+verify_optare(const struct webhook_secrets *ws, const char *hdr,
+    const char *body, size_t n)
+{
+	unsigned char want[32], got[32];
+	enum webhook_verdict v = WEBHOOK_MISMATCH;
+	size_t i;
+
+	/* Invariant: the "sha256=" prefix and 64 lowercase hex digits. */
+	if (strncmp(hdr, "sha256=", 7) != 0 || strlen(hdr) != 7 + 64)
+		return WEBHOOK_MALFORMED;
+	for (i = 0; i < 32; i++) {
+		int hi = hexval(hdr[7 + 2 * i]), lo = hexval(hdr[8 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return WEBHOOK_MALFORMED;
+		got[i] = (unsigned char)(hi << 4 | lo);
+	}
+	for (i = 0; i < ws->n && v != WEBHOOK_OK; i++) {
+		if (mac3(ws->s[i].raw, ws->s[i].raw_n, body, n, NULL, 0, NULL,
+		    0, want) != 0)
+			continue;
+		if (CRYPTO_memcmp(want, got, 32) == 0)
+			v = WEBHOOK_OK;
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(got, sizeof(got));
+	return v;
+}
+
+static enum webhook_verdict
+verify_standard(const struct webhook_secrets *ws,
+    const struct webhook_headers *h, const char *body, size_t n,
+    int64_t now_s)
+{
+	unsigned char want[32], got[33];
+	enum webhook_verdict v = WEBHOOK_MISMATCH;
+	const char *sig = h->signature;
+	uint64_t ts;
+	size_t i, idn, tsn, sn;
+
+	if (h->id == NULL || h->timestamp == NULL || sig == NULL)
+		return WEBHOOK_NO_SIGNATURE;
+	idn = strlen(h->id);
+	tsn = strlen(h->timestamp);
+	sn = strlen(sig);
+	if (idn == 0 || idn > WEBHOOK_MAX_EVENT_ID || sn > WEBHOOK_MAX_SIG_HEADER ||
+	    util_parse_u64(h->timestamp, tsn, &ts) != 0)
+		return WEBHOOK_MALFORMED;
+	if ((int64_t)ts < now_s - WEBHOOK_TOLERANCE_S ||
+	    (int64_t)ts > now_s + WEBHOOK_TOLERANCE_S)
+		return WEBHOOK_STALE;
+
+	for (i = 0; i < ws->n; i++) {
+		size_t p = 0;
+
+		if (ws->s[i].sw_n == 0)
+			continue;
+		/* content = id "." timestamp "." body, pieces hashed in turn */
+		{
+			char idts[WEBHOOK_MAX_EVENT_ID + 32];
+			int k = snprintf(idts, sizeof(idts), "%s.%s.", h->id,
+			    h->timestamp);
+			if (k < 0 || (size_t)k >= sizeof(idts) ||
+			    mac3(ws->s[i].sw, ws->s[i].sw_n, idts, (size_t)k,
+			    body, n, NULL, 0, want) != 0)
+				continue;
+		}
+		/* "v1,<b64> v1,<b64> ...": unknown versions are skipped */
+		while (p < sn) {
+			size_t s, e;
+
+			while (p < sn && sig[p] == ' ')
+				p++;
+			s = p;
+			while (p < sn && sig[p] != ' ')
+				p++;
+			e = p;
+			if (e - s < 4 || memcmp(sig + s, "v1,", 3) != 0)
+				continue;
+			if (util_b64_decode(sig + s + 3, e - s - 3, got,
+			    sizeof(got)) != 32)
+				continue;
+			if (CRYPTO_memcmp(want, got, 32) == 0) {
+				v = WEBHOOK_OK;
+				break;
+			}
+		}
+		if (v == WEBHOOK_OK)
+			break;
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(got, sizeof(got));
+	return v;
+}
+
+enum webhook_verdict
+webhook_verify(const struct webhook_secrets *ws,
+    const struct webhook_headers *h, const char *body, size_t n,
+    int64_t now_s)
+{
+	if (h->optare_signature != NULL)
+		return verify_optare(ws, h->optare_signature, body, n);
+	return verify_standard(ws, h, body, n, now_s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Normalization: cJSON object -> struct store_object. */
+
+static const struct {
+	const char		*type;
+	enum store_kind		 kind;
+	enum store_action	 action;
+} catalog[] = {
+	{ "user.created", STORE_USER, STORE_UPSERT },
+	{ "user.updated", STORE_USER, STORE_UPSERT },
+	{ "user.deleted", STORE_USER, STORE_DELETE },
+	{ "organization.created", STORE_ORG, STORE_UPSERT },
+	{ "organization.updated", STORE_ORG, STORE_UPSERT },
+	{ "organization.deleted", STORE_ORG, STORE_DELETE },
+	{ "member.added", STORE_MEMBER, STORE_UPSERT },
+	{ "organization.member.added", STORE_MEMBER, STORE_UPSERT },
+	{ "organization_membership.created", STORE_MEMBER, STORE_UPSERT },
+	{ "member.role.changed", STORE_MEMBER, STORE_UPSERT },
+	{ "organization.member.role_changed", STORE_MEMBER, STORE_UPSERT },
+	{ "organization_membership.updated", STORE_MEMBER, STORE_UPSERT },
+	{ "member.removed", STORE_MEMBER, STORE_DELETE },
+	{ "organization.member.removed", STORE_MEMBER, STORE_DELETE },
+	{ "organization_membership.deleted", STORE_MEMBER, STORE_DELETE },
+	{ "session.created", STORE_SESSION, STORE_UPSERT },
+	{ "session.updated", STORE_SESSION, STORE_UPSERT },
+	{ "session.revoked", STORE_SESSION, STORE_DELETE },
+	{ "session.expired", STORE_SESSION, STORE_DELETE },
+	{ "session.deleted", STORE_SESSION, STORE_DELETE },
+	{ "api_key.created", STORE_APIKEY, STORE_UPSERT },
+	{ "api_key.updated", STORE_APIKEY, STORE_UPSERT },
+	{ "api_key.revoked", STORE_APIKEY, STORE_DELETE },
+	{ "api_key.deleted", STORE_APIKEY, STORE_DELETE },
+};
+
+/* Storage that outlives cJSON's strings for one object. */
+struct norm {
+	struct store_object	 o;
+	char			 created[UTIL_TIME_ISO_LEN + 1];
+	char			 updated[UTIL_TIME_ISO_LEN + 1];
+	char			 ban_expires[UTIL_TIME_ISO_LEN + 1];
+	char			 expires[UTIL_TIME_ISO_LEN + 1];
+	char			 key_hash[CRED_HASH_B64URL_LEN + 1];
+	char			 start[8];
+	char			 roles[STORE_MAX_ROLES + 1];
+	char			*metadata;	/* cJSON_Print output, freed */
+	char			*permissions;
+	const char		*bad;		/* first problem, static text */
+};
+
+static void
+norm_free(struct norm *nm)
+{
+	cJSON_free(nm->metadata);
+	cJSON_free(nm->permissions);
+	OPENSSL_cleanse(nm->key_hash, sizeof(nm->key_hash));
+	nm->metadata = nm->permissions = NULL;
+}
+
+/* The member named camel, else snake; NULL if neither. */
+static const cJSON *
+field(const cJSON *obj, const char *camel, const char *snake)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, camel);
+
+	if (v == NULL && snake != NULL)
+		v = cJSON_GetObjectItemCaseSensitive(obj, snake);
+	return v;
+}
+
+/* A string field of at most max bytes without control characters.
+ * Absent or null: NULL. Anything else sets nm->bad. */
+static const char *
+text(struct norm *nm, const cJSON *obj, const char *camel, const char *snake,
+    size_t max)
+{
+	const cJSON *v = field(obj, camel, snake);
+	size_t n;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsString(v) || v->valuestring == NULL) {
+		if (nm->bad == NULL)
+			nm->bad = camel;
+		return NULL;
+	}
+	n = strlen(v->valuestring);
+	if (n > max || !util_header_value_ok(v->valuestring, n)) {
+		if (nm->bad == NULL)
+			nm->bad = camel;
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* An id: a non-empty text field; also accepts a nested {"id": ...}. */
+static const char *
+ident(struct norm *nm, const cJSON *obj, const char *camel, const char *snake,
+    const char *nested)
+{
+	const char *v = text(nm, obj, camel, snake, STORE_MAX_ID);
+	const cJSON *o;
+
+	if (v == NULL && nested != NULL &&
+	    cJSON_IsObject(o = cJSON_GetObjectItemCaseSensitive(obj, nested)))
+		v = text(nm, o, "id", NULL, STORE_MAX_ID);
+	if (v != NULL && *v == '\0') {
+		if (nm->bad == NULL)
+			nm->bad = camel;
+		return NULL;
+	}
+	return v;
+}
+
+/* A date: ISO-8601 text or epoch milliseconds, normalized to ISO text.
+ * *ms gets the value when ms is not NULL. */
+static const char *
+date(struct norm *nm, const cJSON *obj, const char *camel, const char *snake,
+    char *buf, size_t bufsz, int64_t *ms, int *present)
+{
+	const cJSON *v = field(obj, camel, snake);
+	int64_t t;
+
+	if (present != NULL)
+		*present = v != NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble < 9.0e15) {
+		t = (int64_t)v->valuedouble;
+	} else if (!cJSON_IsString(v) || util_time_parse(v->valuestring,
+	    strlen(v->valuestring), &t) != 0) {
+		if (nm->bad == NULL)
+			nm->bad = camel;
+		return NULL;
+	}
+	if (util_time_format(t, buf, bufsz) != 0) {
+		if (nm->bad == NULL)
+			nm->bad = camel;
+		return NULL;
+	}
+	if (ms != NULL)
+		*ms = t;
+	return buf;
+}
+
+/* true/false, 0/1: -1 when absent. */
+static int
+boolean(struct norm *nm, const cJSON *obj, const char *camel,
+    const char *snake)
+{
+	const cJSON *v = field(obj, camel, snake);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return -1;
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1))
+		return v->valuedouble == 1;
+	if (nm->bad == NULL)
+		nm->bad = camel;
+	return -1;
+}
+
+/* A role: "admin", "member,admin" or ["member", "admin"]. */
+static const char *
+roles(struct norm *nm, const cJSON *obj)
+{
+	const cJSON *v = field(obj, "role", "roles"), *e;
+	size_t n = 0, k;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (cJSON_IsString(v))
+		return text(nm, obj, "role", "roles", STORE_MAX_ROLES);
+	if (!cJSON_IsArray(v))
+		goto bad;
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e) || (k = strlen(e->valuestring)) == 0 ||
+		    !util_header_value_ok(e->valuestring, k) ||
+		    n + k + 2 > sizeof(nm->roles))
+			goto bad;
+		if (n > 0)
+			nm->roles[n++] = ',';
+		memcpy(nm->roles + n, e->valuestring, k);
+		n += k;
+	}
+	nm->roles[n] = '\0';
+	return n > 0 ? nm->roles : NULL;
+bad:
+	if (nm->bad == NULL)
+		nm->bad = "role";
+	return NULL;
+}
+
+/* JSON text of an object field (metadata, permissions). */
+static char *
+json_text(struct norm *nm, const cJSON *obj, const char *camel)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, camel);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (cJSON_IsString(v))
+		return strdup(v->valuestring);	/* already JSON text */
+	if (cJSON_IsObject(v) || cJSON_IsArray(v))
+		return cJSON_PrintUnformatted(v);
+	if (nm->bad == NULL)
+		nm->bad = camel;
+	return NULL;
+}
+
+/*
+ * Fills nm->o from data. Returns 0, or -1 with nm->bad naming the first
+ * field that is missing or malformed.
+ */
+static int
+normalize(struct norm *nm, enum store_kind kind, enum store_action action,
+    const cJSON *data, int64_t event_ms, int has_event_ms)
+{
+	struct store_object *o = &nm->o;
+	int64_t upd = 0;
+	const cJSON *k;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->action = action;
+	o->email_verified = o->banned = o->enabled = -1;
+	if (!cJSON_IsObject(data)) {
+		nm->bad = "data";
+		return -1;
+	}
+	o->id = ident(nm, data, "id", NULL, NULL);
+	o->created_at = date(nm, data, "createdAt", "created_at", nm->created,
+	    sizeof(nm->created), NULL, NULL);
+	o->updated_at = date(nm, data, "updatedAt", "updated_at", nm->updated,
+	    sizeof(nm->updated), &upd, NULL);
+	if (o->updated_at != NULL) {
+		o->version_ms = upd;
+		o->has_version = 1;
+	} else if (has_event_ms) {
+		o->version_ms = event_ms;
+		o->has_version = 1;
+	}
+
+	switch (kind) {
+	case STORE_USER:
+		o->name = text(nm, data, "name", NULL, STORE_MAX_NAME);
+		o->email = text(nm, data, "email", NULL, STORE_MAX_EMAIL);
+		o->image = text(nm, data, "image", NULL, 2048);
+		o->role = text(nm, data, "role", NULL, STORE_MAX_ROLES);
+		o->email_verified = boolean(nm, data, "emailVerified",
+		    "email_verified");
+		o->banned = boolean(nm, data, "banned", NULL);
+		o->ban_reason = text(nm, data, "banReason", "ban_reason", 1024);
+		o->ban_expires = date(nm, data, "banExpires", "ban_expires",
+		    nm->ban_expires, sizeof(nm->ban_expires), NULL, NULL);
+		break;
+	case STORE_ORG:
+		o->name = text(nm, data, "name", NULL, STORE_MAX_NAME);
+		o->slug = text(nm, data, "slug", NULL, STORE_MAX_SLUG);
+		o->logo = text(nm, data, "logo", NULL, 2048);
+		o->metadata = nm->metadata = json_text(nm, data, "metadata");
+		break;
+	case STORE_MEMBER:
+		o->organization_id = ident(nm, data, "organizationId",
+		    "organization_id", "organization");
+		o->user_id = ident(nm, data, "userId", "user_id", "user");
+		o->role = roles(nm, data);
+		if (o->id == NULL && (o->organization_id == NULL ||
+		    o->user_id == NULL) && nm->bad == NULL)
+			nm->bad = "id";
+		break;
+	case STORE_SESSION:
+		o->token = text(nm, data, "token", NULL, REQ_MAX_CREDENTIAL);
+		o->user_id = ident(nm, data, "userId", "user_id", "user");
+		o->expires_at = date(nm, data, "expiresAt", "expires_at",
+		    nm->expires, sizeof(nm->expires), NULL,
+		    &o->expires_at_present);
+		o->organization_id = text(nm, data, "activeOrganizationId",
+		    "active_organization_id", STORE_MAX_ID);
+		o->organization_id_present = field(data,
+		    "activeOrganizationId", "active_organization_id") != NULL;
+		o->ip_address = text(nm, data, "ipAddress", "ip_address", 64);
+		o->user_agent = text(nm, data, "userAgent", "user_agent", 1024);
+		if (o->id == NULL && o->token == NULL && nm->bad == NULL)
+			nm->bad = "id";
+		break;
+	case STORE_APIKEY:
+		o->name = text(nm, data, "name", NULL, STORE_MAX_NAME);
+		o->user_id = ident(nm, data, "referenceId", "reference_id",
+		    NULL);
+		if (o->user_id == NULL)
+			o->user_id = ident(nm, data, "userId", "user_id", NULL);
+		o->prefix = text(nm, data, "prefix", NULL, 64);
+		o->start = text(nm, data, "start", NULL, 64);
+		o->enabled = boolean(nm, data, "enabled", NULL);
+		o->expires_at = date(nm, data, "expiresAt", "expires_at",
+		    nm->expires, sizeof(nm->expires), NULL,
+		    &o->expires_at_present);
+		o->config_id = text(nm, data, "configId", "config_id", 64);
+		o->metadata = nm->metadata = json_text(nm, data, "metadata");
+		o->permissions = nm->permissions = json_text(nm, data,
+		    "permissions");
+		/* Invariant: a raw key is hashed here and never stored. */
+		k = field(data, "key", NULL);
+		if (cJSON_IsString(k) && k->valuestring[0] != '\0') {
+			char hex[CRED_HASH_HEX_LEN + 1];
+			size_t kn = strlen(k->valuestring);
+
+			if (kn > REQ_MAX_CREDENTIAL || cred_apikey_hash(
+			    k->valuestring, kn, nm->key_hash, hex) != 0) {
+				if (nm->bad == NULL)
+					nm->bad = "key";
+			} else {
+				o->key_hash = nm->key_hash;
+				if (o->start == NULL) {
+					util_copy(nm->start, sizeof(nm->start),
+					    k->valuestring, kn < 6 ? kn : 6);
+					o->start = nm->start;
+				}
+			}
+			OPENSSL_cleanse(hex, sizeof(hex));
+			OPENSSL_cleanse(k->valuestring, kn);
+		} else if (k != NULL && !cJSON_IsNull(k) && nm->bad == NULL) {
+			nm->bad = "key";
+		}
+		if (o->key_hash == NULL) {
+			const char *h = text(nm, data, "hashedKey",
+			    "hashed_key", CRED_HASH_HEX_LEN);
+			size_t hn = h ? strlen(h) : 0;
+
+			if (h != NULL && hn != CRED_HASH_B64URL_LEN &&
+			    hn != CRED_HASH_HEX_LEN) {
+				if (nm->bad == NULL)
+					nm->bad = "hashedKey";
+			} else {
+				o->key_hash = h;
+			}
+		}
+		break;
+	}
+	if (o->id == NULL && kind != STORE_MEMBER && kind != STORE_SESSION &&
+	    nm->bad == NULL)
+		nm->bad = "id";
+	return nm->bad == NULL ? 0 : -1;
+}
+
+/* The event's own time (for objects without updatedAt). */
+static int
+event_time(const cJSON *root, int64_t *ms)
+{
+	static const char *const names[] = { "timestamp", "createdAt",
+	    "created_at", "occurredAt", "occurred_at" };
+	const cJSON *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(root, names[i]);
+		if (cJSON_IsNumber(v) && v->valuedouble > 0 &&
+		    v->valuedouble < 9.0e15) {
+			*ms = (int64_t)v->valuedouble;
+			/* seconds, as Standard Webhooks headers use */
+			if (*ms < 100000000000LL)
+				*ms *= 1000;
+			return 1;
+		}
+		if (cJSON_IsString(v) && util_time_parse(v->valuestring,
+		    strlen(v->valuestring), ms) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+result(struct webhook_result *r, int status, const char *reason,
+    const char *message)
+{
+	r->status = status;
+	r->reason = reason;
+	snprintf(r->message, sizeof(r->message), "%s", message);
+}
+
+void
+webhook_handle(const struct webhook_secrets *ws, struct store *s,
+    const struct webhook_headers *h, char *body, size_t n,
+    struct webhook_result *r)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	const cJSON *t, *data;
+	enum webhook_verdict v;
+	struct norm nm;
+	cJSON *root = NULL;
+	const char *type = NULL;
+	size_t i;
+	int64_t ems = 0;
+	int rc, has_ems, found = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&nm, 0, sizeof(nm));
+	result(r, 503, "internal", "Service Unavailable - internal error");
+	if (ws->n == 0) {
+		result(r, 503, "no_secret", "Service Unavailable - webhook"
+		    " secret not configured");
+		goto out;
+	}
+	v = webhook_verify(ws, h, body, n, util_now_ms() / 1000);
+	if (v != WEBHOOK_OK) {
+		result(r, 400, webhook_verdict_name(v), v == WEBHOOK_STALE ?
+		    "Bad Request - timestamp outside tolerance" :
+		    "Bad Request - invalid signature");
+		goto out;
+	}
+
+	/* Verified: now, and only now, parse. */
+	root = cJSON_ParseWithLength(body, n);
+	if (!cJSON_IsObject(root)) {
+		result(r, 400, "json_malformed", "Bad Request - malformed JSON");
+		goto out;
+	}
+	if (h->event != NULL && h->event[0] != '\0')
+		type = h->event;
+	else if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(root,
+	    "type")) || cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(
+	    root, "event")))
+		type = t->valuestring;
+	if (type == NULL || strlen(type) >= sizeof(r->type) ||
+	    !util_header_value_ok(type, strlen(type))) {
+		result(r, 400, "type_missing", "Bad Request - event type"
+		    " missing");
+		goto out;
+	}
+	memcpy(r->type, type, strlen(type) + 1);
+
+	/* Event id: the signed header, else the body's id, else its hash. */
+	if (h->id != NULL && h->optare_signature == NULL) {
+		util_copy(r->id, sizeof(r->id), h->id, strlen(h->id));
+	} else if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(root,
+	    "id")) && t->valuestring[0] != '\0' &&
+	    strlen(t->valuestring) <= WEBHOOK_MAX_EVENT_ID &&
+	    util_header_value_ok(t->valuestring, strlen(t->valuestring))) {
+		memcpy(r->id, t->valuestring, strlen(t->valuestring) + 1);
+	} else {
+		SHA256((const unsigned char *)body, n, digest);
+		memcpy(r->id, "sha256:", 7);
+		util_hex(digest, 24, r->id + 7);
+	}
+
+	for (i = 0; i < sizeof(catalog) / sizeof(catalog[0]); i++)
+		if (strcmp(catalog[i].type, type) == 0)
+			found = (int)i;
+	if (found >= 0) {
+		data = cJSON_GetObjectItemCaseSensitive(root, "data");
+		has_ems = event_time(root, &ems);
+		if (normalize(&nm, catalog[found].kind, catalog[found].action,
+		    data, ems, has_ems) != 0) {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "Bad Request - invalid or"
+			    " missing field %s", nm.bad);
+			result(r, 400, "event_malformed", msg);
+			goto out;
+		}
+	}
+	rc = store_apply_event(s, r->id, r->type, found >= 0 ? &nm.o : NULL,
+	    &r->outcome);
+	if (rc == 0) {
+		result(r, 200, found >= 0 ? "ok" : "unknown_type", "");
+	} else if (rc == -3) {
+		result(r, 400, "event_rejected", "Bad Request - the event"
+		    " breaks a store constraint (missing field?)");
+	} else if (rc == -2) {
+		result(r, 503, "store_busy", "Service Unavailable - store"
+		    " busy, retry");
+	} else {
+		result(r, 503, "store_error", "Service Unavailable - store"
+		    " error, retry");
+	}
+out:
+	norm_free(&nm);
+	cJSON_Delete(root);
+	/* Invariant: the body (tokens, raw keys) does not outlive us. */
+	OPENSSL_cleanse(body, n);
+}
+
+/* ------------------------------------------------------------------ */
+
+int
+webhook_import(struct store *s, char *json, size_t n)
+{
+	static const struct {
+		const char		*camel, *snake;
+		enum store_kind		 kind;
+	} sections[] = {
+		{ "users", NULL, STORE_USER },
+		{ "organizations", NULL, STORE_ORG },
+		{ "members", "memberships", STORE_MEMBER },
+		{ "sessions", NULL, STORE_SESSION },
+		{ "apiKeys", "api_keys", STORE_APIKEY },
+	};
+	size_t counts[6] = { 0 }, i, bad = 0, total = 0;
+	enum store_outcome out;
+	const cJSON *arr, *e;
+	cJSON *root;
+	int rc, ret = -1, idx;
+
+	root = cJSON_ParseWithLength(json, n);
+	if (!cJSON_IsObject(root)) {
+		fprintf(stderr, "authgate: import: not a JSON object with"
+		    " arrays users, organizations, members, sessions,"
+		    " apiKeys\n");
+		goto out;
+	}
+	if (store_import_begin(s) != 0) {
+		fprintf(stderr, "authgate: import: cannot start a write"
+		    " transaction (store busy or read-only?)\n");
+		goto out;
+	}
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		arr = field(root, sections[i].camel, sections[i].snake);
+		if (arr == NULL)
+			continue;
+		if (!cJSON_IsArray(arr)) {
+			fprintf(stderr, "authgate: import: %s is not an"
+			    " array\n", sections[i].camel);
+			bad++;
+			continue;
+		}
+		idx = 0;
+		cJSON_ArrayForEach(e, arr) {
+			struct norm nm;
+
+			memset(&nm, 0, sizeof(nm));
+			total++;
+			if (normalize(&nm, sections[i].kind, STORE_UPSERT,
+			    e, 0, 0) != 0) {
+				fprintf(stderr, "authgate: import: %s[%d]:"
+				    " invalid or missing field %s\n",
+				    sections[i].camel, idx, nm.bad);
+				bad++;
+			} else if ((rc = store_import_object(s, &nm.o,
+			    &out)) != 0) {
+				fprintf(stderr, "authgate: import: %s[%d]: %s\n",
+				    sections[i].camel, idx, rc == -3 ?
+				    "breaks a constraint (missing field or"
+				    " duplicate email/slug/token?)" :
+				    "store error");
+				bad++;
+			} else {
+				counts[out]++;
+			}
+			norm_free(&nm);
+			idx++;
+		}
+	}
+	if (bad > 0) {
+		store_import_end(s, 0);
+		fprintf(stderr, "authgate: import: %zu of %zu objects"
+		    " rejected; nothing was imported\n", bad, total);
+		goto out;
+	}
+	if (store_import_end(s, 1) != 0) {
+		fprintf(stderr, "authgate: import: commit failed; nothing was"
+		    " imported\n");
+		goto out;
+	}
+	printf("authgate: imported %zu objects: %zu applied, %zu stale,"
+	    " %zu tombstoned\n", total, counts[STORE_APPLIED],
+	    counts[STORE_STALE], counts[STORE_TOMBSTONED]);
+	ret = 0;
+out:
+	cJSON_Delete(root);
+	OPENSSL_cleanse(json, n);
+	return ret;
+}

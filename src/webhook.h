@@ -1,0 +1,106 @@
+/*
+ * webhook.h - the IdP's signed deliveries: verify, parse, normalize,
+ * apply (SPEC section 8).
+ *
+ * The raw body is verified against every configured secret before a
+ * single byte of it is parsed. Secrets, signatures and bodies are never
+ * logged. main.c reads the bounded body and writes the reply; this module
+ * decides what the reply is.
+ */
+#ifndef AUTHGATE_WEBHOOK_H
+#define AUTHGATE_WEBHOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define WEBHOOK_MAX_SECRETS	8	/* rotation needs two; eight is generous */
+#define WEBHOOK_MAX_SECRET	256	/* bytes of one secret */
+#define WEBHOOK_TOLERANCE_S	300	/* Standard Webhooks: +-5 minutes */
+#define WEBHOOK_MAX_SIG_HEADER	4096	/* webhook-signature list */
+#define WEBHOOK_MAX_EVENT_ID	STORE_MAX_ID
+
+struct webhook_secret {
+	unsigned char	raw[WEBHOOK_MAX_SECRET];	/* Optare: the bytes */
+	size_t		raw_n;
+	unsigned char	sw[WEBHOOK_MAX_SECRET];		/* whsec_: decoded */
+	size_t		sw_n;				/* 0: not base64 */
+};
+
+struct webhook_secrets {
+	struct webhook_secret	s[WEBHOOK_MAX_SECRETS];
+	size_t			n;
+};
+
+/*
+ * Loads AUTHGATE_WEBHOOK_SECRET (whitespace-separated list) or
+ * AUTHGATE_WEBHOOK_SECRET_FILE (the same, in a file). Having none is not
+ * an error (ws->n == 0: every delivery gets 503). Returns 0, or -1 with
+ * one line in err (never the secret itself).
+ */
+int	webhook_secrets_load(struct webhook_secrets *ws, char *err,
+	    size_t errsz);
+
+/* Wipes every secret. */
+void	webhook_secrets_wipe(struct webhook_secrets *ws);
+
+/* The signature headers of one delivery; NULL when absent. */
+struct webhook_headers {
+	const char	*optare_signature;	/* X-Optare-Signature */
+	const char	*id;			/* webhook-id / svix-id */
+	const char	*timestamp;		/* webhook-timestamp / svix-timestamp */
+	const char	*signature;		/* webhook-signature / svix-signature */
+	const char	*event;			/* X-Optare-Event */
+};
+
+enum webhook_verdict {
+	WEBHOOK_OK = 0,
+	WEBHOOK_NO_SIGNATURE,	/* no signature headers at all */
+	WEBHOOK_MALFORMED,	/* a header is not of its format */
+	WEBHOOK_STALE,		/* timestamp outside the tolerance */
+	WEBHOOK_MISMATCH	/* no secret produces the signature */
+};
+
+const char	*webhook_verdict_name(enum webhook_verdict v);
+
+/*
+ * Verifies body (n bytes, raw) against every secret. X-Optare-Signature
+ * ("sha256=" + 64 lowercase hex) is used when present; otherwise the
+ * Standard Webhooks headers (id, timestamp within WEBHOOK_TOLERANCE_S of
+ * now_s, a space-separated list of "v1,<base64>"). Constant-time
+ * comparisons only. Pure apart from OpenSSL.
+ */
+enum webhook_verdict webhook_verify(const struct webhook_secrets *ws,
+	    const struct webhook_headers *h, const char *body, size_t n,
+	    int64_t now_s);
+
+/* What one delivery's answer should be. */
+struct webhook_result {
+	int			 status;	/* 200 400 503 */
+	const char		*reason;	/* log code */
+	char			 message[128];	/* for the JSON answer */
+	char			 type[64];	/* event type, for the log */
+	char			 id[WEBHOOK_MAX_EVENT_ID + 1];
+	enum store_outcome	 outcome;
+};
+
+/*
+ * Handles a delivery whose body has been read: verify, parse, normalize,
+ * apply in one transaction. body is wiped before return (it may hold
+ * session tokens and raw API keys). Fills r; never fails otherwise.
+ */
+void	webhook_handle(const struct webhook_secrets *ws, struct store *s,
+	    const struct webhook_headers *h, char *body, size_t n,
+	    struct webhook_result *r);
+
+/*
+ * Loads a snapshot (`authgate import`): a JSON object with arrays
+ * "users", "organizations", "members", "sessions", "apiKeys" (snake_case
+ * names accepted) of the webhook object shapes, applied in that order in
+ * one transaction. Prints one line per rejected object to stderr and the
+ * totals to stdout. Returns 0 (committed), or -1 (nothing kept).
+ */
+int	webhook_import(struct store *s, char *json, size_t n);
+
+#endif
