@@ -255,13 +255,15 @@ webhook(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 
 	h.optare_signature = param(p, "HTTP_X_OPTARE_SIGNATURE");
 	h.event = param(p, "HTTP_X_OPTARE_EVENT");
-	h.id = param(p, "HTTP_WEBHOOK_ID");
-	h.timestamp = param(p, "HTTP_WEBHOOK_TIMESTAMP");
-	h.signature = param(p, "HTTP_WEBHOOK_SIGNATURE");
-	if (h.id == NULL && h.timestamp == NULL && h.signature == NULL) {
+	/* svix-* headers win when present, as in the svix library. */
+	if (param(p, "HTTP_SVIX_ID") != NULL) {
 		h.id = param(p, "HTTP_SVIX_ID");
 		h.timestamp = param(p, "HTTP_SVIX_TIMESTAMP");
 		h.signature = param(p, "HTTP_SVIX_SIGNATURE");
+	} else {
+		h.id = param(p, "HTTP_WEBHOOK_ID");
+		h.timestamp = param(p, "HTTP_WEBHOOK_TIMESTAMP");
+		h.signature = param(p, "HTTP_WEBHOOK_SIGNATURE");
 	}
 	webhook_handle(&secrets, wstore, &h, body, (size_t)len, &r);
 	log_msg("webhook status=%d reason=%s type=%s id=%s outcome=%s",
