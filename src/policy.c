@@ -175,6 +175,8 @@ policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
 		pe = pi;
 		while (pe < pn && p[pe] != '/')
 			pe++;
+		if (pe == pi && pe < pn)
+			return 0;	/* an empty middle segment never matches */
 		if (!seg_match(g + gi, ge - gi, p + pi, pe - pi))
 			return 0;
 		gi = ge;
@@ -245,8 +247,16 @@ methods_parse(const char *s, char *out, size_t outsz)
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
-		if (c == ' ' || c == '\t')
+		if (c == ' ' || c == '\t') {
+			/* blanks only around commas: "GET POST" is a typo */
+			size_t j = i;
+
+			while (j < n && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			if (tok > 0 && j < n && s[j] != ',')
+				return -1;
 			continue;
+		}
 		if (c == ',') {
 			if (tok == 0)
 				return -1;

@@ -238,8 +238,11 @@ req_cookie_find(const char *hdr, size_t n, const char *name, size_t name_n,
 			if (dn == 0)
 				continue;
 			if ((size_t)dn != *outn ||
-			    memcmp(other, out, (size_t)dn) != 0)
+			    memcmp(other, out, (size_t)dn) != 0) {
+				out[0] = '\0';
+				*outn = 0;
 				return REQ_COOKIE_DUPLICATE;
+			}
 		}
 	}
 	return rc;
@@ -341,7 +344,7 @@ req_api_key(const char *v, size_t n, struct slice *key)
 int
 req_is_signed_token(const char *v, size_t n)
 {
-	size_t dot;
+	size_t dot, i;
 
 	if (n < 46)
 		return 0;
@@ -349,7 +352,14 @@ req_is_signed_token(const char *v, size_t n)
 		;
 	if (dot < 2)	/* no dot, or an empty TOKEN */
 		return 0;
-	return n - dot == 44 && v[n - 1] == '=';
+	if (n - dot != 44 || v[n - 1] != '=')
+		return 0;
+	for (i = dot; i < n - 1; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' &&
+		    v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		    v[i] == '+' || v[i] == '/'))
+			return 0;
+	return 1;
 }
 
 static int

@@ -735,6 +735,11 @@ enum wstmt_id {
 };
 _Static_assert(W_COUNT <= STORE_MAX_WSTMT, "raise STORE_MAX_WSTMT");
 
+/*
+ * Upserts take absent fields as "keep": NOT NULL columns fall back to the
+ * stored value in VALUES too, because SQLite checks NOT NULL before it
+ * sees the conflict that turns the insert into an update.
+ */
 static const char *const wsql[W_COUNT] = {
 	[W_BEGIN] = "BEGIN IMMEDIATE",
 	[W_COMMIT] = "COMMIT",
@@ -757,7 +762,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_UPDATED] = "SELECT updatedAt FROM \"user\" WHERE id = ?1",
 	[W_USER_UPSERT] = "INSERT INTO \"user\" (id, name, email, emailVerified,"
 	    " image, createdAt, updatedAt, role, banned, banReason, banExpires)"
-	    " VALUES (?1, coalesce(?2, ''), ?3, coalesce(?4, 0), ?5,"
+	    " VALUES (?1, coalesce(?2, ''),"
+	    " coalesce(?3, (SELECT email FROM \"user\" WHERE id = ?1)), coalesce(?4, 0), ?5,"
 	    " coalesce(?6, ?12), coalesce(?7, ?6, ?12), ?8, coalesce(?9, 0), ?10,"
 	    " ?11) ON CONFLICT (id) DO UPDATE SET name = coalesce(?2, name),"
 	    " email = coalesce(?3, email),"
@@ -789,7 +795,10 @@ static const char *const wsql[W_COUNT] = {
 	[W_MEMBER_DEL_OTHERS] = "DELETE FROM member WHERE organizationId = ?2"
 	    " AND userId = ?3 AND id <> ?1",
 	[W_MEMBER_UPSERT] = "INSERT INTO member (id, organizationId, userId,"
-	    " role, createdAt) VALUES (?1, ?2, ?3, coalesce(?4, 'member'),"
+	    " role, createdAt) VALUES (?1,"
+	    " coalesce(?2, (SELECT organizationId FROM member WHERE id = ?1)),"
+	    " coalesce(?3, (SELECT userId FROM member WHERE id = ?1)),"
+	    " coalesce(?4, 'member'),"
 	    " coalesce(?5, ?6)) ON CONFLICT (id) DO UPDATE SET"
 	    " role = coalesce(?4, role)",
 	[W_MEMBER_DEL] = "DELETE FROM member WHERE id = ?1",
@@ -797,8 +806,13 @@ static const char *const wsql[W_COUNT] = {
 	[W_SESSION_BY_TOKEN] = "SELECT id FROM session WHERE token = ?1",
 	[W_SESSION_UPSERT] = "INSERT INTO session (id, expiresAt, token,"
 	    " createdAt, updatedAt, ipAddress, userAgent, userId,"
-	    " activeOrganizationId) VALUES (?1, ?2, ?3, coalesce(?4, ?10),"
-	    " coalesce(?5, ?4, ?10), ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE"
+	    " activeOrganizationId) VALUES (?1,"
+	    " coalesce(?2, (SELECT expiresAt FROM session WHERE id = ?1)),"
+	    " coalesce(?3, (SELECT token FROM session WHERE id = ?1)),"
+	    " coalesce(?4, ?10),"
+	    " coalesce(?5, ?4, ?10), ?6, ?7,"
+	    " coalesce(?8, (SELECT userId FROM session WHERE id = ?1)), ?9)"
+	    " ON CONFLICT (id) DO UPDATE"
 	    " SET expiresAt = coalesce(?2, expiresAt),"
 	    " token = coalesce(?3, token), updatedAt = coalesce(?5, updatedAt),"
 	    " ipAddress = coalesce(?6, ipAddress),"
@@ -810,7 +824,9 @@ static const char *const wsql[W_COUNT] = {
 	[W_KEY_UPSERT] = "INSERT INTO apikey (id, configId, name, start,"
 	    " referenceId, prefix, key, enabled, expiresAt, createdAt,"
 	    " updatedAt, permissions, metadata, rateLimitEnabled, requestCount)"
-	    " VALUES (?1, coalesce(?2, 'default'), ?3, ?4, ?5, ?6, ?7,"
+	    " VALUES (?1, coalesce(?2, 'default'), ?3, ?4,"
+	    " coalesce(?5, (SELECT referenceId FROM apikey WHERE id = ?1)), ?6,"
+	    " coalesce(?7, (SELECT key FROM apikey WHERE id = ?1)),"
 	    " coalesce(?8, 1), ?9, coalesce(?10, ?14), coalesce(?11, ?10, ?14),"
 	    " ?12, ?13, 0, 0) ON CONFLICT (id) DO UPDATE SET"
 	    " configId = coalesce(?2, configId), name = coalesce(?3, name),"

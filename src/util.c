@@ -269,6 +269,10 @@ util_time_parse(const char *s, size_t n, int64_t *ms)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    se > 60)
 		return -1;
+	/* No February 30th: the day must exist in that month. */
+	if (d > 28 && days_from_civil(y, mo, d) >=
+	    days_from_civil(y + (mo == 12), mo % 12 + 1, 1))
+		return -1;
 	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 	*ms = t * 1000 + frac - off;
 	return 0;
@@ -287,7 +291,9 @@ util_time_format(int64_t ms, char *out, size_t outsz)
 	rem = ms % 1000;
 	if (rem < 0)
 		rem += 1000;
-	secs = (time_t)((ms - rem) / 1000);
+	/* ms / 1000 rounds toward zero; step back one second for negative
+	 * fractions (never ms - rem, which overflows at INT64_MIN). */
+	secs = (time_t)(ms / 1000 - (ms % 1000 < 0));
 	if (gmtime_r(&secs, &tm) == NULL)
 		return -1;
 	len = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
