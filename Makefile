@@ -26,10 +26,11 @@ PORT	?= 8080
 DEMO_DB	?= db/authgate.db
 RUN_DIR	?= build/run
 DEMO_SECRET = demo-secret-change-me-0123456789abcdef
+DEMO_WEBHOOK_SECRET = demo-webhook-secret-change-me
 
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 	     libcjson-dev
-DEBS_RUN   = lighttpd sqlite3 curl
+DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev
 
 .PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
@@ -98,6 +99,7 @@ run: deps-run $(BIN) db-demo
 	AUTHGATE_ROOT=$(CURDIR) AUTHGATE_PORT=$(PORT) \
 	  AUTHGATE_STATE=$(abspath $(RUN_DIR)) AUTHGATE_BIN=$(CURDIR)/$(BIN) \
 	  AUTHGATE_DB=$(abspath $(DEMO_DB)) BETTER_AUTH_SECRET=$(DEMO_SECRET) \
+	  AUTHGATE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) \
 	  lighttpd -D -f lighttpd.conf
 
 test: deps-test $(ASAN_BIN) $(BIN)
