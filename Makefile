@@ -15,7 +15,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
 
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
 	  src/store.c src/authz.c src/reply.c src/config.c src/cli.c \
-	  src/webhook.c src/main.c
+	  src/webhook.c src/serve.c src/main.c
 HDRS	= $(wildcard src/*.h)
 SCHEMA_C = build/schema_sql.c
 
@@ -31,7 +31,8 @@ DEMO_WEBHOOK_SECRET = demo-webhook-secret-change-me
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 	     libcjson-dev
 DEBS_RUN   = lighttpd sqlite3 curl openssl
-DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev
+DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
+	     python3 apache2 nginx caddy
 
 .PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
 	asan db-demo

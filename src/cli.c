@@ -51,6 +51,15 @@ static const char usage[] =
 "                            object shapes) in one transaction\n"
 "  cookie TOKEN              print the signed session cookie better-auth\n"
 "                            would set for TOKEN (uses BETTER_AUTH_SECRET)\n"
+"  serve --listen ADDR [--workers N] [--user U] [--group G]\n"
+"        [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
+"        [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
+"        [--max-body N] [--trust-forwarded 0|1]\n"
+"                            listen on 127.0.0.1:PORT, [::1]:PORT or a unix\n"
+"                            socket (mode 0660, owner U, group G) with N\n"
+"                            worker processes (default 2); restarts dead\n"
+"                            workers; SIGTERM finishes requests in flight.\n"
+"                            As root, --user is required (root is dropped)\n"
 "  help, --help              this text\n"
 "  version, --version        the version\n"
 "\n"
@@ -72,7 +81,8 @@ static const char usage[] =
 "                            webhook signing secrets (see README)\n"
 "\n"
 "check endpoint parameters (set by the server config, never by clients):\n"
-"  AUTHGATE_MODE=check, AUTHGATE_ORIGINAL_URI, AUTHGATE_ORIGINAL_METHOD\n";
+"  AUTHGATE_MODE=check, AUTHGATE_ORIGINAL_URI, AUTHGATE_ORIGINAL_METHOD,\n"
+"  AUTHGATE_REDIRECT_VIA_401=1 (nginx: a redirect comes as 401 + Location)\n";
 
 static int
 fail(const char *msg)

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "log.h"
 #include "reply.h"
+#include "serve.h"
 #include "store.h"
 #include "webhook.h"
 
@@ -125,6 +126,7 @@ static void
 decide(const struct params *p, enum role role, FCGX_Stream *o)
 {
 	struct authz_input in;
+	const char *v;
 	size_t n;
 
 	memset(&in, 0, sizeof(in));
@@ -161,8 +163,13 @@ decide(const struct params *p, enum role role, FCGX_Stream *o)
 	authz_decide(&az, &in, &dec);
 	if (dec.status != 200)
 		log_deny(p, &dec);
-	n = reply_decision(&dec, role == ROLE_CHECK ? REPLY_CHECK :
-	    REPLY_AUTHORIZER, out, sizeof(out));
+	if (role == ROLE_CHECK && dec.status == 302 &&
+	    (v = param(p, "AUTHGATE_REDIRECT_VIA_401")) != NULL &&
+	    strcmp(v, "1") == 0)
+		n = reply_redirect_as_401(&dec, out, sizeof(out));
+	else
+		n = reply_decision(&dec, role == ROLE_CHECK ? REPLY_CHECK :
+		    REPLY_AUTHORIZER, out, sizeof(out));
 	send_reply(o, out, n);
 }
 
@@ -322,6 +329,45 @@ serve_fastcgi(void)
 }
 
 /*
+ * One worker of `authgate serve`: accepts connections itself (so SIGTERM
+ * is noticed between requests and each connection gets its timeouts),
+ * then lets libfcgi read the request from that connection.
+ */
+static int
+worker_loop(int listen_fd)
+{
+	FCGX_Request req;
+	struct params p;
+	int fd;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, -1, 0) != 0)
+		return 2;
+	while (!serve_stopping) {
+		if ((fd = serve_accept(listen_fd, 1000)) < 0)
+			continue;
+		/* libfcgi reads from ipcFd when it is set; keepConnection
+		 * stops FCGX_Accept_r from closing it before it starts. */
+		req.ipcFd = fd;
+		req.keepConnection = 1;
+		serve_deadline(SERVE_READ_DEADLINE_S);
+		if (FCGX_Accept_r(&req) == 0) {
+			p.envp = req.envp;
+			handle(&p, req.in, req.out);
+		}
+		serve_deadline(0);
+		/* One request per connection: the server may not hold a worker
+		 * with an idle kept-alive connection. */
+		req.keepConnection = 0;
+		FCGX_Finish_r(&req);
+		if (req.ipcFd >= 0) {
+			close(req.ipcFd);
+			req.ipcFd = -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Loads the configuration and opens the store for the request loop.
  * Returns 0, or prints one line and returns 2.
  */
@@ -346,6 +392,9 @@ main_setup(void)
 		store_close(s);
 		return 2;
 	}
+	if (cfg.secret_n == 0)
+		log_msg("warning: BETTER_AUTH_SECRET is not set; session"
+		    " cookie signatures are not checked");
 	return 0;
 }
 
@@ -356,6 +405,8 @@ main(int argc, char **argv)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return serve_main(argc, argv, main_setup, worker_loop);
 	if (argc > 1)
 		return cli_main(argc, argv);
 
@@ -378,9 +429,6 @@ main(int argc, char **argv)
 	}
 	if ((rc = main_setup()) != 0)
 		return rc;
-	if (cfg.secret_n == 0)
-		log_msg("warning: BETTER_AUTH_SECRET is not set; session"
-		    " cookie signatures are not checked");
 	rc = serve_fastcgi();
 	authz_fini(&az);
 	config_wipe(&cfg);

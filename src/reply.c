@@ -135,6 +135,22 @@ reply_json(int status, const char *json, const char *extra, char *buf,
 	return finish(&b);
 }
 
+size_t
+reply_redirect_as_401(const struct authz_decision *d, char *buf, size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+
+	if (d->status != 302 || d->location[0] == '\0' ||
+	    !value_ok(d->location))
+		return reply_decision(d, REPLY_CHECK, buf, bufsz);
+	put(&b, "Status: 401 Unauthorized\r\n");
+	put(&b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
+	put(&b, "WWW-Authenticate: Bearer realm=\"authgate\"\r\n");
+	put(&b, "Location: %s\r\n\r\n", d->location);
+	put_json_error(&b, d->message);
+	return finish(&b);
+}
+
 struct field {
 	const char	*var;		/* Variable- name */
 	const char	*header;	/* X-Auth- header */

@@ -28,6 +28,14 @@ size_t	reply_decision(const struct authz_decision *d, enum reply_style style,
 	    char *buf, size_t bufsz);
 
 /*
+ * Formats a redirect decision (302) as a 401 that still names the
+ * target in Location, for nginx auth_request, which turns any status but
+ * 2xx, 401 and 403 into a 500; its config redirects on that header.
+ */
+size_t	reply_redirect_as_401(const struct authz_decision *d, char *buf,
+	    size_t bufsz);
+
+/*
  * Formats a plain JSON error answer: Status, Cache-Control, Content-Type
  * and {"error": message}. extra (may be NULL) is one more header line
  * without CRLF. Falls back to a fixed 503 like reply_decision.

@@ -150,3 +150,44 @@ t_sanitizers() {
 		t_fail "$1" "sanitizer report in $2: $(grep -E -m 3 'Sanitizer|runtime error' "$2")"
 	else t_pass "$1"; fi
 }
+
+# t_backends: builds the FastCGI echo backend once (tests/tmp/echo_fcgi).
+t_backends() {
+	T_ECHO_FCGI="$T_ROOT/tests/tmp/echo_fcgi"
+	[ -x "$T_ECHO_FCGI" ] || cc -O1 -o "$T_ECHO_FCGI" \
+	    "$T_ROOT/tests/integration/backends/echo_fcgi.c" -lfcgi
+}
+
+# t_echo_fcgi PORT: the FastCGI echo backend on 127.0.0.1:PORT.
+t_echo_fcgi() {
+	t_backends || return 1
+	spawn-fcgi -n -a 127.0.0.1 -p "$1" -- "$T_ECHO_FCGI" >/dev/null 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	t_wait_port "$1"
+}
+
+# t_echo_http PORT: the HTTP echo backend on 127.0.0.1:PORT.
+t_echo_http() {
+	python3 "$T_ROOT/tests/integration/backends/echo_http.py" "$1" &
+	T_PIDS="$T_PIDS $!"
+	t_wait_port "$1"
+}
+
+# t_serve LISTEN DB [extra serve flags...]: `authgate serve` (sanitizer
+# build) as user nobody; the database's directory is handed to nobody so
+# SQLite can create its -shm and -wal files. Sets T_SERVE_PID and logs to
+# $T_DIR/serve.log.
+t_serve() {
+	local listen=$1 db=$2; shift 2
+	chown -R nobody:nogroup "$(dirname "$db")"
+	env BETTER_AUTH_SECRET="$T_SECRET" \
+	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    "$T_ROOT/build/asan/authgate" serve --listen "$listen" --user nobody \
+	    --db "$db" "$@" >>"$T_DIR/serve.log" 2>&1 &
+	T_SERVE_PID=$!
+	T_PIDS="$T_PIDS $T_SERVE_PID"
+	case $listen in
+	/*) for _ in $(seq 1 100); do [ -S "$listen" ] && return 0; sleep 0.1; done; return 1 ;;
+	*) t_wait_port "${listen##*:}" ;;
+	esac
+}

@@ -1,0 +1,397 @@
+/*
+ * serve.c - the supervisor of `authgate serve`.
+ *
+ * Trusts its command line only after checking it. Binds the socket, then
+ * drops root for good (it refuses to keep it), forks the workers and
+ * restarts any that die. One slow or idle client can hold at most one
+ * worker, and only until SERVE_READ_DEADLINE_S: the others go on.
+ * Never handles a request itself.
+ */
+#define _GNU_SOURCE	/* accept4 */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "serve.h"
+#include "util.h"
+
+volatile int serve_stopping;
+static volatile sig_atomic_t got_child;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	serve_stopping = 1;
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;
+	got_child = 1;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;	/* only to interrupt a blocked read */
+}
+
+static void
+set_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: blocked calls return EINTR */
+	sigaction(sig, &sa, NULL);
+}
+
+void
+serve_deadline(unsigned seconds)
+{
+	alarm(seconds);
+}
+
+int
+serve_accept(int listen_fd, int wait_ms)
+{
+	struct pollfd pfd = { listen_fd, POLLIN, 0 };
+	struct timeval tv = { SERVE_IO_TIMEOUT_S, 0 };
+	int fd;
+
+	if (serve_stopping || poll(&pfd, 1, wait_ms) <= 0 || serve_stopping)
+		return -1;
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Invariant: no read or write on a client connection blocks for
+	 * longer than SERVE_IO_TIMEOUT_S. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+struct opts {
+	const char	*listen;
+	const char	*user;
+	const char	*group;
+	int		 workers;
+};
+
+static int
+usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "authgate: serve: %s%s%s; see 'authgate --help'\n", msg,
+	    arg ? " " : "", arg ? arg : "");
+	return 2;
+}
+
+/* Flags that stand for environment variables (SPEC section 3). */
+static const struct {
+	const char	*flag;
+	const char	*env;
+} env_flags[] = {
+	{ "--db", "AUTHGATE_DB" },
+	{ "--secret-file", "BETTER_AUTH_SECRET_FILE" },
+	{ "--webhook-secret-file", "AUTHGATE_WEBHOOK_SECRET_FILE" },
+	{ "--cookie-prefix", "AUTHGATE_COOKIE_PREFIX" },
+	{ "--check-path", "AUTHGATE_CHECK_PATH" },
+	{ "--webhook-path", "AUTHGATE_WEBHOOK_PATH" },
+	{ "--max-body", "AUTHGATE_MAX_BODY" },
+	{ "--trust-forwarded", "AUTHGATE_TRUST_FORWARDED" },
+};
+
+static int
+parse(int argc, char **argv, struct opts *o)
+{
+	uint64_t v;
+	size_t k;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->workers = 2;
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *val;
+
+		if (i + 1 >= argc)
+			return usage("missing value for", a);
+		val = argv[++i];
+		if (strcmp(a, "--listen") == 0) {
+			o->listen = val;
+		} else if (strcmp(a, "--user") == 0) {
+			o->user = val;
+		} else if (strcmp(a, "--group") == 0) {
+			o->group = val;
+		} else if (strcmp(a, "--workers") == 0) {
+			if (util_parse_u64(val, strlen(val), &v) != 0 ||
+			    v < 1 || v > SERVE_MAX_WORKERS)
+				return usage("--workers must be 1 to 64, not",
+				    val);
+			o->workers = (int)v;
+		} else {
+			for (k = 0; k < sizeof(env_flags) /
+			    sizeof(env_flags[0]); k++)
+				if (strcmp(a, env_flags[k].flag) == 0)
+					break;
+			if (k == sizeof(env_flags) / sizeof(env_flags[0]))
+				return usage("unknown option", a);
+			if (setenv(env_flags[k].env, val, 1) != 0)
+				return usage("cannot set", env_flags[k].env);
+		}
+	}
+	if (o->listen == NULL)
+		return usage("--listen 127.0.0.1:PORT or /path/to.sock is"
+		    " required", NULL);
+	return 0;
+}
+
+/* A TCP socket for "host:port" (numeric IPv4 or [IPv6]). */
+static int
+listen_tcp(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const char *colon = strrchr(spec, ':');
+	char host[64];
+	uint64_t port;
+	size_t hn;
+	int fd, on = 1;
+
+	if (colon == NULL || util_parse_u64(colon + 1, strlen(colon + 1),
+	    &port) != 0 || port == 0 || port > 65535)
+		return -1;
+	hn = (size_t)(colon - spec);
+	if (hn >= 2 && spec[0] == '[' && spec[hn - 1] == ']') {
+		spec++;
+		hn -= 2;
+	}
+	if (util_copy(host, sizeof(host), spec, hn) != 0)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+		sl = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+		sl = sizeof(struct sockaddr_in6);
+	} else {
+		return -1;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 128) != 0) {
+		fprintf(stderr, "authgate: serve: cannot listen on %s: %s\n",
+		    spec, strerror(errno));
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+/* A unix socket at path, mode 0660, owned by uid:gid. */
+static int
+listen_unix(const char *path, uid_t uid, gid_t gid)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (util_copy(sun.sun_path, sizeof(sun.sun_path), path,
+	    strlen(path)) != 0) {
+		fprintf(stderr, "authgate: serve: socket path too long\n");
+		return -2;
+	}
+	/* A stale socket from a previous run is replaced; anything else
+	 * at that path is left alone. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "authgate: serve: %s exists and is not"
+			    " a socket\n", path);
+			return -2;
+		}
+		unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -2;
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old);
+		fprintf(stderr, "authgate: serve: cannot bind %s: %s\n", path,
+		    strerror(errno));
+		close(fd);
+		return -2;
+	}
+	umask(old);
+	if (chmod(path, 0660) != 0 || (geteuid() == 0 &&
+	    chown(path, uid, gid) != 0) || listen(fd, 128) != 0) {
+		fprintf(stderr, "authgate: serve: cannot set up %s: %s\n",
+		    path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -2;
+	}
+	return fd;
+}
+
+static pid_t
+spawn(int listen_fd, int (*worker)(int))
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		set_handler(SIGTERM, on_stop);
+		set_handler(SIGINT, on_stop);
+		set_handler(SIGALRM, on_alarm);
+		signal(SIGCHLD, SIG_DFL);
+		_exit(worker(listen_fd));
+	}
+	return pid;
+}
+
+int
+serve_main(int argc, char **argv, int (*setup)(void),
+    int (*worker)(int listen_fd))
+{
+	pid_t pids[SERVE_MAX_WORKERS] = { 0 };
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	struct opts o;
+	int fd, i, rc, unix_sock, deaths = 0;
+	time_t window = time(NULL);
+
+	if ((rc = parse(argc, argv, &o)) != 0)
+		return rc;
+	if (geteuid() == 0 && o.user == NULL)
+		return usage("refusing to run as root; add --user", "USER");
+	if (o.user != NULL) {
+		if ((pw = getpwnam(o.user)) == NULL)
+			return usage("no such user", o.user);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (o.group != NULL) {
+		if ((gr = getgrnam(o.group)) == NULL)
+			return usage("no such group", o.group);
+		gid = gr->gr_gid;
+	}
+	if (o.user != NULL && geteuid() != 0 && uid != geteuid())
+		return usage("--user needs root to switch to", o.user);
+
+	/* Configuration and secrets are read while still privileged, so the
+	 * secret files may be readable by root only. */
+	if ((rc = setup()) != 0)
+		return rc;
+
+	unix_sock = o.listen[0] == '/' || o.listen[0] == '.';
+	fd = unix_sock ? listen_unix(o.listen, uid, gid) : listen_tcp(o.listen);
+	if (fd == -1)
+		return usage("--listen takes 127.0.0.1:PORT, [::1]:PORT or an"
+		    " absolute socket path, not", o.listen);
+	if (fd < 0)
+		return 2;
+
+	/* Invariant: from here on the process is never root. */
+	if (geteuid() == 0) {
+		if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+		    setuid(uid) != 0 || setuid(0) == 0) {
+			fprintf(stderr, "authgate: serve: cannot drop"
+			    " privileges to %s\n", o.user);
+			return 2;
+		}
+	}
+
+	set_handler(SIGTERM, on_stop);
+	set_handler(SIGINT, on_stop);
+	set_handler(SIGCHLD, on_child);
+	signal(SIGPIPE, SIG_IGN);
+	log_msg("serve: listening on %s with %d workers", o.listen, o.workers);
+	for (i = 0; i < o.workers; i++)
+		pids[i] = spawn(fd, worker);
+
+	while (!serve_stopping) {
+		pid_t dead;
+		int status;
+
+		pause();	/* a signal wakes us */
+		while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < o.workers; i++) {
+				if (pids[i] != dead)
+					continue;
+				pids[i] = 0;
+				if (serve_stopping)
+					break;
+				log_msg("serve: worker %d died (%s %d);"
+				    " restarting", (int)dead,
+				    WIFSIGNALED(status) ? "signal" : "exit",
+				    WIFSIGNALED(status) ? WTERMSIG(status) :
+				    WEXITSTATUS(status));
+				/* A crash loop is slowed down, not spun. */
+				if (time(NULL) - window > 10) {
+					window = time(NULL);
+					deaths = 0;
+				}
+				if (++deaths > 10)
+					sleep(1);
+				pids[i] = spawn(fd, worker);
+			}
+		}
+		got_child = 0;
+	}
+
+	/* SIGTERM: the workers finish what they hold, then exit. */
+	log_msg("serve: stopping");
+	for (i = 0; i < o.workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < SERVE_STOP_GRACE_S * 10; i++) {
+		int alive = 0, k;
+
+		for (k = 0; k < o.workers; k++) {
+			if (pids[k] > 0 && waitpid(pids[k], NULL, WNOHANG) ==
+			    pids[k])
+				pids[k] = 0;
+			alive += pids[k] > 0;
+		}
+		if (alive == 0)
+			break;
+		usleep(100000);
+	}
+	for (i = 0; i < o.workers; i++)
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+		}
+	if (unix_sock)
+		unlink(o.listen);
+	close(fd);
+	return 0;
+}
