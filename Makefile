@@ -110,8 +110,9 @@ test: deps-test $(ASAN_BIN) $(BIN)
 bench: deps-test $(BIN)
 	@tests/bench/run.sh
 
+FUZZ_SECONDS ?= 60
 fuzz: deps-test $(SCHEMA_C)
-	@tests/fuzz/run.sh
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build cgi-bin/authgate tests/tmp

@@ -70,5 +70,13 @@ for t in tests/integration/*.sh; do
 	run_suite "$name" bash "$t"
 done
 
+# A short fuzzing run of every parser (make fuzz runs longer).
+if command -v clang >/dev/null 2>&1; then
+	run_suite fuzz sh tests/fuzz/run.sh 5
+else
+	echo "FAIL fuzz: clang is missing (make test installs it as root)"
+	total_fail=$((total_fail + 1))
+fi
+
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
