@@ -107,7 +107,8 @@ run: deps-run $(BIN) db-demo
 test: deps-test $(ASAN_BIN) $(BIN)
 	@tests/run.sh
 
-bench: deps-test $(BIN)
+bench: deps-test $(BIN) $(SCHEMA_C)
+	$(call ensure_debs,wrk)
 	@tests/bench/run.sh
 
 FUZZ_SECONDS ?= 60
