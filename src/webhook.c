@@ -706,12 +706,20 @@ webhook_handle(const struct webhook_secrets *ws, struct store *s,
 		result(r, 400, "json_malformed", "Bad Request - malformed JSON");
 		goto out;
 	}
-	if (h->event != NULL && h->event[0] != '\0')
-		type = h->event;
-	else if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(root,
+	if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(root,
 	    "type")) || cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(
 	    root, "event")))
 		type = t->valuestring;
+	if (h->event != NULL && h->event[0] != '\0') {
+		/* Invariant: the unsigned X-Optare-Event header may name the
+		 * type only where the signed body does not contradict it. */
+		if (type != NULL && strcmp(type, h->event) != 0) {
+			result(r, 400, "type_mismatch", "Bad Request -"
+			    " X-Optare-Event differs from the body's type");
+			goto out;
+		}
+		type = h->event;
+	}
 	if (type == NULL || strlen(type) >= sizeof(r->type) ||
 	    !util_header_value_ok(type, strlen(type))) {
 		result(r, 400, "type_missing", "Bad Request - event type"

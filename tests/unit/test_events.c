@@ -26,9 +26,10 @@ static struct webhook_secrets ws;
 static struct store *st;
 static sqlite3 *db;
 
-/* Delivers body with a valid Optare signature; returns the status. */
+/* Delivers body with a valid Optare signature (and an X-Optare-Event
+ * header when type is not NULL); returns the status. */
 static int
-deliver(const char *body, struct webhook_result *r)
+deliver_as(const char *body, const char *type, struct webhook_result *r)
 {
 	unsigned char mac[32];
 	unsigned int len = 0;
@@ -41,10 +42,17 @@ deliver(const char *body, struct webhook_result *r)
 	snprintf(hdr, sizeof(hdr), "sha256=%s", hex);
 	memset(&h, 0, sizeof(h));
 	h.optare_signature = hdr;
-	copy = strdup(body);	/* webhook_handle wipes it */
+	h.event = type;
+	copy = strdup(body);
 	webhook_handle(&ws, st, &h, copy, strlen(copy), r);
 	free(copy);
 	return r->status;
+}
+
+static int
+deliver(const char *body, struct webhook_result *r)
+{
+	return deliver_as(body, NULL, r);
 }
 
 /* One text value from the database ("" for NULL, "?" on error). */
@@ -205,6 +213,32 @@ main(void)
 		T_EQ_STR("evn-043", q("select count(*) from authgate_event"
 		    " where id = 'e99'"), "0");
 		T_CHECK("evn-044", body[0] == '\0' && body[10] == '\0');	/* wiped */
+	}
+	/* The unsigned X-Optare-Event header cannot rename a signed body. */
+	{
+		struct webhook_headers h;
+		unsigned char mac[32];
+		unsigned int len = 0;
+		char body[] = "{\"id\":\"e98\",\"type\":\"user.updated\","
+		    "\"data\":{\"id\":\"u9\"}}", hex[65], hdr[80];
+
+		HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
+		    (const unsigned char *)body, strlen(body), mac, &len);
+		util_hex(mac, 32, hex);
+		snprintf(hdr, sizeof(hdr), "sha256=%s", hex);
+		memset(&h, 0, sizeof(h));
+		h.optare_signature = hdr;
+		h.event = "user.deleted";
+		webhook_handle(&ws, st, &h, body, strlen(body), &r);
+		T_EQ_INT("evn-046", r.status, 400);
+		T_EQ_STR("evn-047", r.reason, "type_mismatch");
+	}
+	/* The header alone names the type when the body has none. */
+	{
+		char body[] = "{\"id\":\"e97\",\"data\":{\"id\":\"u1\"}}";
+
+		T_EQ_INT("evn-048", deliver_as(body, "user.deleted", &r), 200);
+		T_EQ_STR("evn-049", store_outcome_name(r.outcome), "absent");
 	}
 	/* No secret: 503, nothing parsed. */
 	{
