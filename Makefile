@@ -32,7 +32,7 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 	     libcjson-dev
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
-	     libfcgi-bin \
+	     libfcgi-bin lighttpd-modules-lua \
 	     python3 apache2 nginx caddy
 
 .PHONY: all run test bench fuzz clean deps-build deps-run deps-test \

@@ -1,0 +1,491 @@
+#!/bin/bash
+# lighttpd_proxy.sh - conf/lighttpd/authgate-proxy.conf and
+# conf/lighttpd/authgate-identity.lua under a real lighttpd 1.4 with
+# mod_magnet: the authgate authorizer in front of an HTTP backend
+# (mod_proxy), a FastCGI backend (mod_fastcgi responder) and a CGI backend
+# (mod_cgi), each echoing the identity it received; client headers that
+# imitate identity on allowed, public and denied paths; the check endpoint
+# and the webhook as plain CGI; and the configuration mistakes the README
+# warns about, each shown to do what the README says.
+. "$(dirname "$0")/../lib/common.sh"
+t_setup lighttpd_proxy
+
+CONF="$T_ROOT/conf/lighttpd/authgate-proxy.conf"
+BIN="$T_ROOT/build/asan/authgate"
+DB="$T_DIR/authgate.db"
+WH_SECRET="proxy-suite-webhook-secret"
+ALL="$T_DIR/all-bodies"	# every body seen, for the "(null)" check
+HTTP_LOG="$T_DIR/http-backend.log"	# every request the HTTP backend got
+: > "$ALL"; : > "$HTTP_LOG"
+
+# --- helpers --------------------------------------------------------------
+
+# http_backend PORT: tests/integration/backends/echo_http.py's handler,
+# also logging each request line and all its headers to $HTTP_LOG (so a
+# test can prove that a denied request never reached it, and see headers
+# the echo does not print).
+http_backend() {
+	python3 - "$1" "$HTTP_LOG" "$T_ROOT/tests/integration/backends/echo_http.py" 2>>"$T_DIR/http-backend.err" <<'PY' &
+import http.server, importlib.util, sys
+port, log, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+spec = importlib.util.spec_from_file_location("echo_http", path)
+echo = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(echo)
+
+class Logged(echo.Echo):
+    def handle_one(self):
+        with open(log, "a") as f:
+            f.write(self.requestline + "\n" + "".join(
+                "  %s: %s\n" % kv for kv in self.headers.items()))
+        super().handle_one()
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_one
+
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Logged).serve_forever()
+PY
+	T_PIDS="$T_PIDS $!"
+	wait_up $! "$1"
+}
+
+# wait_up PID PORT: waits up to 10 s for PORT to listen; fails at once if
+# PID has exited (e.g. the port was taken after t_port chose it).
+wait_up() {
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || return 1
+		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# retry3 VAR CMD...: runs CMD with a fresh port in VAR, up to three times.
+retry3() {
+	local var=$1 i; shift
+	for i in 1 2 3; do
+		printf -v "$var" '%s' "$(t_port)"
+		"$@" "${!var}" && return 0
+	done
+	return 1
+}
+
+# proxy_lighttpd PORT STATE CONF: lighttpd with CONF (the shipped config
+# or a variant of it); the environment fills its env.* placeholders.
+# Sets L_PID.
+proxy_lighttpd() {
+	mkdir -p "$2"
+	AUTHGATE_ROOT=$T_ROOT AUTHGATE_PORT=$1 AUTHGATE_STATE=$2 \
+	AUTHGATE_BIN=$BIN AUTHGATE_DB=$DB \
+	AUTHGATE_HTTP_BACKEND_PORT=$HTTP_PORT \
+	AUTHGATE_FCGI_BACKEND_PORT=$FCGI_PORT \
+	BETTER_AUTH_SECRET_FILE=$T_DIR/better-auth.secret \
+	AUTHGATE_WEBHOOK_SECRET_FILE=$T_DIR/webhook.secret \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    lighttpd -D -f "$3" >"$2/error.log" 2>&1 &
+	L_PID=$!
+	T_PIDS="$T_PIDS $L_PID"
+	wait_up "$L_PID" "$1"
+}
+
+# host_of BACKEND: the Host header that selects the backend in the config.
+host_of() {
+	case $1 in
+	http) echo "Host: app.localhost" ;;
+	fcgi) echo "Host: fcgi.localhost" ;;
+	cgi) echo "Host: cgi.localhost" ;;
+	esac
+}
+
+# req ID WANT BACKEND CURL-ARGS...: t_status through BACKEND, then the body
+# normalized into $T_DIR/norm: every header line "Name: v" the HTTP echo
+# printed becomes HTTP_NAME=v (uppercase, non-alphanumerics to "_", as
+# lighttpd names them for CGI/FastCGI), and whoami.cgi's label is dropped,
+# so one set of checks fits all three backends.
+req() {
+	local id=$1 want=$2 b=$3; shift 3
+	REQ_BACKEND=$b
+	HTTP_BEFORE=$(grep -c '^[A-Z]' "$HTTP_LOG")
+	t_status "$id" "$want" -H "$(host_of "$b")" "$@"
+	cat "$T_BODY_FILE" >> "$ALL"
+	sed 's/^client header (not identity): //' "$T_BODY_FILE" | awk '
+	/^backend:/ { print; next }
+	/^[!#$%&*+.^_`|~0-9A-Za-z-]+: / {
+		i = index($0, ": "); n = toupper(substr($0, 1, i - 1))
+		gsub(/[^A-Z0-9]/, "_", n); print "HTTP_" n "=" substr($0, i + 2); next
+	}
+	{ print }' > "$T_DIR/norm"
+}
+
+FIELDS="USER_ID USER_EMAIL USER_NAME ORG_ID ORG_SLUG ROLE ROLES METHOD SESSION_ID API_KEY_ID EXPIRES_AT"
+
+# ident ID VALUES...: the backend got exactly authgate's identity: for each
+# of the 11 fields (order of $FIELDS) the header X-Auth-<field> once with
+# that value, or no such header when the value is empty; CGI and FastCGI
+# backends also the variable AUTH_<field> with that value (empty allowed).
+# A 12th value, if given, is REMOTE_USER (CGI and FastCGI only).
+ident() {
+	local id=$1 f v n bad=""; shift
+	for f in $FIELDS; do
+		v=$1; shift
+		n=$(grep -c "^HTTP_X_AUTH_$f=" "$T_DIR/norm")
+		if [ -z "$v" ]; then
+			[ "$n" -eq 0 ] || bad="$bad X-Auth-$f present;"
+		elif [ "$n" -ne 1 ] || ! grep -q -x -F "HTTP_X_AUTH_$f=$v" "$T_DIR/norm"; then
+			bad="$bad X-Auth-$f not exactly '$v';"
+		fi
+		if [ "$REQ_BACKEND" != http ] && ! grep -q -x -F "AUTH_$f=$v" "$T_DIR/norm"; then
+			bad="$bad AUTH_$f not '$v';"
+		fi
+	done
+	if [ $# -gt 0 ] && [ "$REQ_BACKEND" != http ] &&
+	    ! grep -q -x -F "REMOTE_USER=$1" "$T_DIR/norm"; then
+		bad="$bad REMOTE_USER not '$1';"
+	fi
+	if [ -z "$bad" ]; then t_pass "$id"; else
+		t_fail "$id" "$bad body: $(tr '\n' '|' < "$T_DIR/norm")"
+	fi
+}
+
+# no_identity ID: the backend answered and got no identity at all.
+no_identity() {
+	if grep -q '^backend:' "$T_DIR/norm" &&
+	    ! grep -E -q '^(HTTP_X_AUTH_[A-Z_]*|AUTH_[A-Z_]*|REMOTE_USER)=.' "$T_DIR/norm"; then
+		t_pass "$1"
+	else t_fail "$1" "identity or no backend: $(tr '\n' '|' < "$T_DIR/norm")"; fi
+}
+
+# clean ID: none of the spoofed values reached the backend (the HTTP
+# backend's request log is checked too: it holds every header).
+clean() {
+	local last
+	last=$(awk '/^[A-Z]/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$HTTP_LOG")
+	if grep -E -q 'olivia|owner|SPOOF' "$T_DIR/norm"; then
+		t_fail "$1" "spoofed value reached the backend: $(grep -E 'olivia|owner|SPOOF' "$T_DIR/norm" | tr '\n' '|')"
+	elif [ "$REQ_BACKEND" = http ] && printf '%s' "$last" | grep -E -q 'olivia|owner|SPOOF'; then
+		t_fail "$1" "spoofed header in the HTTP backend's request: $(printf '%s' "$last" | grep -E 'olivia|owner|SPOOF' | tr '\n' '|')"
+	else t_pass "$1"; fi
+}
+
+# not_reached ID: the answer is authgate's and the backend never saw the
+# request (for the HTTP backend: its request log did not grow).
+not_reached() {
+	if grep -q '^backend:' "$T_BODY_FILE"; then
+		t_fail "$1" "the backend answered a denied request"
+	elif [ "$REQ_BACKEND" = http ] &&
+	    [ "$(grep -c '^[A-Z]' "$HTTP_LOG")" -ne "$HTTP_BEFORE" ]; then
+		t_fail "$1" "the HTTP backend received a denied request"
+	elif ! grep -q '"error":' "$T_BODY_FILE"; then
+		t_fail "$1" "not authgate's answer: $(head -c 200 "$T_BODY_FILE")"
+	else t_pass "$1"; fi
+}
+
+# Client headers that imitate identity: every case, separator and prefix
+# variant (lighttpd maps every non-alphanumeric to "_" for CGI/FastCGI).
+SPOOF=(
+	-H 'X-Auth-User-Id: u_olivia'
+	-H 'x-auth-user-email: olivia@acme.test'
+	-H 'X-AUTH-ROLE: owner'
+	-H 'x-Auth-Roles: owner'
+	-H 'X_Auth_User_Id: u_olivia'
+	-H 'x_auth_org_id: SPOOF-org'
+	-H 'X.Auth.Method: SPOOF-method'
+	-H 'X~Auth~Session~Id: SPOOF-session'
+	-H 'X-Auth-Api-Key-Id: SPOOF-key'
+	-H 'X-Auth-Expires-At: SPOOF-never'
+	-H 'X-Auth-Anything-Else: SPOOF-other'
+	-H 'Auth-User-Id: u_olivia'
+	-H 'AUTH_ROLE: owner'
+	-H 'Remote-User: u_olivia'
+	-H 'X-Remote-User: u_olivia'
+	-H 'X-Forwarded-User: u_olivia'
+	-H 'X-Forwarded-Email: olivia@acme.test'
+	-H 'X-Forwarded-Groups: owner'
+	-H 'X-Forwarded-Preferred-Username: olivia'
+	-H 'Variable-AUTH_USER_ID: u_olivia'
+)
+
+# --- setup ----------------------------------------------------------------
+
+t_db "$DB" || { t_fail setup "cannot build the test database"; t_finish; }
+printf '%s' "$T_SECRET" > "$T_DIR/better-auth.secret"
+printf '%s\n' "$WH_SECRET" > "$T_DIR/webhook.secret"
+fcgi_backend() {
+	t_backends || return 1
+	spawn-fcgi -n -a 127.0.0.1 -p "$1" -- "$T_ECHO_FCGI" >/dev/null 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	wait_up $! "$1"
+}
+main_lighttpd() { proxy_lighttpd "$1" "$T_DIR/state" "$CONF"; }
+retry3 HTTP_PORT http_backend || { t_fail setup "HTTP backend did not start"; t_finish; }
+retry3 FCGI_PORT fcgi_backend || { t_fail setup "FastCGI backend did not start"; t_finish; }
+retry3 PORT main_lighttpd || {
+	t_fail setup "lighttpd did not start: $(cat "$T_DIR/state/error.log")"
+	t_finish
+}
+U="http://127.0.0.1:$PORT"
+
+OWNER=$(t_cookie demo-session-olivia-owner)
+ADMIN=$(t_cookie demo-session-adam-admin)
+MEMBER=$(t_cookie demo-session-mia-member)
+GUEST=$(t_cookie demo-session-gus-guest)
+NOORG=$(t_cookie demo-session-nora-noorg)
+EXPIRED=$(t_cookie demo-session-expired)
+MULTI=$(t_cookie test-session-max-multi)
+KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
+KEY_ORG=ag_test_org_owned_key_333333333333333333333333
+HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
+MIA_VALUES=(u_mia mia@acme.test 'Mia Member' org_acme acme member member session s_mia '' 2099-01-01T00:00:00.000Z u_mia)
+
+# --- the matrix, through each backend -------------------------------------
+matrix() {
+	local b=$1
+	# denied: authgate answers, the backend never sees the request
+	req "$b-anon-001" 401 "$b" "$U/api/projects"
+	t_header "$b-anon-002" '^WWW-Authenticate: Bearer realm="authgate"'
+	not_reached "$b-anon-003"
+	req "$b-redir-001" 302 "$b" -H "$HTML" "$U/app/dashboard"
+	t_header "$b-redir-002" '^Location: /sign-in\?next=/app/dashboard'
+	not_reached "$b-redir-003"
+	req "$b-deny-001" 401 "$b" -b "$EXPIRED" "$U/api/projects"
+	not_reached "$b-deny-002"
+	req "$b-deny-003" 403 "$b" -b "$OWNER" "$U/api/internal/metrics"
+	not_reached "$b-deny-004"
+	req "$b-deny-005" 401 "$b" -b "$MEMBER" "$U/api/machine/jobs"
+
+	# allowed: the identity, as headers (and as AUTH_* for CGI/FastCGI)
+	req "$b-allow-001" 200 "$b" -b "$MEMBER" "$U/api/projects"
+	ident "$b-allow-002" "${MIA_VALUES[@]}"
+	req "$b-allow-003" 200 "$b" -b "$MEMBER" "$U/app/dashboard"
+	ident "$b-allow-004" "${MIA_VALUES[@]}"
+
+	# roles
+	req "$b-role-001" 403 "$b" -b "$MEMBER" "$U/api/admin/users"
+	not_reached "$b-role-002"
+	req "$b-role-003" 200 "$b" -b "$ADMIN" "$U/api/admin/users"
+	ident "$b-role-004" u_adam adam@acme.test 'Adam Admin' org_acme acme admin admin session s_adam '' 2099-01-01T00:00:00.000Z u_adam
+	req "$b-role-005" 200 "$b" -b "$OWNER" "$U/api/admin/users"
+	ident "$b-role-006" u_olivia olivia@acme.test 'Olivia Owner' org_acme acme owner owner session s_olivia '' 2099-01-01T00:00:00.000Z u_olivia
+	req "$b-role-007" 403 "$b" -b "$GUEST" -X POST --data x "$U/api/projects/1"
+	not_reached "$b-role-008"
+	req "$b-role-009" 200 "$b" -b "$MEMBER" -X POST --data 'name=x' "$U/api/projects/1"
+	t_body "$b-role-010" '^backend: .*POST|^backend: fastcgi /api/projects/1|^backend: POST'
+	req "$b-role-011" 200 "$b" -b "$MULTI" "$U/api/admin/users"
+	ident "$b-role-012" u_multi max@acme.test 'Max Multi' org_acme acme admin guest,admin session s_multi '' 2099-01-01T00:00:00.000Z u_multi
+
+	# API keys; empty values: no header at all, never "(null)" or ""
+	req "$b-key-001" 200 "$b" -H "Authorization: Bearer $KEY" "$U/api/machine/jobs"
+	ident "$b-key-002" u_mia mia@acme.test 'Mia Member' org_acme acme member member api_key '' k_mia '' u_mia
+	req "$b-empty-001" 200 "$b" -b "$NOORG" "$U/api/projects"
+	ident "$b-empty-002" u_nora nora@example.test 'Nora Noorg' '' '' '' '' session s_nora '' 2099-01-01T00:00:00.000Z u_nora
+	req "$b-empty-003" 200 "$b" -H "x-api-key: $KEY_ORG" -H 'X-Auth-User-Id: u_olivia' -H 'X-Auth-User-Email: SPOOF' "$U/api/projects"
+	ident "$b-empty-004" '' '' '' org_acme acme '' '' api_key '' k_org '' k_org
+	clean "$b-empty-005"
+
+	# public: a public rule (authgate answers allow with empty values) and a
+	# path no authorizer covers
+	req "$b-pub-001" 200 "$b" "$U/api/health"
+	no_identity "$b-pub-002"
+	req "$b-pub-003" 200 "$b" -b "$MEMBER" "$U/api/health"
+	no_identity "$b-pub-004"
+	req "$b-pub-005" 200 "$b" "$U/public/hello"
+	no_identity "$b-pub-006"
+
+	# spoofing: on allowed, public and denied paths
+	req "$b-spoof-001" 200 "$b" -b "$MEMBER" "${SPOOF[@]}" "$U/api/projects"
+	ident "$b-spoof-002" "${MIA_VALUES[@]}"
+	clean "$b-spoof-003"
+	req "$b-spoof-004" 200 "$b" "${SPOOF[@]}" "$U/api/health"
+	no_identity "$b-spoof-005"
+	clean "$b-spoof-006"
+	req "$b-spoof-007" 200 "$b" "${SPOOF[@]}" "$U/public/hello"
+	no_identity "$b-spoof-008"
+	clean "$b-spoof-009"
+	req "$b-spoof-010" 401 "$b" "${SPOOF[@]}" "$U/api/projects"
+	not_reached "$b-spoof-011"
+	req "$b-spoof-012" 403 "$b" -b "$MEMBER" -H 'X-Auth-Role: admin' -H 'X_Auth_Role: owner' "$U/api/admin/users"
+	not_reached "$b-spoof-013"
+	req "$b-spoof-014" 302 "$b" -H "$HTML" "${SPOOF[@]}" "$U/app/"
+	not_reached "$b-spoof-015"
+	# repeated headers (lighttpd joins them into one) and HTTP/2
+	req "$b-spoof-016" 200 "$b" -b "$MEMBER" -H 'X-Auth-User-Id: u_olivia' -H 'x-auth-user-id: u_olivia2' -H 'X-AUTH-USER-ID: u_olivia3' "$U/api/projects"
+	ident "$b-spoof-017" "${MIA_VALUES[@]}"
+	req "$b-spoof-018" 200 "$b" --http2-prior-knowledge -b "$MEMBER" "${SPOOF[@]}" "$U/api/projects"
+	ident "$b-spoof-019" "${MIA_VALUES[@]}"
+	clean "$b-spoof-020"
+}
+
+matrix http
+matrix fcgi
+matrix cgi
+
+# the value is always authgate's; the name may keep the client's spelling
+req case-001 200 http -b "$MEMBER" -H 'x-auth-role: owner' "$U/api/projects"
+t_body case-002 '^x-auth-role: member$'
+# a header name with a space before the colon is refused by lighttpd's
+# strict parser before anything runs
+t_status strict-001 400 -b "$MEMBER" -H 'X-Auth-User-Id : u_olivia' "$U/api/projects"
+# a request with no headers at all (HTTP/1.0, no Host) still works
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+printf 'GET /public/x HTTP/1.0\r\n\r\n' >&3
+if head -c 200 <&3 | grep -q '^HTTP/1.0 200'; then t_pass strict-002; else t_fail strict-002 "no 200 for a bare HTTP/1.0 request"; fi
+exec 3<&-
+
+# --- plain CGI: the check endpoint --------------------------------------
+CK="$U/_authgate/check"
+t_status check-001 200 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/projects' -H 'X-Forwarded-Method: GET' -H 'X-Auth-User-Id: u_olivia' -H 'X_Auth_Role: owner' "$CK"
+t_header check-002 '^X-Auth-User-Id: u_mia'
+t_header check-003 '^X-Auth-Role: member'
+t_header check-004 '^X-Auth-Org-Slug: acme'
+t_header check-005 '^X-Auth-Method: session'
+t_noheader check-006 'olivia|owner|\(null\)'
+# an empty value: lighttpd drops an empty response header; never "(null)"
+t_noheader check-007 '^X-Auth-Api-Key-Id:.*[^[:space:]]'
+t_status check-008 403 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/admin/users' -H 'X-Forwarded-Method: GET' "$CK"
+t_body   check-009 'admin role required'
+t_status check-010 401 -H 'X-Forwarded-Uri: /api/projects' -H 'X-Forwarded-Method: GET' -H 'X-Auth-User-Id: u_olivia' "$CK"
+t_header check-011 '^WWW-Authenticate: Bearer'
+t_status check-012 302 -H "$HTML" -H 'X-Forwarded-Uri: /app/dashboard' -H 'X-Forwarded-Method: GET' "$CK"
+t_header check-013 '^Location: /sign-in\?next=/app/dashboard'
+t_status check-014 400 -b "$MEMBER" "$CK"	# no original request
+t_status check-015 400 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/health/../admin/x' -H 'X-Forwarded-Method: GET' "$CK"
+t_status check-016 200 -H "x-api-key: $KEY" -H 'X-Forwarded-Uri: /api/machine/jobs' -H 'X-Forwarded-Method: POST' "$CK"
+t_header check-017 '^X-Auth-Api-Key-Id: k_mia'
+t_status check-018 200 -H 'X-Forwarded-Uri: /api/health' -H 'X-Forwarded-Method: GET' "$CK"
+t_noheader check-019 '^X-Auth-[A-Za-z-]*:.*[^[:space:]]'
+# a POST with a body: authgate never reads it and must not hang on it
+head -c 900000 /dev/zero > "$T_DIR/body900k"
+start=$(date +%s)
+t_status check-020 200 -b "$MEMBER" -X POST --data-binary @"$T_DIR/body900k" -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
+[ $(( $(date +%s) - start )) -le 5 ] && t_pass check-021 || t_fail check-021 "POST with a body took over 5 s"
+t_status check-022 403 -b "$GUEST" -X POST --data-binary @"$T_DIR/body900k" -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
+t_status check-023 200 -b "$MEMBER" -X POST -H 'Transfer-Encoding: chunked' --data-binary 'abc' -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
+# only the local forward-auth proxy may ask (it sets X-Forwarded-Uri)
+t_status check-024 403 --interface 127.0.0.2 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/projects' -H 'X-Forwarded-Method: GET' "$CK"
+t_noheader check-025 '^X-Auth-'
+t_nobody check-026 '"error"'	# lighttpd's own 403, authgate never ran
+
+# --- plain CGI: the webhook --------------------------------------------
+WH="$U/webhooks/optare"
+optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1; }
+BODY='{"id":"evt-proxy-1","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
+t_status wh-001 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
+t_body   wh-002 '"outcome":"applied"'
+# the next request through the proxy carries the new role
+req wh-003 200 http -b "$MEMBER" "$U/api/admin/users"
+t_body   wh-004 '^X-Auth-Role: admin$'
+t_status wh-005 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
+t_body   wh-006 '"outcome":"duplicate"'
+t_status wh-007 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "${BODY/admin/owner}" "$WH"
+t_status wh-008 400 -X POST --data-binary "$BODY" "$WH"	# unsigned
+t_status wh-009 405 "$WH"
+t_header wh-010 '^Allow: POST'
+head -c 2000000 /dev/zero > "$T_DIR/body2m"
+t_status wh-011 413 -X POST -H 'X-Optare-Signature: sha256=00' --data-binary @"$T_DIR/body2m" "$WH"
+# a chunked delivery: lighttpd collects it and gives CONTENT_LENGTH
+BODY='{"id":"evt-proxy-2","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"member"}}'
+t_status wh-012 200 -X POST -H 'Transfer-Encoding: chunked' -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
+t_body   wh-013 '"outcome":"applied"'
+req wh-014 403 http -b "$MEMBER" "$U/api/admin/users"
+# Standard Webhooks signature (whsec_ secrets are base64)
+ts=$(date +%s)
+BODY='{"type":"user.updated","data":{"id":"u_mia","name":"Mia M.","email":"mia@acme.test","updatedAt":"2030-01-01T00:00:00.000Z"}}'
+printf 'whsec_%s\n' "$(printf 'std-secret-bytes-0123456789' | base64)" >> "$T_DIR/webhook.secret"
+sig=$(printf '%s.%s.%s' evt-proxy-3 "$ts" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf 'std-secret-bytes-0123456789' | od -An -tx1 | tr -d ' \n')" -binary | base64)
+t_status wh-015 200 -X POST -H 'webhook-id: evt-proxy-3' -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" --data-binary "$BODY" "$WH"
+req wh-016 200 fcgi -b "$MEMBER" "$U/api/projects"
+t_body   wh-017 '^HTTP_X_AUTH_USER_NAME=Mia M\.$'
+BODY='{"type":"user.updated","data":{"id":"u_mia","name":"Mia Member","email":"mia@acme.test","updatedAt":"2031-01-01T00:00:00.000Z"}}'
+sig=$(printf '%s.%s.%s' evt-proxy-4 "$ts" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf 'std-secret-bytes-0123456789' | od -An -tx1 | tr -d ' \n')" -binary | base64)
+t_status wh-018 200 -X POST -H 'webhook-id: evt-proxy-4' -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" --data-binary "$BODY" "$WH"
+
+# --- the log ----------------------------------------------------------
+# every body: never a "(null)"
+if grep -q '(null)' "$ALL"; then t_fail null-001 "\"(null)\" in a body"; else t_pass null-001; fi
+t_sanitizers asan-001 "$T_DIR/state/error.log"
+grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$T_DIR/state/error.log" &&
+	t_pass log-001 || t_fail log-001 "no deny line in the error log"
+if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET|$WH_SECRET" "$T_DIR/state/error.log"; then
+	t_fail log-002 "a credential reached the log"
+else t_pass log-002; fi
+# the script never failed (a Lua error would be logged and answered 500)
+if grep -q 'lua' "$T_DIR/state/error.log"; then
+	t_fail log-003 "$(grep -m 3 lua "$T_DIR/state/error.log")"
+else t_pass log-003; fi
+kill "$L_PID"; wait "$L_PID" 2>/dev/null
+
+# --- the mistakes the README warns about, each on a copy of the config ----
+# variant NAME SED-SCRIPT: starts the config edited by sed; sets V and VPID.
+variant() {
+	local port
+	sed "$2" "$CONF" > "$T_DIR/$1.conf"
+	if cmp -s "$CONF" "$T_DIR/$1.conf"; then
+		t_fail "$1" "the sed script changed nothing"; return 1
+	fi
+	variant_lighttpd() { proxy_lighttpd "$1" "$T_DIR/$VNAME" "$T_DIR/$VNAME.conf"; }
+	VNAME=$1
+	retry3 port variant_lighttpd || {
+		t_fail "$1" "lighttpd did not start: $(cat "$T_DIR/$1/error.log")"; return 1; }
+	V="http://127.0.0.1:$port"
+	VPID=$L_PID
+}
+stop_variant() { kill "$VPID"; wait "$VPID" 2>/dev/null; t_sanitizers "$1" "$T_DIR/$2/error.log"; }
+
+# response-start runs after the backend got the request: too late
+if variant late 's/magnet.attract-raw-url-to/magnet.attract-response-start-to/'; then
+	req late-001 200 http -b "$MEMBER" -H 'X-Auth-User-Id: u_olivia' "$V/api/projects"
+	t_body late-002 '^X-Auth-User-Id: u_olivia$'
+	req late-003 200 fcgi -b "$MEMBER" -H 'X.Auth.Role: owner' "$V/api/projects"
+	t_body late-004 '^HTTP_X_AUTH_ROLE=owner$'	# "." becomes "_" too
+	stop_variant late-005 late
+fi
+# attract-physical-path-to works as well as attract-raw-url-to
+if variant physical 's/magnet.attract-raw-url-to/magnet.attract-physical-path-to/'; then
+	req physical-001 200 http -b "$MEMBER" "${SPOOF[@]}" "$V/api/projects"
+	ident physical-002 "${MIA_VALUES[@]}"
+	clean physical-003
+	stop_variant physical-004 physical
+fi
+# mod_magnet's place in server.modules does not matter for this script
+if variant magnetlast 's/"mod_setenv", "mod_magnet",/"mod_setenv",/; s/"mod_cgi", "mod_proxy" )/"mod_cgi", "mod_proxy", "mod_magnet" )/'; then
+	req magnetlast-001 200 http -b "$MEMBER" "${SPOOF[@]}" "$V/api/projects"
+	ident magnetlast-002 "${MIA_VALUES[@]}"
+	stop_variant magnetlast-003 magnetlast
+fi
+# mod_proxy before mod_fastcgi: the proxy claims /api/ first and the
+# authorizer never runs
+if variant proxyfirst 's/"mod_fastcgi", "mod_cgi", "mod_proxy"/"mod_proxy", "mod_fastcgi", "mod_cgi"/'; then
+	req proxyfirst-001 200 http "$V/api/projects"
+	t_body proxyfirst-002 '^backend: http GET /api/projects'
+	stop_variant proxyfirst-003 proxyfirst
+fi
+# check-local left enabled on the authorizer: it never runs for proxied or
+# aliased paths
+if variant checklocal '0,/"check-local"          => "disable",/s//"check-local"          => "enable",/'; then
+	req checklocal-001 200 http "$V/api/admin/users"
+	t_body checklocal-002 '^backend: http GET /api/admin/users'
+	req checklocal-003 200 cgi "$V/api/admin/users"
+	stop_variant checklocal-004 checklocal
+fi
+# a fastcgi.server in an inner block replaces the outer one: an authorizer
+# set only in an outer block is dropped where a backend sets its own
+if variant merge 's|fastcgi.server = ( "/" => ( var.authgate_authorizer, var.fcgi_app ) )|fastcgi.server = ( "/" => ( var.fcgi_app ) )|; s|^# One if/else chain|$HTTP["url"] =~ "^/(api\|app)/" { fastcgi.server = ( "/" => ( var.authgate_authorizer ) ) }\n&|'; then
+	req merge-001 401 http "$V/api/projects"	# the outer authorizer works ...
+	req merge-002 200 fcgi "$V/api/projects"	# ... but not where it was replaced
+	t_body merge-003 '^backend: fastcgi /api/projects'
+	stop_variant merge-004 merge
+fi
+# "docroot" on the authorizer: after an allow lighttpd looks for a static
+# file instead of asking the backend
+if variant docroot 's|^  "check-local"          => "disable",|&\n  "docroot" => var.root + "/conf/demo/www",|'; then
+	req docroot-001 404 http -b "$MEMBER" "$V/api/projects"
+	stop_variant docroot-002 docroot
+fi
+# an identity value with a control character is never forwarded: 500
+if variant ctrl "\$a setenv.add-environment = ( \"AUTH_USER_NAME\" => \"Eve$(printf '\t')X\" )"; then
+	req ctrl-001 500 http "$V/public/x"
+	t_nobody ctrl-002 '^backend:'
+	grep -q 'control character in AUTH_USER_NAME' "$T_DIR/ctrl/error.log" &&
+		t_pass ctrl-003 || t_fail ctrl-003 "no log line for the refused value"
+	stop_variant ctrl-004 ctrl
+fi
+
+t_finish
