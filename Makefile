@@ -33,7 +33,7 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy
+	     python3 apache2 nginx caddy fcgiwrap
 
 .PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
 	asan db-demo

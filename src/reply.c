@@ -144,8 +144,9 @@ reply_redirect_as_401(const struct authz_decision *d, char *buf, size_t bufsz)
 	    !value_ok(d->location))
 		return reply_decision(d, REPLY_CHECK, buf, bufsz);
 	put(&b, "Status: 401 Unauthorized\r\n");
+	/* No WWW-Authenticate: nginx copies it onto the browser's redirect,
+	 * which is not a Bearer challenge. */
 	put(&b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
-	put(&b, "WWW-Authenticate: Bearer realm=\"authgate\"\r\n");
 	put(&b, "Location: %s\r\n\r\n", d->location);
 	put_json_error(&b, d->message);
 	return finish(&b);

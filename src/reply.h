@@ -30,7 +30,8 @@ size_t	reply_decision(const struct authz_decision *d, enum reply_style style,
 /*
  * Formats a redirect decision (302) as a 401 that still names the
  * target in Location, for nginx auth_request, which turns any status but
- * 2xx, 401 and 403 into a 500; its config redirects on that header.
+ * 2xx, 401 and 403 into a 500; its config redirects on that header. No
+ * WWW-Authenticate: nginx would copy it onto the browser's redirect.
  */
 size_t	reply_redirect_as_401(const struct authz_decision *d, char *buf,
 	    size_t bufsz);

@@ -681,9 +681,37 @@ test_error(void)
 	    strpbrk(reply_status_text(599), "\r\n") == NULL);
 }
 
+/* nginx: a redirect decision answered as 401 that keeps Location. */
+static void
+test_redirect_as_401(void)
+{
+	size_t n;
+
+	deny(&dec, 302, "Unauthorized - sign in required");
+	set(dec.location, "/sign-in?next=/app/x");
+	memset(buf, 'z', sizeof(buf));
+	n = reply_redirect_as_401(&dec, buf, REPLY_MAX);
+	common("reply-r401-001", n);
+	T_CHECK("reply-r401-002", STARTS(buf, "Status: 401 Unauthorized\r\n"));
+	T_CHECK("reply-r401-003", HAS(buf, "\r\nLocation: /sign-in?next=/app/x\r\n"));
+	T_CHECK("reply-r401-004", !HAS(buf, "WWW-Authenticate"));
+	T_CHECK("reply-r401-005", HAS(buf, "{\"error\":\"Unauthorized - sign in required\"}"));
+	/* anything but a 302 is rendered as the check endpoint would */
+	deny(&dec, 403, "Forbidden - admin role required");
+	n = reply_redirect_as_401(&dec, buf, REPLY_MAX);
+	T_CHECK("reply-r401-006", STARTS(buf, "Status: 403 Forbidden\r\n"));
+	/* a Location with a control byte is never sent */
+	deny(&dec, 302, "Unauthorized - sign in required");
+	set(dec.location, "/sign-in\r\nX-Evil: 1");
+	n = reply_redirect_as_401(&dec, buf, REPLY_MAX);
+	T_CHECK("reply-r401-007", n > 0 && !HAS(buf, "X-Evil") &&
+	    !STARTS(buf, "Status: 200"));
+}
+
 int
 main(void)
 {
+	test_redirect_as_401();
 	test_allow_authorizer();
 	test_allow_check();
 	test_allow_injection();
