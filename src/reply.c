@@ -203,7 +203,12 @@ reply_decision(const struct authz_decision *d, enum reply_style style,
 	}
 
 	put(&b, "Status: 200 OK\r\n");
-	put(&b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
+	/* An authorizer allow is read by the server, not the client: Apache's
+	 * mod_authnz_fcgi would pass any other header on to the response
+	 * (every allowed page would turn no-store). */
+	if (style == REPLY_CHECK)
+		put(&b, "Cache-Control: no-store\r\n"
+		    "Content-Type: application/json\r\n");
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *v = (const char *)&d->id + fields[i].off;
 

@@ -15,7 +15,8 @@
 #define REPLY_MAX	16384	/* headers + JSON body; identity is bounded */
 
 enum reply_style {
-	REPLY_AUTHORIZER = 0,	/* lighttpd/Apache: Variable-AUTH_* on allow */
+	REPLY_AUTHORIZER = 0,	/* lighttpd/Apache: Variable-AUTH_* on allow,
+				 * and no other header beside Status */
 	REPLY_CHECK		/* nginx/Caddy: X-Auth-* on allow, always all */
 };
 
