@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "credential.h"
@@ -91,5 +92,69 @@ cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex)
 	util_b64_encode(d, sizeof(d), b64url, CRED_HASH_B64URL_LEN + 1, 1);
 	util_hex(d, sizeof(d), hex);
 	OPENSSL_cleanse(d, sizeof(d));
+	return 0;
+}
+
+int
+cred_apikey_prefix_ok(const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	if (n > CRED_MAX_KEY_PREFIX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = prefix[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+size_t
+cred_apikey_generate(const char *prefix, char *out, size_t outsz)
+{
+	unsigned char r[CRED_KEY_RANDOM_BYTES];
+	size_t pn, len = 0;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (!cred_apikey_prefix_ok(prefix) || outsz < CRED_KEY_MAX + 1)
+		return 0;
+	pn = strlen(prefix);
+	/* Invariant: key material comes from the private DRBG only. */
+	if (RAND_priv_bytes(r, sizeof(r)) != 1)
+		goto out;
+	memcpy(out, prefix, pn);
+	if (util_b64_encode(r, sizeof(r), out + pn, outsz - pn, 1) != 43)
+		goto out;
+	len = pn + 43;
+out:
+	OPENSSL_cleanse(r, sizeof(r));
+	if (len == 0)
+		OPENSSL_cleanse(out, outsz);
+	return len;
+}
+
+int
+cred_random_id(char *out, size_t outsz)
+{
+	static const char alnum[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[64];
+	size_t o = 0, i;
+
+	if (outsz < CRED_ID_LEN + 1)
+		return -1;
+	while (o < CRED_ID_LEN) {
+		if (RAND_bytes(r, sizeof(r)) != 1)
+			return -1;
+		/* 248 = 4 * 62: rejecting the rest keeps every
+		 * character equally likely. */
+		for (i = 0; i < sizeof(r) && o < CRED_ID_LEN; i++)
+			if (r[i] < 248)
+				out[o++] = alnum[r[i] % 62];
+	}
+	out[o] = '\0';
 	return 0;
 }

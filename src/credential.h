@@ -46,4 +46,29 @@ size_t	cred_session_sign(const char *token, size_t n,
  */
 int	cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex);
 
+#define CRED_KEY_RANDOM_BYTES	32	/* 256 bits: beyond any guessing */
+#define CRED_MAX_KEY_PREFIX	32	/* "ag_", "acme_live_": short labels */
+#define CRED_KEY_MAX		(CRED_MAX_KEY_PREFIX + 43)	/* + base64url(32) */
+#define CRED_ID_LEN		32	/* better-auth's generateId length */
+
+/*
+ * A new API key: prefix (may be "", at most CRED_MAX_KEY_PREFIX of
+ * [A-Za-z0-9_-]) followed by the unpadded base64url of
+ * CRED_KEY_RANDOM_BYTES from the OS CSPRNG (OpenSSL's private DRBG,
+ * seeded by getrandom). out needs CRED_KEY_MAX + 1 bytes. Returns the
+ * length, or 0 (bad prefix, small buffer, no randomness). The caller
+ * owns the key and wipes it with OPENSSL_cleanse.
+ */
+size_t	cred_apikey_generate(const char *prefix, char *out, size_t outsz);
+
+/* Returns 1 if prefix is acceptable to cred_apikey_generate. */
+int	cred_apikey_prefix_ok(const char *prefix);
+
+/*
+ * A random identifier of CRED_ID_LEN characters from [A-Za-z0-9], like
+ * better-auth's generateId. out needs CRED_ID_LEN + 1 bytes.
+ * Returns 0, or -1 when the CSPRNG fails.
+ */
+int	cred_random_id(char *out, size_t outsz);
+
 #endif

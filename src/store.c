@@ -20,7 +20,7 @@
 #include "store.h"
 #include "util.h"
 
-#define STORE_MAX_WSTMT	48	/* room for enum wstmt_id below */
+#define STORE_MAX_WSTMT	96	/* room for enum wstmt_id below */
 
 enum stmt_id {
 	Q_DATA_VERSION,
@@ -46,6 +46,10 @@ struct store {
 	long long	 data_version;	/* last seen; -1 before first use */
 	long long	 schema_version;
 	int		 in_read;
+	int		 quiet;		/* record errors, do not log them */
+	enum store_error last_kind;
+	char		 last_msg[256];
+	char		 skipped[256];	/* views store_init left out */
 };
 
 /* The banned columns exist only with better-auth's admin plugin. */
@@ -96,11 +100,40 @@ static const char sql_rules[] =
     "SELECT id, priority, method, path, access, min_role, on_deny,"
     " redirect_to FROM authgate_rule ORDER BY priority, id";
 
+static enum store_error
+error_kind(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return STORE_ERR_OPEN;
+	case SQLITE_READONLY:
+		return STORE_ERR_READONLY;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_ERR_BUSY;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return STORE_ERR_CORRUPT;
+	case SQLITE_CONSTRAINT:
+		return STORE_ERR_CONSTRAINT;
+	case SQLITE_ERROR:	/* our SQL is constant: a missing table/column */
+		return STORE_ERR_SCHEMA;
+	default:
+		return STORE_ERR_OTHER;
+	}
+}
+
 static void
 store_err(struct store *s, const char *what, int rc)
 {
-	log_msg("store: %s failed: %s (%d): %s", what, sqlite3_errstr(rc), rc,
-	    s->db ? sqlite3_errmsg(s->db) : "-");
+	s->last_kind = error_kind(rc);
+	snprintf(s->last_msg, sizeof(s->last_msg), "%s", s->db ?
+	    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	if (!s->quiet)
+		log_msg("store: %s failed: %s (%d): %s", what,
+		    sqlite3_errstr(rc), rc, s->db ? sqlite3_errmsg(s->db) : "-");
 }
 
 static void
@@ -189,9 +222,14 @@ prepare_lookups(struct store *s)
 	}
 	if ((t = has_column(s, "session", "token")) != 1 ||
 	    has_column(s, "user", "email") != 1) {
-		if (t >= 0)
-			log_msg("store: no better-auth session/user tables;"
-			    " run 'authgate init'");
+		if (t >= 0) {
+			s->last_kind = STORE_ERR_SCHEMA;
+			snprintf(s->last_msg, sizeof(s->last_msg), "no"
+			    " better-auth session and user tables");
+			if (!s->quiet)
+				log_msg("store: no better-auth session/user"
+				    " tables; run 'authgate init'");
+		}
 		return -1;
 	}
 	if ((banned = has_column(s, "user", "banned")) < 0)
@@ -234,11 +272,15 @@ connect_db(struct store *s, char *err, size_t errsz)
 	int flags, rc, on = 1, off = 0;
 
 	flags = s->mode == STORE_READONLY ? SQLITE_OPEN_READONLY :
+	    s->mode == STORE_READWRITE_EXISTING ? SQLITE_OPEN_READWRITE :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errsz, "cannot open database %s: %s", s->path,
+		    sqlite3_errstr(rc));
+		s->last_kind = error_kind(rc);
+		snprintf(s->last_msg, sizeof(s->last_msg), "%s",
 		    sqlite3_errstr(rc));
 		disconnect(s);
 		return -1;
@@ -329,7 +371,8 @@ store_read_begin(struct store *s, int *changed)
 
 	*changed = 0;
 	if (s->db == NULL && connect_db(s, err, sizeof(err)) != 0) {
-		log_msg("store: %s", err);
+		if (!s->quiet)
+			log_msg("store: %s", err);
 		return -1;
 	}
 	rc = sqlite3_step(s->q[Q_BEGIN]);
@@ -645,6 +688,68 @@ store_schema_version(struct store *s)
 	return v;
 }
 
+/*
+ * The views db/schema.sql creates. SQLite accepts a view over a missing
+ * table or column and fails only when it is used, or when any later
+ * ALTER TABLE ... RENAME re-checks the schema: a broken view would break
+ * better-auth's own migrations. So init drops the views this database
+ * cannot serve, and says which.
+ */
+static const struct {
+	const char	*name;
+	const char	*drop;
+} views[] = {
+	{ "authgate_active_sessions",
+	    "DROP VIEW IF EXISTS authgate_active_sessions" },
+	{ "authgate_members", "DROP VIEW IF EXISTS authgate_members" },
+	{ "authgate_keys", "DROP VIEW IF EXISTS authgate_keys" },
+	{ "authgate_recent_events", "DROP VIEW IF EXISTS authgate_recent_events" },
+	{ "authgate_rules", "DROP VIEW IF EXISTS authgate_rules" },
+};
+
+static int
+drop_broken_views(struct store *s, char *err, size_t errsz)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i, o = 0;
+	int rc;
+
+	s->skipped[0] = '\0';
+	/* The views use json_*(), which SQLite calls unsafe in a schema it
+	 * does not trust. These are the views we just wrote ourselves; trust
+	 * them for this check only (authgate's own queries never read
+	 * views). */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1, NULL);
+	if (sqlite3_prepare_v2(s->db,
+	    "SELECT count(*) FROM pragma_table_info(?1)", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errsz, "%s", sqlite3_errmsg(s->db));
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
+		    NULL);
+		return -1;
+	}
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		sqlite3_bind_text(st, 1, views[i].name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW)
+			continue;
+		if (exec_script(s, views[i].drop, err, errsz) != 0) {
+			sqlite3_finalize(st);
+			sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+			    0, NULL);
+			return -1;
+		}
+		if (o < sizeof(s->skipped))
+			o += (size_t)snprintf(s->skipped + o,
+			    sizeof(s->skipped) - o, "%s%s", o ? ", " : "",
+			    views[i].name);
+	}
+	sqlite3_finalize(st);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	return 0;
+}
+
 int
 store_init(struct store *s, const char *ba_sql, const char *ag_sql,
     char *err, size_t errsz)
@@ -679,6 +784,8 @@ store_init(struct store *s, const char *ba_sql, const char *ag_sql,
 		goto out;
 	if (exec_script(s, ag_sql, err, errsz))
 		goto out;
+	if (drop_broken_views(s, err, errsz))
+		goto out;
 	if (exec_script(s, "COMMIT", err, errsz))
 		goto out;
 	ret = 0;
@@ -691,8 +798,9 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* Writers: the webhook and `authgate import`. Statements are prepared on
- * first use, so authorizer processes never prepare them. */
+/* Writers (the webhook, `authgate import`) and the CLI's administration
+ * statements. Prepared on first use, so authorizer processes never
+ * prepare them. */
 
 enum wstmt_id {
 	W_BEGIN,
@@ -731,9 +839,47 @@ enum wstmt_id {
 	W_KEY_UPDATED,
 	W_KEY_UPSERT,
 	W_KEY_DEL,
+	/* administration (the CLI) */
+	W_BEGIN_READ,
+	W_OWNER_USER,
+	W_OWNER_ORG,
+	W_MEMBER_ROLES,
+	W_KEY_LIST_REF,
+	W_KEY_LIST_USER,
+	W_KEY_GET_REF,
+	W_KEY_GET_USER,
+	W_KEY_INSERT_REF,
+	W_KEY_INSERT_USER,
+	W_KEY_ROTATE_REF,
+	W_KEY_ROTATE_USER,
+	W_KEY_ENABLE,
+	W_RULE_LIST,
+	W_RULE_INSERT,
+	W_RULE_UPDATE,
+	W_RULE_DELETE,
+	W_N_USERS,
+	W_N_ORGS,
+	W_N_MEMBERS,
+	W_N_RULES,
+	W_N_EVENTS,
+	W_LAST_EVENT,
+	W_SESSION_TIMES,
+	W_KEY_STATES,
+	W_JOURNAL_MODE,
+	W_PAGE_COUNT,
+	W_PAGE_SIZE,
+	W_FREELIST,
+	W_N_VIEWS,
+	W_QUICK_CHECK,
 	W_COUNT
 };
 _Static_assert(W_COUNT <= STORE_MAX_WSTMT, "raise STORE_MAX_WSTMT");
+
+/* The columns of struct store_key_row, for either owner column. */
+#define KEY_COLS(owner) \
+    "k.id, k.name, k.start, k.prefix, k." owner ", " \
+    META("organizationId") ", " META("role") ", k.enabled, k.expiresAt," \
+    " k.createdAt"
 
 /*
  * Upserts take absent fields as "keep": NOT NULL columns fall back to the
@@ -839,6 +985,68 @@ static const char *const wsql[W_COUNT] = {
 	    " permissions = coalesce(?12, permissions),"
 	    " metadata = coalesce(?13, metadata)",
 	[W_KEY_DEL] = "DELETE FROM apikey WHERE id = ?1",
+	[W_BEGIN_READ] = "BEGIN",
+	[W_OWNER_USER] = "SELECT 1 FROM \"user\" WHERE id = ?1",
+	[W_OWNER_ORG] = "SELECT 1 FROM organization WHERE id = ?1",
+	[W_MEMBER_ROLES] = "SELECT role FROM member WHERE organizationId = ?1"
+	    " AND userId = ?2 ORDER BY createdAt LIMIT 1",
+	/* Everything but the hash: no statement here selects apikey.key. */
+	[W_KEY_LIST_REF] = "SELECT " KEY_COLS("referenceId") " FROM apikey k"
+	    " ORDER BY k.createdAt, k.id",
+	[W_KEY_LIST_USER] = "SELECT " KEY_COLS("userId") " FROM apikey k"
+	    " ORDER BY k.createdAt, k.id",
+	[W_KEY_GET_REF] = "SELECT " KEY_COLS("referenceId") " FROM apikey k"
+	    " WHERE k.id = ?1",
+	[W_KEY_GET_USER] = "SELECT " KEY_COLS("userId") " FROM apikey k"
+	    " WHERE k.id = ?1",
+	[W_KEY_INSERT_REF] = "INSERT INTO apikey (id, configId, name, start,"
+	    " referenceId, prefix, key, enabled, expiresAt, createdAt,"
+	    " updatedAt, metadata, rateLimitEnabled, requestCount)"
+	    " VALUES (?1, 'default', ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?8, ?9, 0, 0)",
+	[W_KEY_INSERT_USER] = "INSERT INTO apikey (id, name, start, userId,"
+	    " prefix, key, enabled, expiresAt, createdAt, updatedAt, metadata)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?8, ?9)",
+	[W_KEY_ROTATE_REF] = "INSERT INTO apikey (id, configId, name, start,"
+	    " referenceId, prefix, key, refillInterval, refillAmount,"
+	    " lastRefillAt, enabled, rateLimitEnabled, rateLimitTimeWindow,"
+	    " rateLimitMax, requestCount, remaining, lastRequest, expiresAt,"
+	    " createdAt, updatedAt, permissions, metadata)"
+	    " SELECT ?2, configId, name, ?3, referenceId, ?4, ?5,"
+	    " refillInterval, refillAmount, lastRefillAt, 1, rateLimitEnabled,"
+	    " rateLimitTimeWindow, rateLimitMax, 0, remaining, NULL, ?6, ?7, ?7,"
+	    " permissions, metadata FROM apikey WHERE id = ?1",
+	[W_KEY_ROTATE_USER] = "INSERT INTO apikey (id, name, start, userId,"
+	    " prefix, key, enabled, expiresAt, createdAt, updatedAt,"
+	    " permissions, metadata) SELECT ?2, name, ?3, userId, ?4, ?5, 1, ?6,"
+	    " ?7, ?7, permissions, metadata FROM apikey WHERE id = ?1",
+	[W_KEY_ENABLE] = "UPDATE apikey SET enabled = ?2, updatedAt = ?3"
+	    " WHERE id = ?1",
+	[W_RULE_LIST] = "SELECT id, priority, method, path, access, min_role,"
+	    " on_deny, redirect_to, note FROM authgate_rule ORDER BY priority, id",
+	[W_RULE_INSERT] = "INSERT INTO authgate_rule (priority, method, path,"
+	    " access, min_role, on_deny, redirect_to, note) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, coalesce(?6, 'auto'), ?7, ?8)",
+	[W_RULE_UPDATE] = "UPDATE authgate_rule SET priority = ?2, method = ?3,"
+	    " path = ?4, access = ?5, min_role = ?6, on_deny = coalesce(?7,"
+	    " 'auto'), redirect_to = ?8, note = ?9 WHERE id = ?1",
+	[W_RULE_DELETE] = "DELETE FROM authgate_rule WHERE id = ?1",
+	[W_N_USERS] = "SELECT count(*) FROM \"user\"",
+	[W_N_ORGS] = "SELECT count(*) FROM organization",
+	[W_N_MEMBERS] = "SELECT count(*) FROM member",
+	[W_N_RULES] = "SELECT count(*) FROM authgate_rule",
+	[W_N_EVENTS] = "SELECT count(*), coalesce(sum(received_at >= ?1), 0)"
+	    " FROM authgate_event",
+	[W_LAST_EVENT] = "SELECT received_at, type FROM authgate_event"
+	    " ORDER BY received_at DESC LIMIT 1",
+	[W_SESSION_TIMES] = "SELECT expiresAt, updatedAt, createdAt FROM session",
+	[W_KEY_STATES] = "SELECT enabled, expiresAt FROM apikey",
+	[W_JOURNAL_MODE] = "PRAGMA journal_mode",
+	[W_PAGE_COUNT] = "PRAGMA page_count",
+	[W_PAGE_SIZE] = "PRAGMA page_size",
+	[W_FREELIST] = "PRAGMA freelist_count",
+	[W_N_VIEWS] = "SELECT count(*) FROM sqlite_schema WHERE type = 'view'"
+	    " AND name LIKE 'authgate\\_%' ESCAPE '\\'",
+	[W_QUICK_CHECK] = "PRAGMA quick_check(1)",
 };
 
 static const char *const kind_names[] = {
@@ -1400,4 +1608,518 @@ int
 store_import_end(struct store *s, int commit)
 {
 	return write_end(s, commit);
+}
+
+/* ------------------------------------------------------------------ */
+/* Administration: the CLI's reads and writes. */
+
+void
+store_set_quiet(struct store *s, int quiet)
+{
+	s->quiet = quiet;
+}
+
+enum store_error
+store_last_error(const struct store *s, const char **msg)
+{
+	*msg = s->last_msg;
+	return s->last_kind;
+}
+
+const char *
+store_init_skipped(const struct store *s)
+{
+	return s->skipped;
+}
+
+int
+store_admin_begin(struct store *s, int write)
+{
+	char err[PATH_MAX + 128];
+	sqlite3_stmt *st;
+	long long v;
+	int rc;
+
+	s->last_kind = STORE_ERR_NONE;
+	s->last_msg[0] = '\0';
+	if (write && s->mode == STORE_READONLY) {
+		s->last_kind = STORE_ERR_READONLY;
+		snprintf(s->last_msg, sizeof(s->last_msg), "opened read-only");
+		return -1;
+	}
+	if (s->db == NULL && connect_db(s, err, sizeof(err)) != 0)
+		return -1;
+	if ((st = wst(s, write ? W_BEGIN : W_BEGIN_READ)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_err(s, "begin", rc);
+		return -1;
+	}
+	/* Touch the file now: a missing, locked or corrupt database shows
+	 * itself here, not halfway through a command. */
+	if ((rc = step_int(s->q[Q_SCHEMA_VERSION], &v)) != SQLITE_OK) {
+		store_err(s, "schema_version", rc);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_admin_end(struct store *s, int commit)
+{
+	if (s->db == NULL || sqlite3_get_autocommit(s->db))
+		return 0;
+	return write_end(s, commit) == 0 ? 0 : -1;
+}
+
+/* Runs a one-row, one-integer statement (?1 bound to a when not NULL).
+ * Returns 0 with *v set, or -1. */
+static int
+query_int(struct store *s, enum wstmt_id id, const char *a, long long *v)
+{
+	sqlite3_stmt *st = wst(s, id);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (a != NULL)
+		bind_opt(st, 1, a);
+	rc = step_row(s, st, wsql[id]);
+	if (rc == 1)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+store_owner_kind(struct store *s, const char *id)
+{
+	int rc;
+
+	if ((rc = query_text(s, W_OWNER_USER, id, NULL, NULL, 0)) != 0)
+		return rc < 0 ? -1 : STORE_OWNER_USER;
+	if ((rc = has_column(s, "organization", "id")) != 1)
+		return rc < 0 ? -1 : STORE_OWNER_NONE;
+	if ((rc = query_text(s, W_OWNER_ORG, id, NULL, NULL, 0)) != 0)
+		return rc < 0 ? -1 : STORE_OWNER_ORG;
+	return STORE_OWNER_NONE;
+}
+
+int
+store_member_roles(struct store *s, const char *org_id, const char *user_id,
+    char *roles, size_t rolesz)
+{
+	int rc;
+
+	if ((rc = has_column(s, "member", "role")) != 1)
+		return rc;
+	return query_text(s, W_MEMBER_ROLES, org_id, user_id, roles, rolesz);
+}
+
+/*
+ * Which owner column this database's apikey table has: 1 referenceId
+ * (better-auth 1.4+, authgate's schema), 2 userId (older), 0 no usable
+ * apikey table, -1 error.
+ */
+static int
+key_variant(struct store *s)
+{
+	int rc;
+
+	if ((rc = has_column(s, "apikey", "key")) != 1)
+		return rc;
+	if ((rc = has_column(s, "apikey", "referenceId")) != 0)
+		return rc;
+	if ((rc = has_column(s, "apikey", "userId")) != 1)
+		return rc;
+	return 2;
+}
+
+static int
+no_key_table(struct store *s)
+{
+	s->last_kind = STORE_ERR_SCHEMA;
+	snprintf(s->last_msg, sizeof(s->last_msg), "no apikey table");
+	return -1;
+}
+
+static void
+key_from(struct store *s, sqlite3_stmt *st, struct store_key_row *k)
+{
+	int kind;
+
+	memset(k, 0, sizeof(*k));
+	col_text(st, 0, k->id, sizeof(k->id), &k->oversize);
+	col_text(st, 1, k->name, sizeof(k->name), &k->oversize);
+	col_text(st, 2, k->start, sizeof(k->start), &k->oversize);
+	col_text(st, 3, k->prefix, sizeof(k->prefix), &k->oversize);
+	col_text(st, 4, k->owner, sizeof(k->owner), &k->oversize);
+	col_text(st, 5, k->org, sizeof(k->org), &k->oversize);
+	col_text(st, 6, k->role, sizeof(k->role), &k->oversize);
+	k->enabled = col_bool(st, 7, 0);
+	col_time(st, 8, &k->expires);
+	col_time(st, 9, &k->created);
+	kind = k->owner[0] != '\0' ? store_owner_kind(s, k->owner) : 0;
+	k->owner_kind = kind > 0 ? (enum store_owner)kind : STORE_OWNER_NONE;
+}
+
+int
+store_key_find(struct store *s, const char *id, struct store_key_row *out)
+{
+	sqlite3_stmt *st;
+	int v, rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((v = key_variant(s)) <= 0)
+		return v < 0 ? -1 : 0;
+	if ((st = wst(s, v == 1 ? W_KEY_GET_REF : W_KEY_GET_USER)) == NULL)
+		return -1;
+	bind_opt(st, 1, id);
+	rc = step_row(s, st, "key get");
+	if (rc == 1)
+		key_from(s, st, out);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+store_key_list(struct store *s,
+    int (*cb)(void *ctx, const struct store_key_row *row), void *ctx)
+{
+	struct store_key_row k;
+	sqlite3_stmt *st;
+	int v, rc, ret = 0;
+
+	if ((v = key_variant(s)) <= 0)
+		return v < 0 ? -1 : 1;
+	if ((st = wst(s, v == 1 ? W_KEY_LIST_REF : W_KEY_LIST_USER)) == NULL)
+		return -1;
+	while ((rc = step_row(s, st, "key list")) == 1) {
+		key_from(s, st, &k);
+		if (cb(ctx, &k) != 0) {
+			ret = -1;
+			break;
+		}
+	}
+	if (rc < 0)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+static void
+bind_key(sqlite3_stmt *st, const struct store_key_new *k)
+{
+	bind_opt(st, 1, k->id);
+	bind_opt(st, 2, k->name);
+	bind_opt(st, 3, k->start);
+	bind_opt(st, 4, k->owner);
+	bind_opt(st, 5, k->prefix);
+	bind_opt(st, 6, k->hash);
+	bind_opt(st, 7, k->expires_at);
+	bind_opt(st, 8, k->now);
+	bind_opt(st, 9, k->metadata);
+}
+
+int
+store_key_insert(struct store *s, const struct store_key_new *k)
+{
+	sqlite3_stmt *st;
+	int v;
+
+	if ((v = key_variant(s)) <= 0)
+		return v < 0 ? -1 : no_key_table(s);
+	if ((st = wst(s, v == 1 ? W_KEY_INSERT_REF : W_KEY_INSERT_USER)) ==
+	    NULL)
+		return -1;
+	bind_key(st, k);
+	return run(s, st, "key insert") == 0 ? 0 : -1;
+}
+
+int
+store_key_rotate(struct store *s, const char *old_id,
+    const struct store_key_new *k)
+{
+	sqlite3_stmt *st;
+	int v;
+
+	if ((v = key_variant(s)) <= 0)
+		return v < 0 ? -1 : no_key_table(s);
+	if ((st = wst(s, v == 1 ? W_KEY_ROTATE_REF : W_KEY_ROTATE_USER)) ==
+	    NULL)
+		return -1;
+	bind_opt(st, 1, old_id);
+	bind_opt(st, 2, k->id);
+	bind_opt(st, 3, k->start);
+	bind_opt(st, 4, k->prefix);
+	bind_opt(st, 5, k->hash);
+	bind_opt(st, 6, k->expires_at);
+	bind_opt(st, 7, k->now);
+	if (run(s, st, "key rotate") != 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	return store_key_set_enabled(s, old_id, 0, k->now) == 1 ? 1 : -1;
+}
+
+int
+store_key_set_enabled(struct store *s, const char *id, int enabled,
+    const char *now)
+{
+	sqlite3_stmt *st;
+	int v;
+
+	if ((v = key_variant(s)) <= 0)
+		return v < 0 ? -1 : 0;
+	if ((st = wst(s, W_KEY_ENABLE)) == NULL)
+		return -1;
+	bind_opt(st, 1, id);
+	sqlite3_bind_int(st, 2, enabled != 0);
+	bind_opt(st, 3, now);
+	if (run(s, st, "key enable") != 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_rules_list(struct store *s,
+    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx)
+{
+	struct store_rule_row r;
+	sqlite3_stmt *st;
+	int rc, ret = 1;
+
+	if ((rc = has_column(s, "authgate_rule", "note")) != 1)
+		return rc;
+	if ((st = wst(s, W_RULE_LIST)) == NULL)
+		return -1;
+	while ((rc = step_row(s, st, "rule list")) == 1) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.priority = sqlite3_column_int64(st, 1);
+		r.method = (const char *)sqlite3_column_text(st, 2);
+		r.path = (const char *)sqlite3_column_text(st, 3);
+		r.access = (const char *)sqlite3_column_text(st, 4);
+		r.min_role = (const char *)sqlite3_column_text(st, 5);
+		r.on_deny = (const char *)sqlite3_column_text(st, 6);
+		r.redirect_to = (const char *)sqlite3_column_text(st, 7);
+		r.note = (const char *)sqlite3_column_text(st, 8);
+		if (cb(ctx, &r) != 0) {
+			ret = -1;
+			break;
+		}
+	}
+	if (rc < 0)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_rule_insert(struct store *s, const struct store_rule_row *r,
+    long long *id)
+{
+	sqlite3_stmt *st = wst(s, W_RULE_INSERT);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->priority);
+	bind_opt(st, 2, r->method);
+	bind_opt(st, 3, r->path);
+	bind_opt(st, 4, r->access);
+	bind_opt(st, 5, r->min_role);
+	bind_opt(st, 6, r->on_deny);
+	bind_opt(st, 7, r->redirect_to);
+	bind_opt(st, 8, r->note);
+	if (run(s, st, "rule insert") != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_rule_update(struct store *s, const struct store_rule_row *r)
+{
+	sqlite3_stmt *st = wst(s, W_RULE_UPDATE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->priority);
+	bind_opt(st, 3, r->method);
+	bind_opt(st, 4, r->path);
+	bind_opt(st, 5, r->access);
+	bind_opt(st, 6, r->min_role);
+	bind_opt(st, 7, r->on_deny);
+	bind_opt(st, 8, r->redirect_to);
+	bind_opt(st, 9, r->note);
+	if (run(s, st, "rule update") != 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+store_rule_delete(struct store *s, long long id)
+{
+	sqlite3_stmt *st = wst(s, W_RULE_DELETE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (run(s, st, "rule delete") != 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+/* count(*) of a table when it exists (probed by one of its columns),
+ * else -1 in *v. Returns 0, or -1 on error. */
+static int
+count_if(struct store *s, const char *table, const char *column,
+    enum wstmt_id id, long long *v)
+{
+	int rc;
+
+	*v = -1;
+	if ((rc = has_column(s, table, column)) != 1)
+		return rc;
+	return query_int(s, id, NULL, v);
+}
+
+static int
+stats_sessions(struct store *s, int64_t now, struct store_stats *o)
+{
+	struct store_time t;
+	sqlite3_stmt *st;
+	int rc, col;
+
+	o->sessions = o->sessions_live = -1;
+	if ((rc = has_column(s, "session", "expiresAt")) != 1)
+		return rc;
+	if ((st = wst(s, W_SESSION_TIMES)) == NULL)
+		return -1;
+	o->sessions = o->sessions_live = 0;
+	while ((rc = step_row(s, st, "sessions")) == 1) {
+		o->sessions++;
+		col_time(st, 0, &t);
+		/* As the authorizer reads it: absent or unreadable is past. */
+		if (t.present && !t.bad && t.ms > now)
+			o->sessions_live++;
+		for (col = 1; col <= 2; col++) {
+			col_time(st, col, &t);
+			if (t.present && !t.bad && t.ms > o->newest_session_ms)
+				o->newest_session_ms = t.ms;
+		}
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+stats_keys(struct store *s, int64_t now, struct store_stats *o)
+{
+	struct store_time t;
+	sqlite3_stmt *st;
+	int rc;
+
+	o->keys = o->keys_enabled = -1;
+	if ((rc = has_column(s, "apikey", "enabled")) != 1)
+		return rc;
+	if ((st = wst(s, W_KEY_STATES)) == NULL)
+		return -1;
+	o->keys = o->keys_enabled = 0;
+	while ((rc = step_row(s, st, "keys")) == 1) {
+		o->keys++;
+		col_time(st, 1, &t);
+		if (col_bool(st, 0, 0) && !t.bad && !(t.present && t.ms <= now))
+			o->keys_enabled++;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+stats_events(struct store *s, int64_t now, struct store_stats *o)
+{
+	char cutoff[UTIL_TIME_ISO_LEN + 1];
+	sqlite3_stmt *st;
+	int rc, over = 0;
+
+	o->events = o->events_24h = -1;
+	if ((rc = has_column(s, "authgate_event", "received_at")) != 1)
+		return rc;
+	if (util_time_format(now - 24LL * 3600 * 1000, cutoff,
+	    sizeof(cutoff)) != 0 || (st = wst(s, W_N_EVENTS)) == NULL)
+		return -1;
+	bind_opt(st, 1, cutoff);
+	if ((rc = step_row(s, st, "events")) == 1) {
+		o->events = sqlite3_column_int64(st, 0);
+		o->events_24h = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != 1 || (st = wst(s, W_LAST_EVENT)) == NULL)
+		return -1;
+	if ((rc = step_row(s, st, "last event")) == 1) {
+		col_text(st, 0, o->last_event_at, sizeof(o->last_event_at),
+		    &over);
+		col_text(st, 1, o->last_event_type,
+		    sizeof(o->last_event_type), &over);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+store_stats_get(struct store *s, int64_t now, struct store_stats *o)
+{
+	sqlite3_stmt *st;
+	long long v;
+	int rc, over = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (count_if(s, "user", "id", W_N_USERS, &o->users) ||
+	    count_if(s, "organization", "id", W_N_ORGS, &o->organizations) ||
+	    count_if(s, "member", "id", W_N_MEMBERS, &o->members) ||
+	    count_if(s, "authgate_rule", "id", W_N_RULES, &o->rules) ||
+	    stats_sessions(s, now, o) || stats_keys(s, now, o) ||
+	    stats_events(s, now, o))
+		return -1;
+	if ((st = wst(s, W_JOURNAL_MODE)) == NULL)
+		return -1;
+	rc = step_row(s, st, "journal_mode");
+	if (rc == 1)
+		col_text(st, 0, o->journal_mode, sizeof(o->journal_mode),
+		    &over);
+	sqlite3_reset(st);
+	if (rc != 1 ||
+	    query_int(s, W_PAGE_COUNT, NULL, &o->page_count) ||
+	    query_int(s, W_PAGE_SIZE, NULL, &o->page_size) ||
+	    query_int(s, W_FREELIST, NULL, &o->freelist) ||
+	    query_int(s, W_N_VIEWS, NULL, &v))
+		return -1;
+	o->views = (int)v;
+	if ((o->schema_version = store_schema_version(s)) < 0)
+		return -1;
+	return 0;
+}
+
+int
+store_quick_check(struct store *s, char *msg, size_t msgsz)
+{
+	sqlite3_stmt *st = wst(s, W_QUICK_CHECK);
+	int rc, over = 0;
+
+	msg[0] = '\0';
+	if (st == NULL)
+		return -1;
+	if ((rc = step_row(s, st, "quick_check")) == 1)
+		col_text(st, 0, msg, msgsz, &over);
+	sqlite3_reset(st);
+	if (rc != 1)
+		return -1;
+	return strcmp(msg, "ok") == 0;
 }

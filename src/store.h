@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define STORE_MAX_ID		128	/* better-auth ids are 32 chars, UUIDs 36 */
 #define STORE_MAX_EMAIL		320	/* RFC 5321 local@domain upper bound */
 #define STORE_MAX_NAME		256
@@ -26,7 +28,8 @@ struct store;
 
 enum store_mode {
 	STORE_READONLY = 0,
-	STORE_READWRITE
+	STORE_READWRITE,		/* creates the file if absent */
+	STORE_READWRITE_EXISTING	/* the CLI's writers: never creates */
 };
 
 /* A date column: absent (NULL), unreadable, or epoch milliseconds. */
@@ -82,6 +85,7 @@ struct store_rule_row {
 	const char	*min_role;
 	const char	*on_deny;
 	const char	*redirect_to;
+	const char	*note;		/* store_rules_list only; else NULL */
 };
 
 /*
@@ -89,6 +93,8 @@ struct store_rule_row {
  * STORE_READONLY: the connection is (re)made by store_read_begin, so an
  * authorizer started before the file exists recovers by itself.
  * STORE_READWRITE opens (creating the file) at once.
+ * STORE_READWRITE_EXISTING connects in store_admin_begin and never
+ * creates the file, so a mistyped --db is an error, not a new database.
  * Returns 0, or -1 with a one-line reason in err.
  */
 int	store_open(struct store **out, const char *path, enum store_mode mode,
@@ -249,5 +255,175 @@ int	store_import_end(struct store *s, int commit);
 
 /* The schema version recorded by init, 0 if none, -1 on error. */
 int	store_schema_version(struct store *s);
+
+/*
+ * The views store_init left out because this database lacks a table or
+ * column they need (comma separated, "" when none). Valid until the next
+ * store_init or store_close.
+ */
+const char	*store_init_skipped(const struct store *s);
+
+/* ------------------------------------------------------------------ */
+/* Administration (the CLI). Every call below runs inside
+ * store_admin_begin/store_admin_end and works on read-only handles too
+ * (except the writers). Values are copied out; nothing returned points
+ * into SQLite. None of them reads or returns a key hash or a token. */
+
+/* What kind of failure the last error was, for a one-line CLI message. */
+enum store_error {
+	STORE_ERR_NONE = 0,
+	STORE_ERR_OPEN,		/* the file cannot be opened */
+	STORE_ERR_READONLY,	/* not writable by this user (file or dir) */
+	STORE_ERR_BUSY,		/* locked past the busy timeout */
+	STORE_ERR_CORRUPT,	/* not a database, or damaged */
+	STORE_ERR_SCHEMA,	/* a table or column authgate needs is missing */
+	STORE_ERR_CONSTRAINT,	/* a row breaks a constraint (duplicate, ...) */
+	STORE_ERR_OTHER
+};
+
+/*
+ * quiet = 1: errors are only recorded (store_last_error), not logged;
+ * the CLI prints its own one line. Default 0 (servers log every error).
+ */
+void	store_set_quiet(struct store *s, int quiet);
+
+/*
+ * The last error's kind, and SQLite's message for it in *msg (never
+ * NULL; "" when none). The message names tables or files, never values.
+ */
+enum store_error store_last_error(const struct store *s, const char **msg);
+
+/*
+ * Opens the connection if needed and starts a transaction: a read
+ * snapshot (write = 0) or BEGIN IMMEDIATE (write = 1, read-write handles
+ * only). Returns 0, or -1 (see store_last_error).
+ */
+int	store_admin_begin(struct store *s, int write);
+
+/* Commits (commit = 1) or rolls back. Returns 0, or -1 on a failed
+ * commit (rolled back; see store_last_error). */
+int	store_admin_end(struct store *s, int commit);
+
+enum store_owner {
+	STORE_OWNER_NONE = 0,	/* no such user or organization */
+	STORE_OWNER_USER,
+	STORE_OWNER_ORG
+};
+
+/* Whether id names a user or an organization. Returns the kind, or -1
+ * on error. A database without organizations has no org owners. */
+int	store_owner_kind(struct store *s, const char *id);
+
+/*
+ * The user's member.role list in the organization. 1 found (copied into
+ * roles), 0 not a member, -1 error (also when it does not fit).
+ */
+int	store_member_roles(struct store *s, const char *org_id,
+	    const char *user_id, char *roles, size_t rolesz);
+
+#define STORE_MAX_KEY_START	32	/* better-auth keeps 6 characters */
+#define STORE_MAX_KEY_PREFIX	64
+
+/* One API key as the CLI shows it: everything but the hash. */
+struct store_key_row {
+	char		 id[STORE_MAX_ID + 1];
+	char		 name[STORE_MAX_NAME + 1];
+	char		 start[STORE_MAX_KEY_START + 1];
+	char		 prefix[STORE_MAX_KEY_PREFIX + 1];
+	char		 owner[STORE_MAX_ID + 1];	/* referenceId or userId */
+	enum store_owner owner_kind;
+	char		 org[STORE_MAX_ID + 1];		/* metadata.organizationId */
+	char		 role[STORE_MAX_ROLES + 1];	/* metadata.role */
+	int		 enabled;
+	struct store_time expires;
+	struct store_time created;
+	int		 oversize;	/* a value was cut to fit */
+};
+
+/* A new key row; the caller generated everything. Strings may be NULL
+ * where the column is nullable (name, prefix, metadata, expires_at). */
+struct store_key_new {
+	const char	*id;
+	const char	*name;
+	const char	*start;
+	const char	*prefix;
+	const char	*hash;		/* base64url SHA-256 of the raw key */
+	const char	*owner;		/* user or organization id */
+	const char	*metadata;	/* JSON text */
+	const char	*expires_at;	/* ISO-8601 */
+	const char	*now;		/* ISO-8601: createdAt, updatedAt */
+};
+
+/* Inserts a key (enabled). Returns 0, or -1 (STORE_ERR_CONSTRAINT when
+ * the id or hash is taken). Write transaction only. */
+int	store_key_insert(struct store *s, const struct store_key_new *k);
+
+/*
+ * Copies key old_id into a new row (same owner, name, metadata,
+ * permissions, limits) with a new id, start, prefix, hash and expiry,
+ * enabled; then disables old_id. 1 done, 0 no key old_id, -1 error.
+ */
+int	store_key_rotate(struct store *s, const char *old_id,
+	    const struct store_key_new *k);
+
+/* One key by id. 1 found, 0 absent, -1 error. */
+int	store_key_find(struct store *s, const char *id,
+	    struct store_key_row *out);
+
+/* Calls cb for every key, oldest first; cb returns 0 to go on, -1 to
+ * stop. Returns 0, 1 when there is no apikey table, -1 on error. */
+int	store_key_list(struct store *s,
+	    int (*cb)(void *ctx, const struct store_key_row *row), void *ctx);
+
+/* Sets enabled (0/1) and updatedAt = now. 1 changed, 0 no such key,
+ * -1 error. */
+int	store_key_set_enabled(struct store *s, const char *id, int enabled,
+	    const char *now);
+
+/* Like store_rules_load, with note, for the CLI: 1 table present, 0 no
+ * authgate_rule table, -1 error. */
+int	store_rules_list(struct store *s,
+	    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx);
+
+/* Inserts a rule (row->id ignored; a new id is chosen). Returns 0 with
+ * *id set, or -1 (STORE_ERR_CONSTRAINT: a value the table refuses). */
+int	store_rule_insert(struct store *s, const struct store_rule_row *row,
+	    long long *id);
+
+/* Replaces every column of rule row->id. 1 done, 0 no such rule, -1. */
+int	store_rule_update(struct store *s, const struct store_rule_row *row);
+
+/* Deletes rule id. 1 done, 0 no such rule, -1 error. */
+int	store_rule_delete(struct store *s, long long id);
+
+/* Counts for `authgate stats` and `doctor`; -1 where a table is absent. */
+struct store_stats {
+	long long	 users;
+	long long	 organizations;
+	long long	 members;
+	long long	 sessions;		/* all rows */
+	long long	 sessions_live;		/* not expired, as authz reads dates */
+	long long	 keys;
+	long long	 keys_enabled;		/* enabled and not expired */
+	long long	 rules;
+	long long	 events;		/* in the log (7 days) */
+	long long	 events_24h;
+	char		 last_event_at[UTIL_TIME_ISO_LEN + 8];	/* "" none */
+	char		 last_event_type[STORE_MAX_NAME + 1];
+	int64_t		 newest_session_ms;	/* max updatedAt/createdAt; 0 none */
+	char		 journal_mode[16];
+	int		 schema_version;	/* authgate_schema, 0 none */
+	long long	 page_count;
+	long long	 page_size;
+	long long	 freelist;
+	int		 views;			/* authgate_* views present */
+};
+
+/* Fills out (now_ms: the clock for "live" and "24 h"). 0, or -1. */
+int	store_stats_get(struct store *s, int64_t now_ms,
+	    struct store_stats *out);
+
+/* PRAGMA quick_check: 1 ok, 0 damaged (first problem in msg), -1 error. */
+int	store_quick_check(struct store *s, char *msg, size_t msgsz);
 
 #endif

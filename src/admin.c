@@ -1,0 +1,1051 @@
+/*
+ * admin.c - the decisions behind `authgate key`, `rule`, `stats` and
+ * `doctor`: when a key expires, why a rule is refused, which rules can
+ * never match, and whether a deployment is sound.
+ *
+ * Trusts its arguments no more than cli.c does. Never prints (cli.c
+ * renders every result) and never speaks SQL (store.c does). Reads
+ * secrets only to measure them; a finding never holds a secret's value.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "config.h"
+#include "util.h"
+#include "webhook.h"
+
+/* The public secrets of `make run` (Makefile): a deployment using them
+ * accepts cookies and deliveries anyone can forge. */
+#define DEMO_SECRET		"demo-secret-change-me-0123456789abcdef"
+#define DEMO_WEBHOOK_SECRET	"demo-webhook-secret-change-me"
+#define ADMIN_MAX_GROUPS	256	/* supplementary groups we look at */
+
+/* snprintf for finding texts: a long path may cut the text, which is
+ * fine for a message (vsnprintf keeps the compiler from insisting). */
+static void __attribute__((format(printf, 3, 4)))
+say(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* --expires */
+
+int
+admin_expiry_parse(const char *s, int64_t now, int64_t *at, int *never,
+    const char **why)
+{
+	static const int64_t limit = ADMIN_MAX_EXPIRY_DAYS * 86400000LL;
+	size_t n = strlen(s);
+	uint64_t num;
+	int64_t unit;
+
+	*never = 0;
+	*at = 0;
+	*why = NULL;
+	if (strcmp(s, "never") == 0) {
+		*never = 1;
+		return 0;
+	}
+	if (n >= 2 && s[n - 1] >= 'a' && s[n - 1] <= 'z' &&
+	    strchr(s, '-') == NULL) {
+		switch (s[n - 1]) {
+		case 'm': unit = 60000LL; break;
+		case 'h': unit = 3600000LL; break;
+		case 'd': unit = 86400000LL; break;
+		case 'w': unit = 7 * 86400000LL; break;
+		default:
+			*why = "takes a duration such as 90m, 12h, 30d or 8w,"
+			    " a date such as 2026-12-31, or never";
+			return -1;
+		}
+		if (util_parse_u64(s, n - 1, &num) != 0 || num == 0) {
+			*why = "needs a whole number before the unit, such as"
+			    " 30d";
+			return -1;
+		}
+		if (num > (uint64_t)(limit / unit)) {
+			*why = "is more than 100 years away";
+			return -1;
+		}
+		*at = now + (int64_t)num * unit;
+		return 0;
+	}
+	/* A date or a time; bare digits would be epoch ms, never meant. */
+	if (strchr(s, '-') == NULL || s[0] == '-' ||
+	    util_time_parse(s, n, at) != 0) {
+		*why = "takes a duration such as 90m, 12h, 30d or 8w, a date"
+		    " such as 2026-12-31, a time such as 2026-12-31T18:00:00Z,"
+		    " or never";
+		return -1;
+	}
+	if (*at <= now) {
+		*why = "is not in the future";
+		return -1;
+	}
+	if (*at - now > limit) {
+		*why = "is more than 100 years away";
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rule diagnostics */
+
+const char *
+admin_glob_problem(const char *g)
+{
+	size_t n = strlen(g), i;
+
+	if (policy_glob_valid(g, n))
+		return NULL;
+	if (n == 0 || g[0] != '/')
+		return "--path must start with '/', such as /api/**";
+	if (n > POLICY_MAX_GLOB)
+		return "--path is longer than 512 bytes";
+	if (!util_header_value_ok(g, n))
+		return "--path may not hold control characters";
+	for (i = 0; i < n; i++) {
+		if (g[i] == '\\' || g[i] == '?' || g[i] == '#' || g[i] == '%')
+			return "--path matches the decoded path: write it"
+			    " without '\\', '?', '#' or '%' escapes";
+		if (g[i] == '/' && i + 1 < n && g[i + 1] == '/')
+			return "--path may not hold an empty segment ('//')";
+	}
+	if (strstr(g, "**") != NULL)
+		return "--path may use '**' only as its whole last segment,"
+		    " as in /api/**";
+	return "--path may not hold '.' or '..' segments";
+}
+
+const char *
+admin_rule_problem(const char *why)
+{
+	static const struct {
+		const char	*why;
+		const char	*advice;
+	} map[] = {
+		{ "bad_method", "--method takes a comma list of HTTP methods"
+		    " such as GET,HEAD, or any" },
+		{ "bad_path", "--path is not a valid glob" },
+		{ "bad_access", "--access must be one of public, authenticated,"
+		    " session, api_key, deny" },
+		{ "bad_min_role", "--min-role must be one of guest, member,"
+		    " admin, owner, or none" },
+		{ "bad_on_deny", "--on-deny must be auto, json or redirect" },
+		{ "bad_redirect_to", "--redirect-to must be a local path such"
+		    " as /sign-in (one leading '/', no '?', '#', '\\' or"
+		    " spaces)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (why != NULL && strcmp(why, map[i].why) == 0)
+			return map[i].advice;
+	return "the rule is not valid";
+}
+
+/* ------------------------------------------------------------------ */
+/* Shadowing */
+
+#define MAX_SEGS	(POLICY_MAX_GLOB / 2 + 1)
+
+/* Splits a valid glob into segments after the leading '/'. A final "**"
+ * segment is removed and reported in *rest. Returns the count. */
+static size_t
+glob_segs(const char *g, struct slice *seg, int *rest)
+{
+	size_t n = strlen(g), i = 1, k = 0;
+
+	*rest = 0;
+	if (n >= 3 && strcmp(g + n - 3, "/**") == 0) {
+		*rest = 1;
+		n -= 3;
+		if (n == 0)
+			return 0;	/* the glob "/" + "**": no fixed segment */
+	}
+	for (;;) {
+		size_t s = i;
+
+		while (i < n && g[i] != '/')
+			i++;
+		if (k < MAX_SEGS) {
+			seg[k].p = g + s;
+			seg[k].n = i - s;
+			k++;
+		}
+		if (i >= n)
+			break;
+		i++;
+	}
+	return k;
+}
+
+static size_t
+count_star(const struct slice *s)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < s->n; i++)
+		c += s->p[i] == '*';
+	return c;
+}
+
+/* The segment matcher of policy.c, over one segment: '*' is any run. */
+static int
+seg_match(const char *g, size_t gn, const char *p, size_t pn)
+{
+	size_t gi = 0, pi = 0, star_g = (size_t)-1, star_p = 0;
+
+	while (pi < pn) {
+		if (gi < gn && g[gi] == '*') {
+			star_g = gi++;
+			star_p = pi;
+		} else if (gi < gn && g[gi] == p[pi]) {
+			gi++;
+			pi++;
+		} else if (star_g != (size_t)-1) {
+			gi = star_g + 1;
+			pi = ++star_p;
+		} else {
+			return 0;
+		}
+	}
+	while (gi < gn && g[gi] == '*')
+		gi++;
+	return gi == gn;
+}
+
+/* 1 if every segment segment pattern b matches is matched by a. */
+static int
+seg_covers(const struct slice *a, const struct slice *b)
+{
+	size_t as = count_star(a), bs = count_star(b), pre, suf;
+	size_t bpre, bsuf;
+
+	if (a->n == b->n && memcmp(a->p, b->p, a->n) == 0)
+		return 1;
+	if (as > 0 && as == a->n)
+		return 1;			/* "*" covers everything */
+	if (bs == 0)
+		return seg_match(a->p, a->n, b->p, b->n);
+	if (as != 1)
+		return 0;			/* unsure: say no */
+	/* a = pre*suf; b = bpre*...*bsuf with at least one star. */
+	pre = (size_t)((const char *)memchr(a->p, '*', a->n) - a->p);
+	suf = a->n - pre - 1;
+	bpre = (size_t)((const char *)memchr(b->p, '*', b->n) - b->p);
+	for (bsuf = 0; bsuf < b->n && b->p[b->n - 1 - bsuf] != '*'; bsuf++)
+		;
+	return pre <= bpre && memcmp(a->p, b->p, pre) == 0 &&
+	    suf <= bsuf && memcmp(a->p + pre + 1, b->p + b->n - suf, suf) == 0;
+}
+
+int
+admin_glob_covers(const char *a, const char *b)
+{
+	static struct slice as[MAX_SEGS], bs[MAX_SEGS];
+	size_t an, bn, i;
+	int arest, brest;
+
+	an = glob_segs(a, as, &arest);
+	bn = glob_segs(b, bs, &brest);
+	if (arest) {
+		/* a takes any path with its an segments first. */
+		if (bn < an)
+			return 0;
+	} else if (brest || bn != an) {
+		return 0;	/* a fixed length cannot cover b's lengths */
+	}
+	for (i = 0; i < an; i++)
+		if (!seg_covers(&as[i], &bs[i]))
+			return 0;
+	return 1;
+}
+
+/* 1 if the method list (normalized, "" = any) takes method m. */
+static int
+takes_method(const char *list, const char *m, size_t mn)
+{
+	size_t i = 0, n = strlen(list);
+
+	if (n == 0)
+		return 1;
+	while (i < n) {
+		size_t s = i;
+
+		while (i < n && list[i] != ',')
+			i++;
+		if (i - s == mn && memcmp(list + s, m, mn) == 0)
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+static size_t
+add_by(size_t *by, size_t k, size_t bymax, size_t j)
+{
+	size_t x;
+
+	for (x = 0; x < k; x++)
+		if (by[x] == j)
+			return k;
+	if (k < bymax)
+		by[k++] = j;
+	return k;
+}
+
+size_t
+admin_rule_shadowed(const struct policy_rule *rules, size_t n, size_t i,
+    size_t *by, size_t bymax)
+{
+	const struct policy_rule *l = &rules[i];
+	const char *m = l->methods;
+	size_t j, k = 0;
+
+	if (i >= n || bymax == 0)
+		return 0;
+	if (m[0] == '\0') {
+		for (j = 0; j < i; j++)
+			if (rules[j].methods[0] == '\0' &&
+			    admin_glob_covers(rules[j].path, l->path)) {
+				by[0] = j;
+				return 1;
+			}
+		return 0;
+	}
+	while (*m != '\0') {
+		size_t mn = strcspn(m, ",");
+		int found = 0;
+
+		for (j = 0; j < i && !found; j++) {
+			if (takes_method(rules[j].methods, m, mn) &&
+			    admin_glob_covers(rules[j].path, l->path)) {
+				k = add_by(by, k, bymax, j);
+				found = 1;
+			}
+		}
+		if (!found)
+			return 0;
+		m += mn;
+		if (*m == ',')
+			m++;
+	}
+	return k;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rules as the CLI handles them */
+
+static char *
+dup_or_null(const char *s, int *oom)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*oom = 1;
+	return d;
+}
+
+static void
+rule_free(struct admin_rule *r)
+{
+	free((char *)r->t.method);
+	free((char *)r->t.path);
+	free((char *)r->t.access);
+	free((char *)r->t.min_role);
+	free((char *)r->t.on_deny);
+	free((char *)r->t.redirect_to);
+	free(r->note);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+collect_rule(void *ctx, const struct store_rule_row *row)
+{
+	struct admin_rules *rs = ctx;
+	struct admin_rule *r;
+	int oom = 0;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		struct admin_rule *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	r = &rs->v[rs->n];
+	memset(r, 0, sizeof(*r));
+	r->t.id = row->id;
+	r->t.priority = row->priority;
+	r->t.method = dup_or_null(row->method, &oom);
+	r->t.path = dup_or_null(row->path, &oom);
+	r->t.access = dup_or_null(row->access, &oom);
+	r->t.min_role = dup_or_null(row->min_role, &oom);
+	r->t.on_deny = dup_or_null(row->on_deny, &oom);
+	r->t.redirect_to = dup_or_null(row->redirect_to, &oom);
+	r->note = dup_or_null(row->note, &oom);
+	rs->n++;
+	return oom ? -1 : 0;
+}
+
+void
+admin_rules_shadow(struct admin_rules *rs)
+{
+	struct policy_rule *valid;
+	size_t *map, nv = 0, i, k, x;
+	size_t by[ADMIN_MAX_SHADOWERS];
+
+	for (i = 0; i < rs->n; i++) {
+		rs->v[i].nshadow = 0;
+		rs->v[i].why = NULL;
+		if (policy_rule_parse(&rs->v[i].t, &rs->v[i].r,
+		    &rs->v[i].why) != 0 && rs->v[i].why == NULL)
+			rs->v[i].why = "invalid";
+	}
+	if (rs->n == 0)
+		return;
+	valid = calloc(rs->n, sizeof(*valid));
+	map = calloc(rs->n, sizeof(*map));
+	if (valid == NULL || map == NULL)
+		goto out;
+	for (i = 0; i < rs->n; i++) {
+		if (rs->v[i].why != NULL)
+			continue;
+		valid[nv] = rs->v[i].r;
+		map[nv++] = i;
+	}
+	for (i = 0; i < nv; i++) {
+		struct admin_rule *r = &rs->v[map[i]];
+
+		k = admin_rule_shadowed(valid, nv, i, by,
+		    ADMIN_MAX_SHADOWERS);
+		for (x = 0; x < k; x++)
+			r->shadowed_by[x] = valid[by[x]].id;
+		r->nshadow = k;
+	}
+out:
+	free(valid);
+	free(map);
+}
+
+static int
+rule_order(const void *a, const void *b)
+{
+	const struct admin_rule *x = a, *y = b;
+
+	if (x->t.priority != y->t.priority)
+		return x->t.priority < y->t.priority ? -1 : 1;
+	if (x->t.id != y->t.id)
+		return x->t.id < y->t.id ? -1 : 1;
+	return 0;
+}
+
+void
+admin_rules_sort(struct admin_rules *rs)
+{
+	if (rs->n > 1)
+		qsort(rs->v, rs->n, sizeof(rs->v[0]), rule_order);
+}
+
+int
+admin_rules_load(struct store *s, struct admin_rules *rs)
+{
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	rc = store_rules_list(s, collect_rule, rs);
+	if (rc < 0)
+		return -1;
+	admin_rules_shadow(rs);
+	return rc;
+}
+
+void
+admin_rules_free(struct admin_rules *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		rule_free(&rs->v[i]);
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* ------------------------------------------------------------------ */
+/* Findings */
+
+const char *
+admin_level_name(enum admin_level l)
+{
+	return l == ADMIN_OK ? "ok" : l == ADMIN_WARN ? "warn" : "fail";
+}
+
+void
+admin_report_add(struct admin_report *r, enum admin_level level,
+    const char *check, const char *fix, const char *fmt, ...)
+{
+	struct admin_finding *f;
+	va_list ap;
+
+	if ((size_t)level < 3)
+		r->count[level]++;
+	if (r->n >= ADMIN_MAX_FINDINGS)
+		return;
+	f = &r->f[r->n++];
+	f->level = level;
+	snprintf(f->check, sizeof(f->check), "%s", check);
+	va_start(ap, fmt);
+	vsnprintf(f->what, sizeof(f->what), fmt, ap);
+	va_end(ap);
+	snprintf(f->fix, sizeof(f->fix), "%s", fix != NULL ? fix : "");
+}
+
+/* Like admin_report_add with a formatted fix. */
+static void __attribute__((format(printf, 5, 6)))
+add_fix(struct admin_report *r, enum admin_level level, const char *check,
+    const char *what, const char *fixfmt, ...)
+{
+	char fix[ADMIN_MAX_TEXT];
+	va_list ap;
+
+	va_start(ap, fixfmt);
+	vsnprintf(fix, sizeof(fix), fixfmt, ap);
+	va_end(ap);
+	admin_report_add(r, level, check, fix, "%s", what);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files, as the web server's account sees them */
+
+struct account {
+	char	name[64];
+	uid_t	uid;
+	gid_t	gid;
+	gid_t	groups[ADMIN_MAX_GROUPS];
+	int	ngroups;
+};
+
+static int
+account_load(const char *user, struct account *a)
+{
+	struct passwd *pw;
+
+	memset(a, 0, sizeof(*a));
+	if (strlen(user) >= sizeof(a->name) || (pw = getpwnam(user)) == NULL)
+		return -1;
+	snprintf(a->name, sizeof(a->name), "%s", user);
+	a->uid = pw->pw_uid;
+	a->gid = pw->pw_gid;
+	a->ngroups = ADMIN_MAX_GROUPS;
+	if (getgrouplist(user, pw->pw_gid, a->groups, &a->ngroups) < 0) {
+		a->groups[0] = pw->pw_gid;
+		a->ngroups = 1;
+	}
+	return 0;
+}
+
+/* Mode bits the account gets on st: 4 read, 2 write, 1 search/exec.
+ * Ignores ACLs (doctor says so when it matters). */
+static int
+perms(const struct account *a, const struct stat *st)
+{
+	int i;
+
+	if (a->uid == 0)
+		return 7;
+	if (st->st_uid == a->uid)
+		return (st->st_mode >> 6) & 7;
+	for (i = 0; i < a->ngroups; i++)
+		if (st->st_gid == a->groups[i])
+			return (st->st_mode >> 3) & 7;
+	return st->st_mode & 7;
+}
+
+static const char *
+owner_text(const struct stat *st, char *buf, size_t sz)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	struct group *gr = getgrgid(st->st_gid);
+
+	if (pw != NULL && gr != NULL)
+		snprintf(buf, sz, "%s:%s", pw->pw_name, gr->gr_name);
+	else
+		snprintf(buf, sz, "%lu:%lu", (unsigned long)st->st_uid,
+		    (unsigned long)st->st_gid);
+	return buf;
+}
+
+/* The first directory on the way to dir (absolute) the account cannot
+ * search, copied into bad with its stat in *bst; 0 if all are fine. */
+static int
+unreachable_dir(const struct account *a, const char *dir, char *bad,
+    size_t badsz, struct stat *bst)
+{
+	char path[PATH_MAX];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path) || dir[0] != '/')
+		return 0;
+	for (i = 1; i <= n; i++) {
+		if (i < n && dir[i] != '/')
+			continue;
+		/* "/" first, then "/var", "/var/lib", ... */
+		memcpy(path, dir, i);
+		path[i] = '\0';
+		if (stat(path, bst) == 0 && !(perms(a, bst) & 1)) {
+			snprintf(bad, badsz, "%s", path);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* 1 when the file header says WAL (read/write versions 2), 0 if not,
+ * -1 when unreadable by us. */
+static int
+file_is_wal(const char *path)
+{
+	unsigned char h[100];
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	r = read(fd, h, sizeof(h));
+	close(fd);
+	if (r != (ssize_t)sizeof(h) ||
+	    memcmp(h, "SQLite format 3", 16) != 0)
+		return -1;
+	return h[18] == 2 && h[19] == 2;
+}
+
+/*
+ * World-readable or -writable file or directory: a fail with a fix. When
+ * the account reads the file only through the "other" bits, the fix
+ * gives it the group first, so following it does not lock the server out.
+ */
+static void
+check_world(struct admin_report *r, const struct account *a,
+    const char *check, const char *path, const struct stat *st, int dir)
+{
+	char what[ADMIN_MAX_TEXT];
+	int i, by_other;
+
+	if (!dir && (st->st_mode & (S_IROTH | S_IWOTH))) {
+		by_other = a != NULL && a->uid != 0 && st->st_uid != a->uid;
+		for (i = 0; by_other && i < a->ngroups; i++)
+			if (st->st_gid == a->groups[i])
+				by_other = 0;
+		say(what, sizeof(what), "%s is %s by every account on this"
+		    " host (mode %04o): it holds session tokens and user data",
+		    path, st->st_mode & S_IWOTH ? "writable" : "readable",
+		    (unsigned)(st->st_mode & 07777));
+		if (by_other)
+			add_fix(r, ADMIN_FAIL, check, what, "chgrp %s %s &&"
+			    " chmod g+r,o-rwx %s", a->name, path, path);
+		else
+			add_fix(r, ADMIN_FAIL, check, what, "chmod o-rwx %s",
+			    path);
+	} else if (dir && (st->st_mode & S_IWOTH) &&
+	    !(st->st_mode & S_ISVTX)) {
+		say(what, sizeof(what), "directory %s is writable by every"
+		    " account (mode %04o): anyone can replace the database",
+		    path, (unsigned)(st->st_mode & 07777));
+		add_fix(r, ADMIN_FAIL, check, what, "chmod o-w %s", path);
+	}
+}
+
+void
+admin_doctor_files(struct admin_report *r, const char *db,
+    const char *user, int *exists)
+{
+	char dir[PATH_MAX], real[PATH_MAX], side[PATH_MAX + 8], bad[PATH_MAX];
+	char what[ADMIN_MAX_TEXT], own[160];
+	static const char *const sides[] = { "-wal", "-shm" };
+	struct account a;
+	struct stat st, dst, bst;
+	const char *slash;
+	int wal, have_account, p;
+	size_t i;
+
+	*exists = 0;
+	have_account = account_load(user, &a) == 0;
+	if (!have_account)
+		admin_report_add(r, ADMIN_FAIL, "user", "pass the account your"
+		    " web server runs authgate as: --user NAME (www-data on"
+		    " Debian)", "there is no account %s on this host", user);
+	else
+		admin_report_add(r, ADMIN_OK, "user", NULL, "web server"
+		    " account %s (uid %lu)", user, (unsigned long)a.uid);
+
+	if (db[0] != '/')
+		admin_report_add(r, ADMIN_WARN, "db.path", "use an absolute"
+		    " path in AUTHGATE_DB and --db, such as"
+		    " /var/lib/authgate/authgate.db", "database path %s is"
+		    " relative: the web server resolves it from its own"
+		    " working directory", db);
+	if (stat(db, &st) != 0) {
+		say(what, sizeof(what), "no database at %s (%s)", db,
+		    strerror(errno));
+		add_fix(r, ADMIN_FAIL, "db.exists", what, "authgate init --db"
+		    " %s (or correct --db / AUTHGATE_DB)", db);
+		return;
+	}
+	*exists = 1;
+	if (!S_ISREG(st.st_mode)) {
+		admin_report_add(r, ADMIN_FAIL, "db.exists", "point --db at"
+		    " the database file", "%s is not a regular file", db);
+		return;
+	}
+	if (realpath(db, real) == NULL)
+		snprintf(real, sizeof(real), "%s", db);
+	slash = strrchr(real, '/');
+	if (slash == NULL || slash == real)
+		snprintf(dir, sizeof(dir), "%s", slash == real ? "/" : ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - real), real);
+	if (stat(dir, &dst) != 0)
+		memset(&dst, 0, sizeof(dst));
+
+	check_world(r, have_account ? &a : NULL, "db.mode", real, &st, 0);
+	check_world(r, NULL, "db.dir.mode", dir, &dst, 1);
+	if (!(st.st_mode & (S_IROTH | S_IWOTH)))
+		admin_report_add(r, ADMIN_OK, "db.mode", NULL, "%s is not"
+		    " world-readable (mode %04o, owner %s)", real,
+		    (unsigned)(st.st_mode & 07777),
+		    owner_text(&st, own, sizeof(own)));
+
+	wal = file_is_wal(real);
+	for (i = 0; i < 2; i++) {
+		snprintf(side, sizeof(side), "%s%s", real, sides[i]);
+		if (stat(side, &bst) == 0)
+			check_world(r, have_account ? &a : NULL, "db.mode",
+			    side, &bst, 0);
+	}
+	if (!have_account)
+		return;
+
+	if (a.uid != 0 && unreachable_dir(&a, dir, bad, sizeof(bad), &bst)) {
+		say(what, sizeof(what), "%s cannot reach %s: directory %s"
+		    " is not searchable for it (mode %04o, owner %s)", user,
+		    real, bad, (unsigned)(bst.st_mode & 07777),
+		    owner_text(&bst, own, sizeof(own)));
+		add_fix(r, ADMIN_FAIL, "db.read", what, "chgrp %s %s && chmod"
+		    " g+x %s", user, bad, bad);
+		return;
+	}
+	p = perms(&a, &st);
+	if (!(p & 4)) {
+		say(what, sizeof(what), "%s cannot read %s (mode %04o,"
+		    " owner %s): every request would get 503", user, real,
+		    (unsigned)(st.st_mode & 07777),
+		    owner_text(&st, own, sizeof(own)));
+		add_fix(r, ADMIN_FAIL, "db.read", what, "chgrp %s %s && chmod"
+		    " g+r %s", user, real, real);
+	} else {
+		admin_report_add(r, ADMIN_OK, "db.read", NULL, "%s can read"
+		    " %s", user, real);
+	}
+	if (!(p & 2)) {
+		say(what, sizeof(what), "%s cannot write %s: webhook"
+		    " deliveries would be answered 503", user, real);
+		add_fix(r, ADMIN_WARN, "db.write", what, "chgrp %s %s && chmod"
+		    " g+rw %s (skip this if you do not use the webhook)", user,
+		    real, real);
+	}
+	if (wal == 1) {
+		if ((perms(&a, &dst) & 3) != 3) {
+			say(what, sizeof(what), "%s cannot create %s-wal"
+			    " and %s-shm: directory %s is not writable for"
+			    " it (mode %04o, owner %s), and SQLite needs them"
+			    " to read a WAL database", user, real, real, dir,
+			    (unsigned)(dst.st_mode & 07777),
+			    owner_text(&dst, own, sizeof(own)));
+			add_fix(r, ADMIN_FAIL, "db.wal", what, "chgrp %s %s &&"
+			    " chmod g+rwx,o-w %s", user, dir, dir);
+		} else {
+			admin_report_add(r, ADMIN_OK, "db.wal", NULL, "%s can"
+			    " create the -wal and -shm files in %s", user,
+			    dir);
+		}
+		for (i = 0; i < 2; i++) {
+			snprintf(side, sizeof(side), "%s%s", real, sides[i]);
+			if (stat(side, &bst) != 0 || (perms(&a, &bst) & 6) == 6)
+				continue;
+			say(what, sizeof(what), "%s cannot read and"
+			    " write %s (mode %04o, owner %s)", user, side,
+			    (unsigned)(bst.st_mode & 07777),
+			    owner_text(&bst, own, sizeof(own)));
+			add_fix(r, ADMIN_FAIL, "db.wal", what, "chown --reference"
+			    "=%s %s && chmod g+rw %s", real, side, side);
+		}
+	}
+}
+
+/* Mode and access checks of a secret file named by variable var. */
+static void
+check_secret_file(struct admin_report *r, const struct account *a,
+    const char *var)
+{
+	const char *f = getenv(var);
+	char what[ADMIN_MAX_TEXT], own[160];
+	struct stat st;
+
+	if (f == NULL || *f == '\0' || stat(f, &st) != 0)
+		return;
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		say(what, sizeof(what), "%s %s is readable by every"
+		    " account (mode %04o)", var, f,
+		    (unsigned)(st.st_mode & 07777));
+		add_fix(r, ADMIN_FAIL, "secret.file", what, "chmod 0640 %s",
+		    f);
+	}
+	if (a != NULL && !(perms(a, &st) & 4)) {
+		say(what, sizeof(what), "%s cannot read %s %s (mode %04o,"
+		    " owner %s)", a->name, var, f,
+		    (unsigned)(st.st_mode & 07777),
+		    owner_text(&st, own, sizeof(own)));
+		add_fix(r, ADMIN_FAIL, "secret.file", what, "chgrp %s %s &&"
+		    " chmod 0640 %s", a->name, f, f);
+	}
+}
+
+void
+admin_doctor_secrets(struct admin_report *r, const char *user)
+{
+	static struct config cfg;
+	static struct webhook_secrets ws;
+	struct account a;
+	const struct account *ap;
+	char err[512];
+	size_t i, len;
+	int weak = 0, demo = 0;
+
+	ap = account_load(user, &a) == 0 ? &a : NULL;
+	check_secret_file(r, ap, "BETTER_AUTH_SECRET_FILE");
+	check_secret_file(r, ap, "AUTHGATE_WEBHOOK_SECRET_FILE");
+	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		admin_report_add(r, ADMIN_FAIL, "config", "correct the variable"
+		    " named; authgate would not start with it",
+		    "configuration: %s", err);
+	} else if (cfg.secret_n == 0) {
+		admin_report_add(r, ADMIN_FAIL, "secret", "give the secret of"
+		    " your better-auth server: BETTER_AUTH_SECRET_FILE=FILE"
+		    " (or --secret-file FILE here)", "BETTER_AUTH_SECRET is not"
+		    " set: session cookie signatures are not checked");
+	} else if (cfg.secret_n == strlen(DEMO_SECRET) &&
+	    CRYPTO_memcmp(cfg.secret, DEMO_SECRET, cfg.secret_n) == 0) {
+		admin_report_add(r, ADMIN_FAIL, "secret", "use your"
+		    " better-auth server's own secret (openssl rand -base64"
+		    " 32 makes a new one)", "BETTER_AUTH_SECRET is the public"
+		    " demo secret: anyone can sign session cookies");
+	} else if (cfg.secret_n < CONFIG_MIN_SECRET) {
+		admin_report_add(r, ADMIN_FAIL, "secret", "use a secret of at"
+		    " least 32 bytes on both sides (openssl rand -base64 32)",
+		    "BETTER_AUTH_SECRET is shorter than %d bytes",
+		    CONFIG_MIN_SECRET);
+	} else {
+		admin_report_add(r, ADMIN_OK, "secret", NULL,
+		    "BETTER_AUTH_SECRET is set (at least %d bytes)",
+		    CONFIG_MIN_SECRET);
+	}
+	config_wipe(&cfg);
+
+	if (webhook_secrets_load(&ws, err, sizeof(err)) != 0) {
+		admin_report_add(r, ADMIN_FAIL, "webhook.secret", "correct the"
+		    " variable named", "webhook secret: %s", err);
+		webhook_secrets_wipe(&ws);
+		return;
+	}
+	for (i = 0; i < ws.n; i++) {
+		const struct webhook_secret *w = &ws.s[i];
+		int whsec = w->raw_n > 6 && memcmp(w->raw, "whsec_", 6) == 0;
+
+		len = whsec ? w->sw_n : w->raw_n;
+		if (w->raw_n == strlen(DEMO_WEBHOOK_SECRET) &&
+		    CRYPTO_memcmp(w->raw, DEMO_WEBHOOK_SECRET, w->raw_n) == 0)
+			demo = 1;
+		else if (len < ADMIN_MIN_WEBHOOK_SECRET)
+			weak = 1;
+	}
+	if (ws.n == 0)
+		admin_report_add(r, ADMIN_WARN, "webhook.secret", "set"
+		    " AUTHGATE_WEBHOOK_SECRET_FILE (or --webhook-secret-file"
+		    " here) to the signing secret of your IdP's webhook",
+		    "no webhook secret: deliveries are answered 503 and the"
+		    " mirror is not kept current");
+	else if (demo)
+		admin_report_add(r, ADMIN_FAIL, "webhook.secret", "use the"
+		    " signing secret your IdP shows for this endpoint",
+		    "a webhook secret is the public demo secret: anyone can"
+		    " change the mirror");
+	else if (weak)
+		admin_report_add(r, ADMIN_WARN, "webhook.secret", "use the"
+		    " full signing secret of your IdP (whsec_ secrets hold 24"
+		    " or more bytes)", "a webhook secret is shorter than %d"
+		    " bytes", ADMIN_MIN_WEBHOOK_SECRET);
+	else
+		admin_report_add(r, ADMIN_OK, "webhook.secret", NULL,
+		    "%zu webhook secret%s set", ws.n, ws.n == 1 ? "" : "s");
+	webhook_secrets_wipe(&ws);
+}
+
+static void
+doctor_rules(struct admin_report *r, struct store *s)
+{
+	struct admin_rules rs;
+	char fix[ADMIN_MAX_TEXT];
+	size_t i, bad = 0, shadowed = 0;
+	int rc;
+
+	rc = admin_rules_load(s, &rs);
+	if (rc < 0) {
+		admin_report_add(r, ADMIN_FAIL, "rules", "see 'authgate rule"
+		    " list'", "the rules cannot be read");
+		goto out;
+	}
+	if (rc == 0 || rs.n == 0) {
+		admin_report_add(r, ADMIN_WARN, "rules", "add rules with"
+		    " 'authgate rule add' (see the README's Rules)", "no rules:"
+		    " every path needs a session or an API key (the default"
+		    " rule), and nothing is public or denied");
+		goto out;
+	}
+	for (i = 0; i < rs.n; i++) {
+		const struct admin_rule *x = &rs.v[i];
+
+		if (x->why != NULL) {
+			bad++;
+			say(fix, sizeof(fix), "authgate rule set %lld ..."
+			    " or authgate rule rm %lld (%s)", x->t.id,
+			    x->t.id, admin_rule_problem(x->why));
+			admin_report_add(r, ADMIN_FAIL, "rules.valid", fix,
+			    "rule %lld is invalid (%s): every request is"
+			    " answered 503 until it is fixed", x->t.id, x->why);
+		} else if (x->nshadow > 0) {
+			shadowed++;
+			say(fix, sizeof(fix), "give it a --priority below"
+			    " rule %lld's, narrow the earlier rule, or remove"
+			    " it: authgate rule rm %lld", x->shadowed_by[0],
+			    x->t.id);
+			admin_report_add(r, ADMIN_WARN, "rules.shadowed", fix,
+			    "rule %lld (%s) can never match: rule %lld comes"
+			    " first and takes all its requests", x->t.id,
+			    x->t.path, x->shadowed_by[0]);
+		}
+	}
+	if (bad == 0 && shadowed == 0)
+		admin_report_add(r, ADMIN_OK, "rules", NULL, "%zu rules, all"
+		    " valid, none shadowed", rs.n);
+out:
+	admin_rules_free(&rs);
+}
+
+void
+admin_doctor_store(struct admin_report *r, struct store *s, const char *db,
+    int64_t now)
+{
+	struct store_stats st;
+	char msg[256], fix[ADMIN_MAX_TEXT], when[UTIL_TIME_ISO_LEN + 1];
+	const char *m;
+	int64_t ev;
+	int rc;
+
+	if (store_stats_get(s, now, &st) != 0) {
+		store_last_error(s, &m);
+		admin_report_add(r, ADMIN_FAIL, "db.open", "restore the file"
+		    " from a backup, or check it with sqlite3", "cannot read"
+		    " %s: %s", db, m);
+		return;
+	}
+	if (st.users < 0 || st.sessions < 0) {
+		say(fix, sizeof(fix), "authgate init --db %s, or point"
+		    " --db at your better-auth database", db);
+		admin_report_add(r, ADMIN_FAIL, "schema", fix, "%s has no"
+		    " better-auth user and session tables: every request"
+		    " gets 503", db);
+	}
+	if (st.schema_version <= 0) {
+		say(fix, sizeof(fix), "authgate init --db %s", db);
+		admin_report_add(r, ADMIN_FAIL, "schema", fix, "%s has no"
+		    " authgate tables (rules, webhook log)", db);
+	} else {
+		admin_report_add(r, ADMIN_OK, "schema", NULL, "schema version"
+		    " %d", st.schema_version);
+	}
+	if (strcmp(st.journal_mode, "wal") != 0)
+		admin_report_add(r, ADMIN_WARN, "journal", "with the IdP"
+		    " server stopped: sqlite3 DB 'pragma journal_mode=wal'",
+		    "journal mode is %s, not wal: a long write makes requests"
+		    " wait, then get 503", st.journal_mode);
+	else
+		admin_report_add(r, ADMIN_OK, "journal", NULL, "journal mode"
+		    " wal");
+	rc = store_quick_check(s, msg, sizeof(msg));
+	if (rc != 1)
+		admin_report_add(r, ADMIN_FAIL, "integrity", "restore from a"
+		    " backup, or salvage with: sqlite3 DB .recover | sqlite3"
+		    " NEW.db", "the database is damaged: %s", rc < 0 ?
+		    "quick_check failed" : msg);
+	else
+		admin_report_add(r, ADMIN_OK, "integrity", NULL, "quick_check"
+		    " ok");
+	if (st.schema_version > 0 && st.views < 5) {
+		say(fix, sizeof(fix), "authgate init --db %s (it says"
+		    " which views this database cannot have)", db);
+		admin_report_add(r, ADMIN_WARN, "views", fix, "%d of the 5"
+		    " authgate_* views for the sqlite3 shell are present",
+		    st.views);
+	}
+	doctor_rules(r, s);
+
+	util_time_format(now, when, sizeof(when));
+	if (now < ADMIN_CLOCK_FLOOR_MS) {
+		admin_report_add(r, ADMIN_FAIL, "clock", "set the time and"
+		    " keep it: timedatectl set-ntp true", "the clock says %s:"
+		    " it is not set, so expiry dates mean nothing", when);
+		return;
+	}
+	if (st.last_event_at[0] != '\0' &&
+	    util_time_parse(st.last_event_at, strlen(st.last_event_at),
+	    &ev) == 0 && ev > now + ADMIN_CLOCK_SKEW_MS) {
+		admin_report_add(r, ADMIN_WARN, "clock", "check the time"
+		    " source: timedatectl set-ntp true", "the newest webhook"
+		    " event was received at %s, after now (%s): the clock went"
+		    " back", st.last_event_at, when);
+		return;
+	}
+	if (st.newest_session_ms > now + ADMIN_CLOCK_SKEW_MS) {
+		admin_report_add(r, ADMIN_WARN, "clock", "keep both clocks"
+		    " on NTP: timedatectl set-ntp true", "sessions were"
+		    " created up to %lld min after this host's now (%s): this"
+		    " clock or the IdP's is off, and expiry is judged by this"
+		    " one", (long long)((st.newest_session_ms - now) / 60000),
+		    when);
+		return;
+	}
+	admin_report_add(r, ADMIN_OK, "clock", NULL, "clock %s", when);
+}

@@ -1,0 +1,162 @@
+/*
+ * admin.h - what the administrator's commands decide, apart from
+ * printing (cli.c) and SQL (store.c): expiry parsing, rule diagnostics
+ * and shadowing, and the deployment checks of `authgate doctor`.
+ *
+ * Everything here is pure except the admin_doctor_* checks, which stat
+ * files and read secrets to measure them (never to show them).
+ */
+#ifndef AUTHGATE_ADMIN_H
+#define AUTHGATE_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "store.h"
+
+#define ADMIN_MAX_EXPIRY_DAYS	36500	/* a century: longer is a typo */
+#define ADMIN_MAX_SHADOWERS	16	/* rules named in one report */
+#define ADMIN_MAX_FINDINGS	96	/* doctor: a few per check */
+#define ADMIN_MAX_TEXT		512	/* one finding's what / fix */
+#define ADMIN_MIN_WEBHOOK_SECRET 24	/* svix/whsec_ secrets are 24 bytes */
+#define ADMIN_CLOCK_SKEW_MS	(5LL * 60 * 1000)	/* beyond this, say so */
+#define ADMIN_CLOCK_FLOOR_MS	1704067200000LL	/* 2024-01-01: older is unset */
+
+/*
+ * Parses an --expires value relative to now_ms: "never"; a duration N
+ * followed by m, h, d or w (minutes .. weeks, at most
+ * ADMIN_MAX_EXPIRY_DAYS in all); a date YYYY-MM-DD (00:00 UTC); or an
+ * ISO-8601 time ("2026-12-31T18:00:00Z", offsets allowed). Returns 0
+ * with *never = 1, or *never = 0 and *at_ms set; -1 with *why (a short
+ * static phrase) when malformed, not in the future, or too far away.
+ */
+int	admin_expiry_parse(const char *s, int64_t now_ms, int64_t *at_ms,
+	    int *never, const char **why);
+
+/*
+ * Why a path glob is refused by policy_glob_valid, as advice for one
+ * error line; NULL when the glob is valid.
+ */
+const char	*admin_glob_problem(const char *glob);
+
+/*
+ * The advice for a policy_rule_parse reason code ("bad_access", ...),
+ * naming the flag to fix and the values it takes.
+ */
+const char	*admin_rule_problem(const char *why);
+
+/*
+ * Returns 1 when glob a matches every canonical path glob b matches, 0
+ * when it does not or this check cannot tell. Sound, not complete: it
+ * compares segment by segment, where a segment of a covers one of b when
+ * they are equal, a is all '*', b is literal and matches a, or a is
+ * "pre*suf" and b starts with pre and ends with suf around a '*'; a
+ * trailing '**' segment in a covers any rest of b (b needs at least as
+ * many segments before it). Both globs must be valid.
+ */
+int	admin_glob_covers(const char *a, const char *b);
+
+/*
+ * Is rules[i] unreachable? rules are in match order (priority, id).
+ * It is when earlier rules take every request it could match: for a
+ * rule on any method, one earlier any-method rule whose glob covers its
+ * glob; for a method list, for each of its methods an earlier rule
+ * that takes that method and covers its glob. Returns the number of
+ * such earlier rules written to by[] (indices, at most bymax), 0 when
+ * the rule can still match.
+ */
+size_t	admin_rule_shadowed(const struct policy_rule *rules, size_t n,
+	    size_t i, size_t *by, size_t bymax);
+
+/* One authgate_rule row as the CLI handles it: the text (owned), the
+ * parsed rule when valid, and which earlier rules shadow it. */
+struct admin_rule {
+	struct policy_rule_text	 t;
+	char			*note;
+	struct policy_rule	 r;
+	const char		*why;	/* policy_rule_parse reason; NULL: valid */
+	long long		 shadowed_by[ADMIN_MAX_SHADOWERS];	/* rule ids */
+	size_t			 nshadow;	/* 0: reachable (or invalid) */
+};
+
+struct admin_rules {
+	struct admin_rule	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+/*
+ * Loads every rule in match order, validates each, and computes
+ * shadowing among the valid ones (see admin_rule_shadowed). Inside
+ * store_admin_begin. Returns 1 (table present), 0 (no authgate_rule
+ * table; rs empty), -1 on a store error or out of memory. The caller
+ * frees rs with admin_rules_free, also after an error.
+ */
+int	admin_rules_load(struct store *s, struct admin_rules *rs);
+
+/* Recomputes shadowing after the caller changed rs (add, set). Keeps
+ * the order of rs->v, which must be match order. */
+void	admin_rules_shadow(struct admin_rules *rs);
+
+/* Sorts rs->v into match order (priority, then id). */
+void	admin_rules_sort(struct admin_rules *rs);
+
+/* Frees the strings and the array; rs is empty afterwards. */
+void	admin_rules_free(struct admin_rules *rs);
+
+enum admin_level {
+	ADMIN_OK = 0,
+	ADMIN_WARN,
+	ADMIN_FAIL
+};
+
+struct admin_finding {
+	enum admin_level level;
+	char		 check[24];		/* stable id: "db.read", ... */
+	char		 what[ADMIN_MAX_TEXT];
+	char		 fix[ADMIN_MAX_TEXT];	/* "" for ok */
+};
+
+struct admin_report {
+	struct admin_finding	f[ADMIN_MAX_FINDINGS];
+	size_t			n;
+	size_t			count[3];	/* by level */
+};
+
+/* Appends a finding (dropped silently past ADMIN_MAX_FINDINGS; counted
+ * anyway). fix may be NULL. */
+void	admin_report_add(struct admin_report *r, enum admin_level level,
+	    const char *check, const char *fix, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* Level name: "ok", "warn", "fail". */
+const char	*admin_level_name(enum admin_level l);
+
+/*
+ * File checks for the database at db as seen by the account user (the
+ * web server's): the account exists, the file exists and is readable
+ * through every directory, the directory is writable for the -wal and
+ * -shm files of a WAL database, no file is world-readable or writable.
+ * Sets *exists to whether the database file exists.
+ */
+void	admin_doctor_files(struct admin_report *r, const char *db,
+	    const char *user, int *exists);
+
+/*
+ * Secret checks from the environment (as config_load and the webhook
+ * read it): BETTER_AUTH_SECRET set, long enough, not the demo one; a
+ * webhook secret present and long enough; secret files readable by
+ * user and by nobody else. Never reports a secret's value.
+ */
+void	admin_doctor_secrets(struct admin_report *r, const char *user);
+
+/*
+ * Checks on an open store inside store_admin_begin: schema, journal
+ * mode, integrity, views, rules (present, valid, none shadowed), and
+ * the clock against now_ms and the newest times in the data.
+ */
+void	admin_doctor_store(struct admin_report *r, struct store *s,
+	    const char *db, int64_t now_ms);
+
+#endif
