@@ -26,6 +26,7 @@
 #include "admin.h"
 #include "authz.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "config.h"
 #include "credential.h"
 #include "reply.h"
@@ -37,12 +38,6 @@
 #endif
 
 #define SCHEMA_MARKER	"-- @authgate-tables"
-#define CLI_MAX_OPTS	24	/* flags of the largest command */
-#define CLI_MAX_POS	4	/* positional arguments */
-#define CLI_MAX_NOTE	512	/* rule note */
-#define CLI_MAX_PRIORITY 1000000000LL	/* priorities are small numbers */
-#define CLI_KEY_START	6	/* better-auth's startingCharactersLength */
-#define CLI_DEFAULT_PREFIX "ag_"
 
 extern const char schema_sql[];		/* db/schema.sql, built in */
 
@@ -133,51 +128,6 @@ static const char usage[] =
 "exit codes: 0 success (check: allow), 1 check: deny, rule test: refused,\n"
 "doctor: a check failed; 2 usage or store error.\n";
 
-static const char usage_key[] =
-"usage: authgate key create --name N (--user ID | --org ID) [--role R]\n"
-"                           [--expires E] [--prefix P] [--json] [--force]\n"
-"       authgate key list [--user ID] [--org ID] [--json]\n"
-"       authgate key revoke ID\n"
-"       authgate key rotate ID [--expires E] [--prefix P] [--json] [--force]\n"
-"every form takes --db PATH (default $AUTHGATE_DB, else db/authgate.db)\n"
-"\n"
-"create   a key from 32 random bytes: PREFIX + base64url, printed once;\n"
-"         only its SHA-256 is stored (better-auth's apikey layout).\n"
-"         --user ID: the user's key; --org ID: the organization's key;\n"
-"         both: the user's key acting in that organization (the user\n"
-"         must be a member). --role guest|member|admin|owner sets the\n"
-"         role in metadata (it needs --org; above the user's own role\n"
-"         there needs --force).\n"
-"         --expires 90m|12h|30d|8w, 2026-12-31 (00:00 UTC),\n"
-"         2026-12-31T18:00:00Z, or never (default). --prefix default ag_\n"
-"list     id, name, start, owner, organization, role, enabled, expiry,\n"
-"         creation; never the key or its hash\n"
-"revoke   sets enabled = 0: the next request with the key is refused\n"
-"rotate   a new key with the old one's owner, name, role and expiry\n"
-"         (or --expires); the old key is disabled in the same commit\n";
-
-static const char usage_rule[] =
-"usage: authgate rule list [--json]\n"
-"       authgate rule add --path GLOB --access A [--method M] [--min-role R]\n"
-"                         [--on-deny D] [--redirect-to P] [--priority N]\n"
-"                         [--note T] [--force]\n"
-"       authgate rule set ID [any flag of add]\n"
-"       authgate rule rm ID\n"
-"       authgate rule test --method M --path P [--json]\n"
-"every form takes --db PATH (default $AUTHGATE_DB, else db/authgate.db)\n"
-"\n"
-"--path      glob on the decoded path: '*' within one segment, a final\n"
-"            '/**' the rest (and the prefix itself)\n"
-"--access    public | authenticated | session | api_key | deny\n"
-"--method    GET,HEAD ... or any (default)\n"
-"--min-role  guest | member | admin | owner | none (default)\n"
-"--on-deny   auto (default: browsers are redirected) | json | redirect\n"
-"--redirect-to  local path for redirects (default /sign-in)\n"
-"--priority  lower is tried first (default 100); ties by id\n"
-"add and set refuse a rule that could never match (an earlier rule takes\n"
-"all its requests) or that would hide a later rule, unless --force.\n"
-"Rule edits apply on the next request.\n";
-
 static const char usage_stats[] =
 "usage: authgate stats [--json] [--db PATH]\n"
 "users, organizations, members, live sessions, enabled keys, rules,\n"
@@ -206,366 +156,6 @@ static const char usage_check[] =
 "Authorization or x-api-key. Reads BETTER_AUTH_SECRET like the server.\n"
 "Exit 0 allow, 1 deny, 2 usage or store error.\n";
 
-/* ------------------------------------------------------------------ */
-/* Small helpers */
-
-static int
-fail(const char *msg)
-{
-	fprintf(stderr, "authgate: %s\n", msg);
-	return 2;
-}
-
-/* One error line: "authgate: <cmd>: <formatted>". Returns 2. */
-static int __attribute__((format(printf, 2, 3)))
-failf(const char *cmd, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "authgate: %s: %s\n", cmd, line);
-	return 2;
-}
-
-/* Returns the value after a flag, or NULL (and complains) if missing. */
-static const char *
-flag_value(int argc, char **argv, int *i)
-{
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "authgate: %s needs a value; see 'authgate"
-		    " --help'\n", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-/* Copies s for a terminal: control bytes become '?'. */
-static const char *
-term(const char *s, char *out, size_t outsz)
-{
-	size_t i;
-
-	if (s == NULL)
-		s = "";
-	for (i = 0; s[i] != '\0' && i + 1 < outsz; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
-		    s[i];
-	out[i] = '\0';
-	return out;
-}
-
-static const char *
-db_default(const char *flag)
-{
-	const char *e;
-
-	if (flag != NULL)
-		return flag;
-	if ((e = getenv("AUTHGATE_DB")) != NULL && *e != '\0')
-		return e;
-	return CONFIG_DEFAULT_DB;
-}
-
-static int
-parse_ll(const char *s, long long lo, long long hi, long long *v)
-{
-	uint64_t u;
-	int neg = s[0] == '-';
-
-	if (util_parse_u64(s + neg, strlen(s + neg), &u) != 0 ||
-	    u > (uint64_t)CLI_MAX_PRIORITY * 10)
-		return -1;
-	*v = neg ? -(long long)u : (long long)u;
-	return *v < lo || *v > hi ? -1 : 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Options: --name value, --name=value, and boolean flags. */
-
-enum opt_kind {
-	OPT_VALUE = 0,
-	OPT_FLAG
-};
-
-struct opt {
-	const char	*name;		/* "--db" */
-	enum opt_kind	 kind;
-	const char	*value;		/* OPT_VALUE: NULL when absent */
-	int		 set;		/* given at all */
-};
-
-/*
- * Parses argv[first..] against opts; positional arguments go to pos
- * (at most maxpos). Prints one error line and returns -1 on an unknown
- * option, a missing value, a repeated option or too many arguments.
- */
-static int
-parse_opts(const char *cmd, const char *help, int argc, char **argv,
-    int first, struct opt *opts, const char **pos, int maxpos, int *npos)
-{
-	int i, k;
-
-	*npos = 0;
-	for (i = first; i < argc; i++) {
-		const char *a = argv[i], *eq;
-		size_t nl;
-
-		if (a[0] != '-' || a[1] == '\0') {
-			if (*npos >= maxpos) {
-				failf(cmd, "unexpected argument '%s'; see"
-				    " 'authgate %s --help'", a, help);
-				return -1;
-			}
-			pos[(*npos)++] = a;
-			continue;
-		}
-		eq = strchr(a, '=');
-		nl = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		for (k = 0; opts[k].name != NULL; k++)
-			if (strlen(opts[k].name) == nl &&
-			    strncmp(opts[k].name, a, nl) == 0)
-				break;
-		if (opts[k].name == NULL) {
-			failf(cmd, "unknown option %.*s; see 'authgate %s"
-			    " --help'", (int)(nl > 64 ? 64 : nl), a, help);
-			return -1;
-		}
-		if (opts[k].set) {
-			failf(cmd, "%s given twice", opts[k].name);
-			return -1;
-		}
-		opts[k].set = 1;
-		if (opts[k].kind == OPT_FLAG) {
-			if (eq != NULL) {
-				failf(cmd, "%s takes no value", opts[k].name);
-				return -1;
-			}
-			continue;
-		}
-		if (eq != NULL) {
-			opts[k].value = eq + 1;
-		} else if (i + 1 < argc) {
-			opts[k].value = argv[++i];
-		} else {
-			failf(cmd, "%s needs a value; see 'authgate %s"
-			    " --help'", opts[k].name, help);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static struct opt *
-opt_get(struct opt *opts, const char *name)
-{
-	int k;
-
-	for (k = 0; opts[k].name != NULL; k++)
-		if (strcmp(opts[k].name, name) == 0)
-			return &opts[k];
-	return NULL;
-}
-
-static const char *
-opt_val(struct opt *opts, const char *name)
-{
-	struct opt *o = opt_get(opts, name);
-
-	return o != NULL ? o->value : NULL;
-}
-
-static int
-opt_set(struct opt *opts, const char *name)
-{
-	struct opt *o = opt_get(opts, name);
-
-	return o != NULL && o->set;
-}
-
-static int
-wants_help(int argc, char **argv, int first)
-{
-	int i;
-
-	for (i = first; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0)
-			return 1;
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Opening the store for an admin command */
-
-/* Whether the open admin command writes (set by admin_open). */
-static int admin_writing;
-
-/* Prints the one error line for the store's last error. Returns 2. */
-static int
-store_fail(const char *cmd, const char *db, struct store *s)
-{
-	const char *msg = "";
-	enum store_error e = s != NULL ? store_last_error(s, &msg) :
-	    STORE_ERR_OPEN;
-
-	if (e == STORE_ERR_READONLY && !admin_writing)
-		return failf(cmd, "cannot read %s as this account: a WAL"
-		    " database needs %s-shm, which this account cannot create"
-		    " in that directory; run as the account that owns the"
-		    " directory (see 'authgate doctor --db %s')", db, db, db);
-	switch (e) {
-	case STORE_ERR_OPEN:
-		return failf(cmd, "cannot open %s (%s); check the path and"
-		    " that this account may read it (ls -l)", db, msg);
-	case STORE_ERR_READONLY:
-		return failf(cmd, "%s is read-only for this account (%s); run"
-		    " as the account that owns the file and its directory, or"
-		    " fix their permissions", db, msg);
-	case STORE_ERR_BUSY:
-		return failf(cmd, "%s is locked by another writer; try again"
-		    " in a moment", db);
-	case STORE_ERR_CORRUPT:
-		return failf(cmd, "%s is not a database or is damaged (%s);"
-		    " run 'authgate doctor --db %s'", db, msg, db);
-	case STORE_ERR_SCHEMA:
-		return failf(cmd, "%s lacks what authgate needs (%s); run"
-		    " 'authgate init --db %s'", db, msg, db);
-	case STORE_ERR_CONSTRAINT:
-		return failf(cmd, "%s refused the change (%s)", db, msg);
-	default:
-		return failf(cmd, "%s: %s", db, msg[0] ? msg : "store error");
-	}
-}
-
-/*
- * Opens db and begins a read (write = 0) or write transaction. A missing
- * file is an error, never created. Prints one line and returns 2 on
- * failure, 0 with *out set on success.
- */
-static int
-admin_open(const char *cmd, const char *db, int write, struct store **out)
-{
-	struct store *s = NULL;
-	struct stat st;
-	char err[512];
-
-	*out = NULL;
-	admin_writing = write;
-	if (stat(db, &st) != 0) {
-		if (errno == ENOENT)
-			return failf(cmd, "no database at %s; create it with"
-			    " 'authgate init --db %s', or give --db", db, db);
-		return failf(cmd, "cannot reach %s (%s); check the path and"
-		    " the directories' permissions", db, strerror(errno));
-	}
-	if (!S_ISREG(st.st_mode))
-		return failf(cmd, "%s is not a database file; give --db FILE",
-		    db);
-	if (store_open(&s, db, write ? STORE_READWRITE_EXISTING :
-	    STORE_READONLY, err, sizeof(err)) != 0)
-		return failf(cmd, "%s", err);
-	store_set_quiet(s, 1);
-	if (store_admin_begin(s, write) != 0) {
-		store_fail(cmd, db, s);
-		store_close(s);
-		return 2;
-	}
-	*out = s;
-	return 0;
-}
-
-/* Commits (or rolls back) and closes. Prints a line on a failed commit
- * and returns 2, else rc. */
-static int
-admin_close(const char *cmd, const char *db, struct store *s, int commit,
-    int rc)
-{
-	if (s == NULL)
-		return rc;
-	if (store_admin_end(s, commit) != 0) {
-		rc = store_fail(cmd, db, s);
-		if (commit)
-			rc = 2;
-	}
-	store_close(s);
-	return rc;
-}
-
-static void
-time_text(const struct store_time *t, const char *absent, char *out,
-    size_t outsz)
-{
-	if (!t->present)
-		snprintf(out, outsz, "%s", absent);
-	else if (t->bad || util_time_format(t->ms, out, outsz) != 0)
-		snprintf(out, outsz, "unreadable");
-}
-
-/* Prints rows of columns aligned; cells are already terminal-safe. */
-static void
-print_table(const char *const *head, size_t ncol, char **cells, size_t nrow)
-{
-	size_t w[16] = { 0 }, r, c, n;
-
-	for (c = 0; c < ncol && c < 16; c++)
-		w[c] = strlen(head[c]);
-	for (r = 0; r < nrow; r++)
-		for (c = 0; c < ncol && c < 16; c++)
-			if ((n = strlen(cells[r * ncol + c])) > w[c])
-				w[c] = n;
-	for (r = 0; r <= nrow; r++) {
-		for (c = 0; c < ncol; c++) {
-			const char *v = r == 0 ? head[c] :
-			    cells[(r - 1) * ncol + c];
-
-			if (c + 1 < ncol)
-				printf("%-*s  ", (int)w[c], v);
-			else
-				printf("%s\n", v);
-		}
-	}
-}
-
-static void
-free_cells(char **cells, size_t n)
-{
-	size_t i;
-
-	if (cells == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(cells[i]);
-	free(cells);
-}
-
-/* Prints a cJSON document on stdout and frees it. Returns 0, or 2. */
-static int
-print_json(cJSON *doc)
-{
-	char *txt;
-
-	if (doc == NULL)
-		return fail("out of memory");
-	txt = cJSON_Print(doc);
-	cJSON_Delete(doc);
-	if (txt == NULL)
-		return fail("out of memory");
-	printf("%s\n", txt);
-	cJSON_free(txt);
-	return 0;
-}
-
-static void
-json_str_or_null(cJSON *o, const char *name, const char *v)
-{
-	if (v != NULL && v[0] != '\0')
-		cJSON_AddStringToObject(o, name, v);
-	else
-		cJSON_AddNullToObject(o, name);
-}
 
 /* ------------------------------------------------------------------ */
 /* init */
@@ -580,7 +170,7 @@ cmd_init(int argc, char **argv)
 
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--db") == 0) {
-			if ((db = flag_value(argc, argv, &i)) == NULL)
+			if ((db = cli_flag_value(argc, argv, &i)) == NULL)
 				return 2;
 		} else {
 			fprintf(stderr, "authgate: init: unknown option %s;"
@@ -588,11 +178,11 @@ cmd_init(int argc, char **argv)
 			return 2;
 		}
 	}
-	db = db_default(db);
+	db = cli_db_default(db);
 	if ((ag = strstr(schema_sql, SCHEMA_MARKER)) == NULL)
-		return fail("init: built-in schema lacks its marker (build bug)");
+		return cli_fail("init: built-in schema lacks its marker (build bug)");
 	if ((ba = strndup(schema_sql, (size_t)(ag - schema_sql))) == NULL)
-		return fail("out of memory");
+		return cli_fail("out of memory");
 	/* A new database is never readable by every account: it holds
 	 * session tokens. SQLite gives the -wal and -shm files its mode. */
 	umask(umask(0) | S_IRWXO);
@@ -657,11 +247,11 @@ cmd_cookie(int argc, char **argv)
 	int rc = 2;
 
 	if (argc != 3)
-		return fail("usage: authgate cookie TOKEN");
+		return cli_fail("usage: authgate cookie TOKEN");
 	if (config_load(&cfg, err, sizeof(err)) != 0)
-		return fail(err);
+		return cli_fail(err);
 	if (cfg.secret_n == 0)
-		return fail("cookie: set BETTER_AUTH_SECRET (or"
+		return cli_fail("cookie: set BETTER_AUTH_SECRET (or"
 		    " BETTER_AUTH_SECRET_FILE) first");
 	if (strlen(argv[2]) == 0 || strlen(argv[2]) > 255)
 		goto out;
@@ -697,7 +287,7 @@ cmd_import(int argc, char **argv)
 
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--db") == 0) {
-			if ((db = flag_value(argc, argv, &i)) == NULL)
+			if ((db = cli_flag_value(argc, argv, &i)) == NULL)
 				return 2;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "authgate: import: unknown option %s;"
@@ -706,12 +296,12 @@ cmd_import(int argc, char **argv)
 		} else if (file == NULL) {
 			file = argv[i];
 		} else {
-			return fail("import: one FILE.json only");
+			return cli_fail("import: one FILE.json only");
 		}
 	}
 	if (file == NULL)
-		return fail("usage: authgate import FILE.json [--db PATH]");
-	db = db_default(db);
+		return cli_fail("usage: authgate import FILE.json [--db PATH]");
+	db = cli_db_default(db);
 	if ((f = fopen(file, "rb")) == NULL) {
 		fprintf(stderr, "authgate: import: cannot read %s\n", file);
 		return 2;
@@ -803,18 +393,18 @@ identity_json(const struct authz_identity *id)
 
 	if (o == NULL)
 		return NULL;
-	json_str_or_null(o, "user_id", id->user_id);
-	json_str_or_null(o, "email", id->email);
-	json_str_or_null(o, "name", id->name);
-	json_str_or_null(o, "org_id", id->org_id);
-	json_str_or_null(o, "org_slug", id->org_slug);
-	json_str_or_null(o, "role", id->role);
-	json_str_or_null(o, "roles", id->roles);
-	json_str_or_null(o, "method", id->method);
-	json_str_or_null(o, "session_id", id->session_id);
-	json_str_or_null(o, "api_key_id", id->api_key_id);
-	json_str_or_null(o, "expires_at", id->expires_at);
-	json_str_or_null(o, "remote_user", id->remote_user);
+	cli_json_str_or_null(o, "user_id", id->user_id);
+	cli_json_str_or_null(o, "email", id->email);
+	cli_json_str_or_null(o, "name", id->name);
+	cli_json_str_or_null(o, "org_id", id->org_id);
+	cli_json_str_or_null(o, "org_slug", id->org_slug);
+	cli_json_str_or_null(o, "role", id->role);
+	cli_json_str_or_null(o, "roles", id->roles);
+	cli_json_str_or_null(o, "method", id->method);
+	cli_json_str_or_null(o, "session_id", id->session_id);
+	cli_json_str_or_null(o, "api_key_id", id->api_key_id);
+	cli_json_str_or_null(o, "expires_at", id->expires_at);
+	cli_json_str_or_null(o, "remote_user", id->remote_user);
 	return o;
 }
 
@@ -879,7 +469,7 @@ cmd_check(int argc, char **argv)
 
 	memset(&in, 0, sizeof(in));
 	memset(&cfg, 0, sizeof(cfg));
-	if (wants_help(argc, argv, 2)) {
+	if (cli_wants_help(argc, argv, 2)) {
 		fputs(usage_check, stdout);
 		return 0;
 	}
@@ -894,7 +484,7 @@ cmd_check(int argc, char **argv)
 		    strcmp(a, "--cookie") == 0 || strcmp(a, "--bearer") == 0 ||
 		    strcmp(a, "--header") == 0 || strcmp(a, "--db") == 0 ||
 		    strcmp(a, "--reply") == 0) {
-			if ((v = flag_value(argc, argv, &i)) == NULL)
+			if ((v = cli_flag_value(argc, argv, &i)) == NULL)
 				return 2;
 		} else {
 			fprintf(stderr, "authgate: check: unknown option %s;"
@@ -913,13 +503,13 @@ cmd_check(int argc, char **argv)
 		} else if (strcmp(a, "--bearer") == 0) {
 			if (snprintf(authz_hdr, sizeof(authz_hdr), "Bearer %s",
 			    v) >= (int)sizeof(authz_hdr))
-				return fail("check: --bearer value too long");
+				return cli_fail("check: --bearer value too long");
 			in.authorization.p = authz_hdr;
 			in.authorization.n = strlen(authz_hdr);
 		} else if (strcmp(a, "--header") == 0) {
 			int hr = set_header(&in, v);
 			if (hr < 0)
-				return fail("check: --header takes 'Name:"
+				return cli_fail("check: --header takes 'Name:"
 				    " value'");
 		} else if (strcmp(a, "--reply") == 0) {
 			style = v;
@@ -928,23 +518,23 @@ cmd_check(int argc, char **argv)
 		}
 	}
 	if (in.method.p == NULL || in.uri.p == NULL)
-		return fail("check: --method and --path are required");
+		return cli_fail("check: --method and --path are required");
 	if (style != NULL) {
 		if (strcmp(style, "check") == 0)
 			rs = REPLY_CHECK;
 		else if (strcmp(style, "authorizer") != 0)
-			return fail("check: --reply takes authorizer (lighttpd,"
+			return cli_fail("check: --reply takes authorizer (lighttpd,"
 			    " Apache) or check (nginx, Caddy)");
 	}
 	if (config_load(&cfg, err, sizeof(err)) != 0)
-		return fail(err);
+		return cli_fail(err);
 	if (db != NULL)
 		snprintf(cfg.db, sizeof(cfg.db), "%s", db);
 	/* A bare cookie value means the session cookie itself. */
 	if (in.cookie.p != NULL && strchr(in.cookie.p, '=') == NULL) {
 		if (snprintf(cookie, sizeof(cookie), "%s.session_token=%s",
 		    cfg.cookie_prefix, in.cookie.p) >= (int)sizeof(cookie)) {
-			rc = fail("check: --cookie value too long");
+			rc = cli_fail("check: --cookie value too long");
 			goto out;
 		}
 		in.cookie.p = cookie;
@@ -953,7 +543,7 @@ cmd_check(int argc, char **argv)
 	if (store_open(&s, cfg.db, STORE_READONLY, err, sizeof(err)) != 0 ||
 	    authz_init(&az, s, cfg.secret, cfg.secret_n,
 	    cfg.cookie_prefix) != 0) {
-		rc = fail("check: cannot set up the decision");
+		rc = cli_fail("check: cannot set up the decision");
 		goto out;
 	}
 	set_up = 1;
@@ -964,16 +554,16 @@ cmd_check(int argc, char **argv)
 		cJSON *doc = cJSON_CreateObject(), *r;
 
 		if (doc == NULL) {
-			rc = fail("out of memory");
+			rc = cli_fail("out of memory");
 			goto out;
 		}
 		cJSON_AddStringToObject(doc, "outcome", d.status == 200 ?
 		    "allow" : "deny");
 		cJSON_AddNumberToObject(doc, "status", d.status);
 		cJSON_AddStringToObject(doc, "reason", d.reason);
-		json_str_or_null(doc, "message", d.message);
-		json_str_or_null(doc, "method", d.method);
-		json_str_or_null(doc, "path", d.path);
+		cli_json_str_or_null(doc, "message", d.message);
+		cli_json_str_or_null(doc, "method", d.method);
+		cli_json_str_or_null(doc, "path", d.path);
 		cJSON_AddBoolToObject(doc, "signatures_checked",
 		    cfg.secret_n > 0);
 		cJSON_AddStringToObject(doc, "access",
@@ -991,7 +581,7 @@ cmd_check(int argc, char **argv)
 		}
 		cJSON_AddItemToObject(doc, "identity", identity_json(&d.id));
 		reply_json_into(doc, reply, n);
-		if (print_json(doc) != 0) {
+		if (cli_print_json(doc) != 0) {
 			rc = 2;
 			goto out;
 		}
@@ -1034,1271 +624,6 @@ out:
 	store_close(s);
 	config_wipe(&cfg);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* key */
-
-static const char *
-owner_kind_name(enum store_owner k)
-{
-	return k == STORE_OWNER_USER ? "user" : k == STORE_OWNER_ORG ?
-	    "organization" : "unknown";
-}
-
-/* Formats now as ISO-8601; returns 0 or -1. */
-static int
-now_text(char *out, size_t sz)
-{
-	return util_time_format(util_now_ms(), out, sz);
-}
-
-/* Prints a new key once (human or JSON) and wipes nothing: the caller
- * owns key and wipes it. */
-static int
-print_new_key(int json, const char *key, const char *id, const char *name,
-    const char *owner, enum store_owner kind, const char *org,
-    const char *role, const char *expires, const char *replaces)
-{
-	char b1[STORE_MAX_NAME + 1], b2[STORE_MAX_ROLES + 1];
-
-	if (json) {
-		cJSON *doc = cJSON_CreateObject();
-
-		if (doc == NULL)
-			return fail("out of memory");
-		cJSON_AddStringToObject(doc, "key", key);
-		cJSON_AddStringToObject(doc, "id", id);
-		cJSON_AddStringToObject(doc, "name", name);
-		cJSON_AddStringToObject(doc, "owner", owner);
-		cJSON_AddStringToObject(doc, "owner_kind",
-		    owner_kind_name(kind));
-		json_str_or_null(doc, "org_id", org);
-		json_str_or_null(doc, "role", role);
-		json_str_or_null(doc, "expires_at", expires);
-		if (replaces != NULL)
-			cJSON_AddStringToObject(doc, "replaces", replaces);
-		return print_json(doc);
-	}
-	printf("key: %s\n", key);
-	printf("id: %s\n", id);
-	printf("name: %s\n", term(name, b1, sizeof(b1)));
-	printf("owner: %s %s\n", owner_kind_name(kind),
-	    term(owner, b1, sizeof(b1)));
-	printf("organization: %s\n", org != NULL && org[0] ?
-	    term(org, b1, sizeof(b1)) : "-");
-	printf("role: %s\n", role != NULL && role[0] ?
-	    term(role, b2, sizeof(b2)) : "-");
-	printf("expires: %s\n", expires != NULL && expires[0] ? expires :
-	    "never");
-	if (replaces != NULL)
-		printf("replaces: %s (now disabled)\n", replaces);
-	fflush(stdout);
-	fprintf(stderr, "authgate: this is the only time the key is shown;"
-	    " only its hash is stored\n");
-	return 0;
-}
-
-/* A fresh id, key, its hash and start. Returns 0, or 2 (printed). */
-static int
-mint_key(const char *cmd, const char *prefix, char *id, char *key,
-    char *hash, char *start)
-{
-	char hex[CRED_HASH_HEX_LEN + 1];
-	size_t n;
-
-	if (cred_random_id(id, CRED_ID_LEN + 1) != 0 ||
-	    (n = cred_apikey_generate(prefix, key, CRED_KEY_MAX + 1)) == 0 ||
-	    cred_apikey_hash(key, n, hash, hex) != 0)
-		return failf(cmd, "the random generator failed; try again");
-	OPENSSL_cleanse(hex, sizeof(hex));
-	memcpy(start, key, CLI_KEY_START);
-	start[CLI_KEY_START] = '\0';
-	return 0;
-}
-
-static int
-valid_text(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= max && util_header_value_ok(s, n);
-}
-
-static int
-valid_id(const char *s)
-{
-	return valid_text(s, STORE_MAX_ID) && strchr(s, ' ') == NULL;
-}
-
-static int
-key_create(int argc, char **argv)
-{
-	static const char *cmd = "key create";
-	struct opt o[] = {
-		{ "--name", OPT_VALUE, NULL, 0 }, { "--user", OPT_VALUE, NULL, 0 },
-		{ "--org", OPT_VALUE, NULL, 0 }, { "--role", OPT_VALUE, NULL, 0 },
-		{ "--expires", OPT_VALUE, NULL, 0 },
-		{ "--prefix", OPT_VALUE, NULL, 0 }, { "--db", OPT_VALUE, NULL, 0 },
-		{ "--json", OPT_FLAG, NULL, 0 }, { "--force", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
-	};
-	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
-	char hash[CRED_HASH_B64URL_LEN + 1], roles[STORE_MAX_ROLES + 1];
-	char expires[UTIL_TIME_ISO_LEN + 1] = "", now[UTIL_TIME_ISO_LEN + 1];
-	const char *pos[1], *name, *user, *org, *role, *exp, *prefix, *db;
-	const char *why;
-	char *meta = NULL;
-	struct store_key_new k;
-	struct store *s = NULL;
-	enum store_owner kind;
-	int64_t at;
-	int npos, never, r, rc = 2, force;
-
-	if (parse_opts(cmd, "key", argc, argv, 3, o, pos, 0, &npos) != 0)
-		return 2;
-	name = opt_val(o, "--name");
-	user = opt_val(o, "--user");
-	org = opt_val(o, "--org");
-	role = opt_val(o, "--role");
-	exp = opt_val(o, "--expires");
-	prefix = opt_val(o, "--prefix");
-	db = db_default(opt_val(o, "--db"));
-	force = opt_set(o, "--force");
-	if (name == NULL)
-		return failf(cmd, "--name is required (a label such as"
-		    " 'ci-deploy'); see 'authgate key --help'");
-	if (!valid_text(name, STORE_MAX_NAME))
-		return failf(cmd, "--name must be 1 to %d bytes without"
-		    " control characters", STORE_MAX_NAME);
-	if (user == NULL && org == NULL)
-		return failf(cmd, "say whose key it is: --user ID, --org ID,"
-		    " or both");
-	if ((user != NULL && !valid_id(user)) || (org != NULL &&
-	    !valid_id(org)))
-		return failf(cmd, "--user and --org take an id such as u_mia"
-		    " (see 'authgate key --help')");
-	if (role != NULL && policy_role_parse(role, strlen(role)) ==
-	    ROLE_NONE)
-		return failf(cmd, "--role must be one of guest, member, admin,"
-		    " owner");
-	if (exp != NULL && admin_expiry_parse(exp, util_now_ms(), &at, &never,
-	    &why) != 0)
-		return failf(cmd, "--expires %s", why);
-	if (exp != NULL && !never &&
-	    util_time_format(at, expires, sizeof(expires)) != 0)
-		return failf(cmd, "--expires is out of range");
-	if (role != NULL && org == NULL && !force)
-		return failf(cmd, "--role needs --org: a role is held in an"
-		    " organization, and a user's key without one would carry"
-		    " it everywhere (--force to allow it)");
-	if (prefix == NULL)
-		prefix = CLI_DEFAULT_PREFIX;
-	if (!cred_apikey_prefix_ok(prefix))
-		return failf(cmd, "--prefix takes up to %d letters, digits,"
-		    " '_' or '-', such as ag_ or acme_live_",
-		    CRED_MAX_KEY_PREFIX);
-
-	if ((rc = admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
-	rc = 2;
-	if (user != NULL) {
-		if ((r = store_owner_kind(s, user)) < 0) {
-			store_fail(cmd, db, s);
-			goto out;
-		}
-		if (r != STORE_OWNER_USER) {
-			failf(cmd, "no user with id %s in %s; see sqlite3 %s"
-			    " 'select id, email from \"user\"'", user, db, db);
-			goto out;
-		}
-	}
-	if (org != NULL) {
-		if ((r = store_owner_kind(s, org)) < 0) {
-			store_fail(cmd, db, s);
-			goto out;
-		}
-		if (r != STORE_OWNER_ORG) {
-			failf(cmd, "no organization with id %s in %s; see"
-			    " sqlite3 %s 'select id, slug from organization'",
-			    org, db, db);
-			goto out;
-		}
-	}
-	if (user != NULL && org != NULL) {
-		r = store_member_roles(s, org, user, roles, sizeof(roles));
-		if (r < 0) {
-			store_fail(cmd, db, s);
-			goto out;
-		}
-		if (r == 0 && !force) {
-			failf(cmd, "user %s is not a member of %s; add the"
-			    " membership first, drop --org, or --force", user,
-			    org);
-			goto out;
-		}
-		if (r == 1 && role != NULL && !force &&
-		    policy_role_parse(role, strlen(role)) >
-		    policy_role_highest(roles, strlen(roles))) {
-			failf(cmd, "--role %s is above %s's own role in %s;"
-			    " a key should not outrank its owner (--force to"
-			    " allow it)", role, user, org);
-			goto out;
-		}
-	}
-	kind = user != NULL ? STORE_OWNER_USER : STORE_OWNER_ORG;
-	if ((user != NULL && org != NULL) || role != NULL) {
-		cJSON *m = cJSON_CreateObject();
-
-		if (m == NULL) {
-			fail("out of memory");
-			goto out;
-		}
-		if (user != NULL && org != NULL)
-			cJSON_AddStringToObject(m, "organizationId", org);
-		if (role != NULL)
-			cJSON_AddStringToObject(m, "role", role);
-		meta = cJSON_PrintUnformatted(m);
-		cJSON_Delete(m);
-		if (meta == NULL) {
-			fail("out of memory");
-			goto out;
-		}
-	}
-	if (mint_key(cmd, prefix, id, key, hash, start) != 0 ||
-	    now_text(now, sizeof(now)) != 0)
-		goto out;
-	memset(&k, 0, sizeof(k));
-	k.id = id;
-	k.name = name;
-	k.start = start;
-	k.prefix = prefix[0] ? prefix : NULL;
-	k.hash = hash;
-	k.owner = user != NULL ? user : org;
-	k.metadata = meta;
-	k.expires_at = expires[0] ? expires : NULL;
-	k.now = now;
-	if (store_key_insert(s, &k) != 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if (store_admin_end(s, 1) != 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	rc = print_new_key(opt_set(o, "--json"), key, id, name, k.owner, kind,
-	    org, role, expires, NULL);
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(hash, sizeof(hash));
-	cJSON_free(meta);
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-struct key_list_ctx {
-	const char	*user;
-	const char	*org;
-	int		 json;
-	cJSON		*arr;
-	char		**cells;
-	size_t		 n;
-	size_t		 cap;
-	int		 oom;
-};
-
-#define KEY_COLS_N	9
-
-static char *
-cell(const char *s)
-{
-	char buf[STORE_MAX_NAME + STORE_MAX_ID + 8];
-
-	return strdup(term(s, buf, sizeof(buf)));
-}
-
-static int
-collect_key(void *ctx, const struct store_key_row *k)
-{
-	struct key_list_ctx *c = ctx;
-	char exp[UTIL_TIME_ISO_LEN + 16], cre[UTIL_TIME_ISO_LEN + 16];
-	char owner[STORE_MAX_ID + 16], org[STORE_MAX_ID + 1];
-	const char *row[KEY_COLS_N];
-	size_t i;
-
-	/* An organization's own key acts in that organization. */
-	snprintf(org, sizeof(org), "%s", k->org[0] ? k->org :
-	    k->owner_kind == STORE_OWNER_ORG ? k->owner : "");
-	if (c->user != NULL && strcmp(c->user, k->owner) != 0)
-		return 0;
-	if (c->org != NULL && strcmp(c->org, org) != 0)
-		return 0;
-	time_text(&k->expires, "never", exp, sizeof(exp));
-	time_text(&k->created, "-", cre, sizeof(cre));
-	if (c->json) {
-		cJSON *o = cJSON_CreateObject();
-
-		if (o == NULL) {
-			c->oom = 1;
-			return -1;
-		}
-		cJSON_AddStringToObject(o, "id", k->id);
-		json_str_or_null(o, "name", k->name);
-		json_str_or_null(o, "start", k->start);
-		json_str_or_null(o, "prefix", k->prefix);
-		json_str_or_null(o, "owner", k->owner);
-		cJSON_AddStringToObject(o, "owner_kind",
-		    owner_kind_name(k->owner_kind));
-		json_str_or_null(o, "org_id", org);
-		json_str_or_null(o, "role", k->role);
-		cJSON_AddBoolToObject(o, "enabled", k->enabled);
-		json_str_or_null(o, "expires_at", k->expires.present ? exp :
-		    NULL);
-		cJSON_AddBoolToObject(o, "expired", k->expires.present &&
-		    (k->expires.bad || k->expires.ms <= util_now_ms()));
-		json_str_or_null(o, "created_at", k->created.present ? cre :
-		    NULL);
-		cJSON_AddItemToArray(c->arr, o);
-		return 0;
-	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		char **v = realloc(c->cells, cap * KEY_COLS_N * sizeof(*v));
-
-		if (v == NULL) {
-			c->oom = 1;
-			return -1;
-		}
-		c->cells = v;
-		c->cap = cap;
-	}
-	snprintf(owner, sizeof(owner), "%s:%s", k->owner_kind ==
-	    STORE_OWNER_USER ? "user" : k->owner_kind == STORE_OWNER_ORG ?
-	    "org" : "?", k->owner);
-	if (k->expires.present && !k->expires.bad &&
-	    k->expires.ms <= util_now_ms())
-		strncat(exp, " (expired)", sizeof(exp) - strlen(exp) - 1);
-	row[0] = k->id;
-	row[1] = k->name[0] ? k->name : "-";
-	row[2] = k->start[0] ? k->start : "-";
-	row[3] = owner;
-	row[4] = org[0] ? org : "-";
-	row[5] = k->role[0] ? k->role : "-";
-	row[6] = k->enabled ? "yes" : "no";
-	row[7] = exp;
-	row[8] = cre;
-	for (i = 0; i < KEY_COLS_N; i++)
-		if ((c->cells[c->n * KEY_COLS_N + i] = cell(row[i])) == NULL)
-			c->oom = 1;
-	c->n++;
-	return c->oom ? -1 : 0;
-}
-
-static int
-key_list(int argc, char **argv)
-{
-	static const char *cmd = "key list";
-	static const char *const head[KEY_COLS_N] = { "ID", "NAME", "START",
-	    "OWNER", "ORG", "ROLE", "ENABLED", "EXPIRES", "CREATED" };
-	struct opt o[] = {
-		{ "--user", OPT_VALUE, NULL, 0 }, { "--org", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
-	};
-	struct key_list_ctx c;
-	struct store *s = NULL;
-	const char *pos[1], *db;
-	int npos, r, rc;
-
-	if (parse_opts(cmd, "key", argc, argv, 3, o, pos, 0, &npos) != 0)
-		return 2;
-	db = db_default(opt_val(o, "--db"));
-	memset(&c, 0, sizeof(c));
-	c.user = opt_val(o, "--user");
-	c.org = opt_val(o, "--org");
-	c.json = opt_set(o, "--json");
-	if (c.json && (c.arr = cJSON_CreateArray()) == NULL)
-		return fail("out of memory");
-	if ((rc = admin_open(cmd, db, 0, &s)) != 0) {
-		cJSON_Delete(c.arr);
-		return rc;
-	}
-	r = store_key_list(s, collect_key, &c);
-	if (r < 0 || c.oom) {
-		rc = c.oom ? fail("out of memory") : store_fail(cmd, db, s);
-		cJSON_Delete(c.arr);
-	} else if (r == 1) {
-		rc = failf(cmd, "%s has no apikey table; run 'authgate init"
-		    " --db %s'", db, db);
-		cJSON_Delete(c.arr);
-	} else if (c.json) {
-		rc = print_json(c.arr);
-	} else if (c.n == 0) {
-		printf("no keys%s; issue one with 'authgate key create'\n",
-		    c.user || c.org ? " match" : "");
-		rc = 0;
-	} else {
-		print_table(head, KEY_COLS_N, c.cells, c.n);
-		rc = 0;
-	}
-	free_cells(c.cells, c.n * KEY_COLS_N);
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-static int
-key_revoke(int argc, char **argv)
-{
-	static const char *cmd = "key revoke";
-	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { NULL, OPT_FLAG, NULL, 0 }
-	};
-	struct store_key_row k;
-	char now[UTIL_TIME_ISO_LEN + 1], nb[STORE_MAX_NAME + 1];
-	struct store *s = NULL;
-	const char *pos[1], *db;
-	int npos, r, rc;
-
-	if (parse_opts(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
-		return 2;
-	if (npos != 1)
-		return failf(cmd, "which key? authgate key revoke ID (ids:"
-		    " 'authgate key list')");
-	db = db_default(opt_val(o, "--db"));
-	if ((rc = admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = store_key_find(s, pos[0], &k)) < 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if (r == 0) {
-		failf(cmd, "no key with id %s; see 'authgate key list'",
-		    pos[0]);
-		goto out;
-	}
-	if (!k.enabled) {
-		printf("key %s (%s) was already revoked\n", k.id,
-		    term(k.name, nb, sizeof(nb)));
-		rc = 0;
-		goto out;
-	}
-	if (now_text(now, sizeof(now)) != 0 ||
-	    store_key_set_enabled(s, k.id, 0, now) != 1 ||
-	    store_admin_end(s, 1) != 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	printf("revoked key %s (%s): the next request with it is refused\n",
-	    k.id, term(k.name, nb, sizeof(nb)));
-	rc = 0;
-out:
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-static int
-key_rotate(int argc, char **argv)
-{
-	static const char *cmd = "key rotate";
-	struct opt o[] = {
-		{ "--expires", OPT_VALUE, NULL, 0 },
-		{ "--prefix", OPT_VALUE, NULL, 0 }, { "--db", OPT_VALUE, NULL, 0 },
-		{ "--json", OPT_FLAG, NULL, 0 }, { "--force", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
-	};
-	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
-	char hash[CRED_HASH_B64URL_LEN + 1], now[UTIL_TIME_ISO_LEN + 1];
-	char expires[UTIL_TIME_ISO_LEN + 1] = "", org[STORE_MAX_ID + 1];
-	const char *pos[1], *exp, *prefix, *db, *why;
-	struct store_key_row old;
-	struct store_key_new k;
-	struct store *s = NULL;
-	int64_t at, nowms = util_now_ms();
-	int npos, never = 0, r, rc;
-
-	memset(key, 0, sizeof(key));
-	memset(hash, 0, sizeof(hash));
-	if (parse_opts(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
-		return 2;
-	if (npos != 1)
-		return failf(cmd, "which key? authgate key rotate ID (ids:"
-		    " 'authgate key list')");
-	exp = opt_val(o, "--expires");
-	prefix = opt_val(o, "--prefix");
-	db = db_default(opt_val(o, "--db"));
-	if (exp != NULL && admin_expiry_parse(exp, nowms, &at, &never,
-	    &why) != 0)
-		return failf(cmd, "--expires %s", why);
-	if (exp != NULL && !never &&
-	    util_time_format(at, expires, sizeof(expires)) != 0)
-		return failf(cmd, "--expires is out of range");
-	if (prefix != NULL && !cred_apikey_prefix_ok(prefix))
-		return failf(cmd, "--prefix takes up to %d letters, digits,"
-		    " '_' or '-'", CRED_MAX_KEY_PREFIX);
-	if ((rc = admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = store_key_find(s, pos[0], &old)) < 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if (r == 0) {
-		failf(cmd, "no key with id %s; see 'authgate key list'",
-		    pos[0]);
-		goto out;
-	}
-	if (!old.enabled && !opt_set(o, "--force")) {
-		failf(cmd, "key %s is revoked; issue a new key with 'authgate"
-		    " key create' (or --force to rotate it anyway)", old.id);
-		goto out;
-	}
-	if (exp == NULL && old.expires.present) {
-		if (old.expires.bad || old.expires.ms <= nowms) {
-			failf(cmd, "key %s has expired; give the new key"
-			    " --expires (such as 90d) or --expires never",
-			    old.id);
-			goto out;
-		}
-		util_time_format(old.expires.ms, expires, sizeof(expires));
-	}
-	if (prefix == NULL)
-		prefix = cred_apikey_prefix_ok(old.prefix) ? old.prefix :
-		    CLI_DEFAULT_PREFIX;
-	if (mint_key(cmd, prefix, id, key, hash, start) != 0 ||
-	    now_text(now, sizeof(now)) != 0)
-		goto out;
-	memset(&k, 0, sizeof(k));
-	k.id = id;
-	k.start = start;
-	k.prefix = prefix[0] ? prefix : NULL;
-	k.hash = hash;
-	k.expires_at = expires[0] ? expires : NULL;
-	k.now = now;
-	if ((r = store_key_rotate(s, old.id, &k)) != 1 ||
-	    store_admin_end(s, 1) != 0) {
-		if (r == 0)
-			failf(cmd, "no key with id %s", old.id);
-		else
-			store_fail(cmd, db, s);
-		goto out;
-	}
-	snprintf(org, sizeof(org), "%s", old.org[0] ? old.org :
-	    old.owner_kind == STORE_OWNER_ORG ? old.owner : "");
-	rc = print_new_key(opt_set(o, "--json"), key, id, old.name, old.owner,
-	    old.owner_kind, org, old.role, expires, old.id);
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(hash, sizeof(hash));
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-static int
-cmd_key(int argc, char **argv)
-{
-	const char *sub = argc > 2 ? argv[2] : NULL;
-
-	if (sub == NULL)
-		return failf("key", "which one: create, list, revoke or rotate? see 'authgate key"
-		    " --help'");
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || wants_help(argc, argv, 3)) {
-		fputs(usage_key, stdout);
-		return 0;
-	}
-	if (strcmp(sub, "create") == 0)
-		return key_create(argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return key_list(argc, argv);
-	if (strcmp(sub, "revoke") == 0)
-		return key_revoke(argc, argv);
-	if (strcmp(sub, "rotate") == 0)
-		return key_rotate(argc, argv);
-	return failf("key", "unknown subcommand '%.64s'; use create, list,"
-	    " revoke or rotate", sub);
-}
-
-/* ------------------------------------------------------------------ */
-/* rule */
-
-/* The rule as one phrase: "priority 30, any method, /api/admin/ + **,
- * authenticated, min role admin, on deny json". */
-static void
-rule_phrase(const struct admin_rule *r, char *out, size_t sz)
-{
-	char note[CLI_MAX_NOTE + 1], m[POLICY_MAX_METHODS + 1];
-	char p[POLICY_MAX_GLOB + 1], a[32], role[32], od[32];
-	char to[POLICY_MAX_REDIRECT + 1];
-
-	/* Rows edited in the shell may hold anything: keep it printable.
-	 * A phrase cut short by a huge note is still a fine message. */
-	if (snprintf(out, sz, "priority %lld, %s, %s, %s%s%s, on deny %s%s%s%s%s",
-	    r->t.priority, r->t.method ? term(r->t.method, m, sizeof(m)) :
-	    "any method", term(r->t.path ? r->t.path : "?", p, sizeof(p)),
-	    term(r->t.access ? r->t.access : "?", a, sizeof(a)),
-	    r->t.min_role ? ", min role " : "",
-	    r->t.min_role ? term(r->t.min_role, role, sizeof(role)) : "",
-	    term(r->t.on_deny ? r->t.on_deny : "auto", od, sizeof(od)),
-	    r->t.redirect_to ? " to " : "",
-	    r->t.redirect_to ? term(r->t.redirect_to, to, sizeof(to)) : "",
-	    r->note ? ", note: " : "",
-	    r->note ? term(r->note, note, sizeof(note)) : "") < 0)
-		out[0] = '\0';
-}
-
-static int
-rule_id_arg(const char *cmd, const char *s, long long *id)
-{
-	if (parse_ll(s, 1, LLONG_MAX / 2, id) != 0)
-		return failf(cmd, "a rule id is a positive number, such as 3"
-		    " (see 'authgate rule list')");
-	return 0;
-}
-
-static cJSON *
-rule_json(const struct admin_rule *r)
-{
-	cJSON *o = cJSON_CreateObject(), *a;
-	size_t i;
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)r->t.id);
-	cJSON_AddNumberToObject(o, "priority", (double)r->t.priority);
-	json_str_or_null(o, "method", r->t.method);
-	json_str_or_null(o, "path", r->t.path);
-	json_str_or_null(o, "access", r->t.access);
-	json_str_or_null(o, "min_role", r->t.min_role);
-	json_str_or_null(o, "on_deny", r->t.on_deny);
-	json_str_or_null(o, "redirect_to", r->t.redirect_to);
-	json_str_or_null(o, "note", r->note);
-	cJSON_AddBoolToObject(o, "valid", r->why == NULL);
-	json_str_or_null(o, "invalid_reason", r->why);
-	a = cJSON_AddArrayToObject(o, "shadowed_by");
-	for (i = 0; a != NULL && i < r->nshadow; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(
-		    (double)r->shadowed_by[i]));
-	return o;
-}
-
-#define RULE_COLS_N	10
-
-static int
-rule_list(int argc, char **argv)
-{
-	static const char *cmd = "rule list";
-	static const char *const head[RULE_COLS_N] = { "ID", "PRIO", "METHOD",
-	    "PATH", "ACCESS", "MIN_ROLE", "ON_DENY", "REDIRECT", "STATUS",
-	    "NOTE" };
-	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
-	};
-	struct admin_rules rs;
-	struct store *s = NULL;
-	const char *pos[1], *db;
-	char **cells = NULL, buf[64], status[96], note[CLI_MAX_NOTE + 1];
-	size_t i, c;
-	int npos, r, rc, bad = 0, shadowed = 0;
-
-	memset(&rs, 0, sizeof(rs));
-	if (parse_opts(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
-		return 2;
-	db = db_default(opt_val(o, "--db"));
-	if ((rc = admin_open(cmd, db, 0, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &rs)) < 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if (r == 0) {
-		failf(cmd, "%s has no authgate_rule table; run 'authgate init"
-		    " --db %s'", db, db);
-		goto out;
-	}
-	if (opt_set(o, "--json")) {
-		cJSON *arr = cJSON_CreateArray();
-
-		for (i = 0; arr != NULL && i < rs.n; i++)
-			cJSON_AddItemToArray(arr, rule_json(&rs.v[i]));
-		rc = print_json(arr);
-		goto out;
-	}
-	if (rs.n == 0) {
-		printf("no rules: every path needs a session or an API key"
-		    " (the default rule); add some with 'authgate rule add'\n");
-		rc = 0;
-		goto out;
-	}
-	if ((cells = calloc(rs.n * RULE_COLS_N, sizeof(*cells))) == NULL) {
-		fail("out of memory");
-		goto out;
-	}
-	for (i = 0; i < rs.n; i++) {
-		const struct admin_rule *x = &rs.v[i];
-		char **row = &cells[i * RULE_COLS_N];
-
-		if (x->why != NULL) {
-			bad++;
-			snprintf(status, sizeof(status), "INVALID (%s)",
-			    x->why);
-		} else if (x->nshadow > 0) {
-			shadowed++;
-			snprintf(status, sizeof(status), "UNREACHABLE (after"
-			    " rule %lld)", x->shadowed_by[0]);
-		} else {
-			snprintf(status, sizeof(status), "ok");
-		}
-		snprintf(buf, sizeof(buf), "%lld", x->t.id);
-		row[0] = strdup(buf);
-		snprintf(buf, sizeof(buf), "%lld", x->t.priority);
-		row[1] = strdup(buf);
-		row[2] = cell(x->t.method ? x->t.method : "any");
-		row[3] = cell(x->t.path);
-		row[4] = cell(x->t.access);
-		row[5] = cell(x->t.min_role ? x->t.min_role : "-");
-		row[6] = cell(x->t.on_deny ? x->t.on_deny : "auto");
-		row[7] = cell(x->t.redirect_to ? x->t.redirect_to : "-");
-		row[8] = strdup(status);
-		row[9] = strdup(x->note ? term(x->note, note, sizeof(note)) :
-		    "");
-		for (c = 0; c < RULE_COLS_N; c++)
-			if (row[c] == NULL) {
-				fail("out of memory");
-				goto out;
-			}
-	}
-	print_table(head, RULE_COLS_N, cells, rs.n);
-	if (bad > 0)
-		printf("%d invalid rule%s: every request is answered 503 until"
-		    " fixed ('authgate rule set ID ...' or 'rule rm ID')\n",
-		    bad, bad == 1 ? "" : "s");
-	if (shadowed > 0)
-		printf("%d unreachable rule%s: an earlier rule takes all their"
-		    " requests\n", shadowed, shadowed == 1 ? "" : "s");
-	rc = 0;
-out:
-	free_cells(cells, rs.n * RULE_COLS_N);
-	admin_rules_free(&rs);
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-/* Replaces an owned string of a rule text; "" (or clear) sets NULL. */
-static int
-set_text(const char **dst, const char *v, const char *clear)
-{
-	char *d = NULL;
-
-	if (v == NULL)
-		return 0;
-	if (v[0] != '\0' && (clear == NULL || strcmp(v, clear) != 0) &&
-	    (d = strdup(v)) == NULL)
-		return -1;
-	free((char *)*dst);
-	*dst = d;
-	return 0;
-}
-
-/*
- * Applies the rule flags to r (strings owned by r). Prints one line and
- * returns 2 on a bad value, 0 otherwise.
- */
-static int
-apply_rule_flags(const char *cmd, struct opt *o, struct admin_rule *r)
-{
-	const char *v, *why;
-	struct policy_rule pr;
-	long long pri;
-
-	if ((v = opt_val(o, "--priority")) != NULL) {
-		if (parse_ll(v, -CLI_MAX_PRIORITY, CLI_MAX_PRIORITY, &pri) != 0)
-			return failf(cmd, "--priority takes a whole number"
-			    " from -1000000000 to 1000000000 (lower is tried"
-			    " first)");
-		r->t.priority = pri;
-	}
-	if ((v = opt_val(o, "--note")) != NULL && v[0] != '\0' &&
-	    !valid_text(v, CLI_MAX_NOTE))
-		return failf(cmd, "--note takes up to %d bytes without control"
-		    " characters", CLI_MAX_NOTE);
-	if ((v = opt_val(o, "--method")) != NULL && (strcmp(v, "any") == 0 ||
-	    strcmp(v, "ANY") == 0))
-		v = "";
-	if (set_text(&r->t.method, v, NULL) ||
-	    set_text(&r->t.path, opt_val(o, "--path"), NULL) ||
-	    set_text(&r->t.access, opt_val(o, "--access"), NULL) ||
-	    set_text(&r->t.min_role, opt_val(o, "--min-role"), "none") ||
-	    set_text(&r->t.on_deny, opt_val(o, "--on-deny"), NULL) ||
-	    set_text(&r->t.redirect_to, opt_val(o, "--redirect-to"), NULL) ||
-	    set_text((const char **)&r->note, opt_val(o, "--note"), NULL))
-		return fail("out of memory");
-	if (opt_set(o, "--access") && r->t.access == NULL)
-		return failf(cmd, "%s", admin_rule_problem("bad_access"));
-	if (opt_set(o, "--path") && r->t.path == NULL)
-		return failf(cmd, "--path must start with '/', such as"
-		    " /api/**");
-	if (policy_rule_parse(&r->t, &pr, &why) != 0) {
-		if (why != NULL && strcmp(why, "bad_path") == 0 &&
-		    r->t.path != NULL && admin_glob_problem(r->t.path) != NULL)
-			return failf(cmd, "%s", admin_glob_problem(r->t.path));
-		return failf(cmd, "%s", admin_rule_problem(why));
-	}
-	if (pr.min_role != ROLE_NONE && (pr.access == ACCESS_PUBLIC ||
-	    pr.access == ACCESS_DENY))
-		return failf(cmd, "--min-role has no effect on a %s rule; drop"
-		    " it, or use --access authenticated", r->t.access);
-	if (r->t.redirect_to != NULL && pr.on_deny == ON_DENY_JSON)
-		return failf(cmd, "--redirect-to needs --on-deny auto or"
-		    " redirect");
-	return 0;
-}
-
-/*
- * Rules that an add or set made unreachable (compared with before),
- * other than the changed rule itself. Prints them on one line (an error,
- * or a warning when warn is set) and returns how many.
- */
-static int
-newly_shadowed(const char *cmd, const struct admin_rules *after,
-    const struct admin_rules *before, long long changed, int warn)
-{
-	char list[512];
-	size_t i, j, o = 0;
-	int n = 0, was, w;
-
-	list[0] = '\0';
-	for (i = 0; i < after->n; i++) {
-		const struct admin_rule *x = &after->v[i];
-
-		if (x->nshadow == 0 || x->t.id == changed)
-			continue;
-		was = 0;
-		for (j = 0; j < before->n; j++)
-			if (before->v[j].t.id == x->t.id)
-				was = before->v[j].nshadow > 0;
-		if (was)
-			continue;
-		n++;
-		if (o < sizeof(list)) {
-			w = snprintf(list + o, sizeof(list) - o, "%s%lld (%s)",
-			    o ? ", " : "", x->t.id, x->t.path);
-			o = w < 0 ? sizeof(list) : o + (size_t)w;
-		}
-	}
-	if (n > 0)
-		fprintf(stderr, "authgate: %s: %s%s would never match again,"
-		    " because rule %lld takes all %s requests first: %s%s\n",
-		    cmd, warn ? "warning: " : "", n == 1 ? "a rule" :
-		    "rules", changed, n == 1 ? "its" : "their", list, warn ?
-		    "" : "; narrow --path or --method, change --priority, or"
-		    " --force");
-	return n;
-}
-
-static struct admin_rule *
-rule_by_id(struct admin_rules *rs, long long id)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n; i++)
-		if (rs->v[i].t.id == id)
-			return &rs->v[i];
-	return NULL;
-}
-
-/* Copies the rule at src into a fresh owned entry appended to rs. */
-static struct admin_rule *
-rules_append(struct admin_rules *rs)
-{
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 16;
-		struct admin_rule *v = realloc(rs->v, cap * sizeof(*v));
-
-		if (v == NULL)
-			return NULL;
-		rs->v = v;
-		rs->cap = cap;
-	}
-	memset(&rs->v[rs->n], 0, sizeof(rs->v[0]));
-	return &rs->v[rs->n++];
-}
-
-static void
-rule_neighbors(const struct admin_rules *rs, long long id, char *out,
-    size_t sz)
-{
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < rs->n; i++) {
-		if (rs->v[i].t.id != id)
-			continue;
-		if (i > 0 && i + 1 < rs->n)
-			snprintf(out, sz, "; tried after rule %lld, before"
-			    " rule %lld", rs->v[i - 1].t.id, rs->v[i + 1].t.id);
-		else if (i > 0)
-			snprintf(out, sz, "; tried last, after rule %lld",
-			    rs->v[i - 1].t.id);
-		else if (i + 1 < rs->n)
-			snprintf(out, sz, "; tried first, before rule %lld",
-			    rs->v[i + 1].t.id);
-	}
-}
-
-/* rule add (id < 0) and rule set (id: the rule to change). */
-static int
-rule_write(int argc, char **argv, int add)
-{
-	const char *cmd = add ? "rule add" : "rule set";
-	struct opt o[] = {
-		{ "--path", OPT_VALUE, NULL, 0 },
-		{ "--access", OPT_VALUE, NULL, 0 },
-		{ "--method", OPT_VALUE, NULL, 0 },
-		{ "--min-role", OPT_VALUE, NULL, 0 },
-		{ "--on-deny", OPT_VALUE, NULL, 0 },
-		{ "--redirect-to", OPT_VALUE, NULL, 0 },
-		{ "--priority", OPT_VALUE, NULL, 0 },
-		{ "--note", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 },
-		{ "--force", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
-	};
-	struct admin_rules before, after;
-	struct admin_rule *x = NULL;
-	struct store_rule_row row;
-	struct store *s = NULL;
-	const char *pos[1], *db;
-	char phrase[2400], where[128];
-	long long id = 0, maxid = 0;
-	size_t i;
-	int npos, r, rc, force, k;
-
-	memset(&before, 0, sizeof(before));
-	memset(&after, 0, sizeof(after));
-	if (parse_opts(cmd, "rule", argc, argv, 3, o, pos, add ? 0 : 1,
-	    &npos) != 0)
-		return 2;
-	if (!add && (npos != 1 || rule_id_arg(cmd, pos[0], &id) != 0))
-		return npos != 1 ? failf(cmd, "which rule? authgate rule set"
-		    " ID --flag value (ids: 'authgate rule list')") : 2;
-	if (add && (!opt_set(o, "--path") || !opt_set(o, "--access")))
-		return failf(cmd, "--path and --access are required, such as"
-		    " --path '/api/billing/**' --access authenticated");
-	if (!add) {
-		for (k = 0; o[k].name != NULL; k++)
-			if (o[k].set && strcmp(o[k].name, "--db") != 0 &&
-			    strcmp(o[k].name, "--force") != 0)
-				break;
-		if (o[k].name == NULL)
-			return failf(cmd, "nothing to change; give a flag such"
-			    " as --priority 25 (see 'authgate rule --help')");
-	}
-	force = opt_set(o, "--force");
-	db = db_default(opt_val(o, "--db"));
-	if ((rc = admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &before)) < 0 ||
-	    admin_rules_load(s, &after) < 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if (r == 0) {
-		failf(cmd, "%s has no authgate_rule table; run 'authgate init"
-		    " --db %s'", db, db);
-		goto out;
-	}
-	for (i = 0; i < after.n; i++)
-		if (after.v[i].t.id > maxid)
-			maxid = after.v[i].t.id;
-	if (add) {
-		if ((x = rules_append(&after)) == NULL) {
-			fail("out of memory");
-			goto out;
-		}
-		/* The id SQLite will give it: max(rowid) + 1. */
-		x->t.id = id = maxid + 1;
-		x->t.priority = 100;
-	} else if ((x = rule_by_id(&after, id)) == NULL) {
-		failf(cmd, "no rule with id %lld; see 'authgate rule list'",
-		    id);
-		goto out;
-	}
-	if (apply_rule_flags(cmd, o, x) != 0)
-		goto out;
-	admin_rules_sort(&after);
-	admin_rules_shadow(&after);
-	x = rule_by_id(&after, id);
-	if (x->nshadow > 0 && !force) {
-		struct admin_rule *e = rule_by_id(&after, x->shadowed_by[0]);
-
-		failf(cmd, "this rule could never match: rule %lld (priority"
-		    " %lld, %s %s) is tried first and takes all its requests;"
-		    " give it --priority below %lld, or --force", e->t.id,
-		    e->t.priority, e->t.method ? e->t.method : "any method",
-		    e->t.path, e->t.priority);
-		goto out;
-	}
-	if (!force && newly_shadowed(cmd, &after, &before, id, 0) > 0)
-		goto out;
-	memset(&row, 0, sizeof(row));
-	row.id = id;
-	row.priority = x->t.priority;
-	row.method = x->t.method;
-	row.path = x->t.path;
-	row.access = x->t.access;
-	row.min_role = x->t.min_role;
-	row.on_deny = x->t.on_deny;
-	row.redirect_to = x->t.redirect_to;
-	row.note = x->note;
-	if (add) {
-		long long got;
-
-		if (store_rule_insert(s, &row, &got) != 0) {
-			store_fail(cmd, db, s);
-			goto out;
-		}
-		if (got != id) {	/* the order text would be wrong */
-			x->t.id = id = got;
-			admin_rules_sort(&after);
-		}
-	} else if ((r = store_rule_update(s, &row)) != 1) {
-		if (r == 0)
-			failf(cmd, "no rule with id %lld", id);
-		else
-			store_fail(cmd, db, s);
-		goto out;
-	}
-	if (store_admin_end(s, 1) != 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if (force) {
-		if (x->nshadow > 0)
-			fprintf(stderr, "authgate: %s: warning: rule %lld can"
-			    " never match: rule %lld takes all its requests"
-			    " first\n", cmd, id, x->shadowed_by[0]);
-		newly_shadowed(cmd, &after, &before, id, 1);
-	}
-	x = rule_by_id(&after, id);
-	rule_phrase(x, phrase, sizeof(phrase));
-	rule_neighbors(&after, id, where, sizeof(where));
-	printf("%s rule %lld: %s%s\n", add ? "added" : "updated", id, phrase,
-	    where);
-	rc = 0;
-out:
-	admin_rules_free(&before);
-	admin_rules_free(&after);
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-static int
-rule_rm(int argc, char **argv)
-{
-	static const char *cmd = "rule rm";
-	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { NULL, OPT_FLAG, NULL, 0 }
-	};
-	struct admin_rules rs;
-	struct admin_rule *x;
-	struct store *s = NULL;
-	const char *pos[1], *db;
-	char phrase[2400];
-	long long id;
-	int npos, r, rc;
-
-	memset(&rs, 0, sizeof(rs));
-	if (parse_opts(cmd, "rule", argc, argv, 3, o, pos, 1, &npos) != 0)
-		return 2;
-	if (npos != 1)
-		return failf(cmd, "which rule? authgate rule rm ID (ids:"
-		    " 'authgate rule list')");
-	if (rule_id_arg(cmd, pos[0], &id) != 0)
-		return 2;
-	db = db_default(opt_val(o, "--db"));
-	if ((rc = admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &rs)) < 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if ((x = rule_by_id(&rs, id)) == NULL) {
-		failf(cmd, "no rule with id %lld; see 'authgate rule list'",
-		    id);
-		goto out;
-	}
-	rule_phrase(x, phrase, sizeof(phrase));
-	if ((r = store_rule_delete(s, id)) != 1 ||
-	    store_admin_end(s, 1) != 0) {
-		if (r == 0)
-			failf(cmd, "no rule with id %lld", id);
-		else
-			store_fail(cmd, db, s);
-		goto out;
-	}
-	printf("removed rule %lld: %s\n", id, phrase);
-	rc = 0;
-out:
-	admin_rules_free(&rs);
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-static int
-rule_test(int argc, char **argv)
-{
-	static const char *cmd = "rule test";
-	struct opt o[] = {
-		{ "--method", OPT_VALUE, NULL, 0 }, { "--path", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
-	};
-	static char path[REQ_MAX_PATH + 1];
-	struct policy_rule *valid = NULL;
-	const struct policy_rule *m = NULL;
-	struct admin_rules rs;
-	struct store *s = NULL;
-	const char *pos[1], *db, *method, *uri, *refused = NULL;
-	long long invalid_id = -1;
-	size_t i, nv = 0, pn = 0, k;
-	enum req_path_rc prc = REQ_PATH_OK;
-	int npos, r, rc, json;
-
-	memset(&rs, 0, sizeof(rs));
-	if (parse_opts(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
-		return 2;
-	method = opt_val(o, "--method");
-	uri = opt_val(o, "--path");
-	json = opt_set(o, "--json");
-	if (method == NULL || uri == NULL)
-		return failf(cmd, "--method and --path are required, such as"
-		    " --method GET --path /api/admin/users");
-	db = db_default(opt_val(o, "--db"));
-	if ((rc = admin_open(cmd, db, 0, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &rs)) < 0) {
-		store_fail(cmd, db, s);
-		goto out;
-	}
-	if ((valid = calloc(rs.n + 1, sizeof(*valid))) == NULL) {
-		fail("out of memory");
-		goto out;
-	}
-	for (i = 0; i < rs.n; i++) {
-		if (rs.v[i].why != NULL && invalid_id < 0)
-			invalid_id = rs.v[i].t.id;
-		if (rs.v[i].why == NULL)
-			valid[nv++] = rs.v[i].r;
-	}
-	/* The same checks as authz_decide, in the same order. */
-	for (i = 0; method[i] != '\0'; i++)
-		if (!((method[i] >= 'A' && method[i] <= 'Z') ||
-		    (method[i] >= 'a' && method[i] <= 'z') ||
-		    method[i] == '-' || method[i] == '_'))
-			break;
-	if (method[i] != '\0' || i == 0 || i > AUTHZ_MAX_METHOD)
-		refused = "bad_method";
-	else if ((prc = req_path_canon(uri, strlen(uri), path, sizeof(path),
-	    &pn)) != REQ_PATH_OK)
-		refused = req_path_rc_name(prc);
-	else if (invalid_id >= 0)
-		refused = "rules_invalid";
-	else
-		m = policy_match(valid, nv, method, strlen(method), path, pn);
-	if (json) {
-		cJSON *doc = cJSON_CreateObject(), *x, *also;
-
-		if (doc == NULL) {
-			fail("out of memory");
-			goto out;
-		}
-		json_str_or_null(doc, "path", refused == NULL ? path : NULL);
-		json_str_or_null(doc, "refused", refused);
-		if (m != NULL && (x = cJSON_AddObjectToObject(doc, "rule")) !=
-		    NULL) {
-			cJSON_AddNumberToObject(x, "id", (double)m->id);
-			cJSON_AddNumberToObject(x, "priority",
-			    (double)m->priority);
-			cJSON_AddStringToObject(x, "path", m->path);
-			cJSON_AddStringToObject(x, "access",
-			    policy_access_name(m->access));
-			json_str_or_null(x, "min_role",
-			    policy_role_name(m->min_role));
-		} else {
-			cJSON_AddNullToObject(doc, "rule");
-		}
-		if (refused == NULL)
-			cJSON_AddStringToObject(doc, "access",
-			    policy_access_name(m != NULL ? m->access :
-			    ACCESS_AUTHENTICATED));
-		also = cJSON_AddArrayToObject(doc, "also_matching");
-		for (k = 0; refused == NULL && m != NULL && also != NULL &&
-		    k < nv; k++)
-			if (valid[k].id != m->id && valid + k > m &&
-			    policy_match(&valid[k], 1, method, strlen(method),
-			    path, pn) != NULL)
-				cJSON_AddItemToArray(also, cJSON_CreateNumber(
-				    (double)valid[k].id));
-		if (print_json(doc) != 0)
-			goto out;
-	} else if (refused != NULL) {
-		if (invalid_id >= 0 && strcmp(refused, "rules_invalid") == 0)
-			printf("refused: 503 rules_invalid: rule %lld is"
-			    " invalid, so every request gets 503 (see 'authgate"
-			    " rule list')\n", invalid_id);
-		else
-			printf("refused: 400 %s: the request is answered 400"
-			    " before any rule is tried\n", refused);
-	} else {
-		printf("path: %s\n", path);
-		if (m != NULL) {
-			printf("rule: id=%lld priority=%lld path=%s access=%s\n",
-			    m->id, m->priority, m->path,
-			    policy_access_name(m->access));
-			printf("min_role: %s\n", m->min_role != ROLE_NONE ?
-			    policy_role_name(m->min_role) : "-");
-			for (k = 0; k < nv; k++)
-				if (valid + k > m && policy_match(&valid[k], 1,
-				    method, strlen(method), path, pn) != NULL)
-					printf("also matches (never reached"
-					    " for this request): rule %lld"
-					    " (%s)\n", valid[k].id,
-					    valid[k].path);
-		} else {
-			printf("rule: default (authenticated)\n");
-		}
-	}
-	rc = refused != NULL ? 1 : 0;
-out:
-	free(valid);
-	admin_rules_free(&rs);
-	return admin_close(cmd, db, s, 0, rc);
-}
-
-static int
-cmd_rule(int argc, char **argv)
-{
-	const char *sub = argc > 2 ? argv[2] : NULL;
-
-	if (sub == NULL)
-		return failf("rule", "which one: list, add, set, rm or test? see 'authgate rule"
-		    " --help'");
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || wants_help(argc, argv, 3)) {
-		fputs(usage_rule, stdout);
-		return 0;
-	}
-	if (strcmp(sub, "list") == 0)
-		return rule_list(argc, argv);
-	if (strcmp(sub, "add") == 0)
-		return rule_write(argc, argv, 1);
-	if (strcmp(sub, "set") == 0)
-		return rule_write(argc, argv, 0);
-	if (strcmp(sub, "rm") == 0)
-		return rule_rm(argc, argv);
-	if (strcmp(sub, "test") == 0)
-		return rule_test(argc, argv);
-	return failf("rule", "unknown subcommand '%.64s'; use list, add, set,"
-	    " rm or test", sub);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2360,26 +685,26 @@ cmd_stats(int argc, char **argv)
 	long long main_sz, wal_sz;
 	int npos, rc;
 
-	if (wants_help(argc, argv, 2)) {
+	if (cli_wants_help(argc, argv, 2)) {
 		fputs(usage_stats, stdout);
 		return 0;
 	}
-	if (parse_opts(cmd, "stats", argc, argv, 2, o, pos, 0, &npos) != 0)
+	if (cli_parse_opts(cmd, "stats", argc, argv, 2, o, pos, 0, &npos) != 0)
 		return 2;
-	db = db_default(opt_val(o, "--db"));
-	if ((rc = admin_open(cmd, db, 0, &s)) != 0)
+	db = cli_db_default(cli_opt_val(o, "--db"));
+	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
 		return rc;
 	if (store_stats_get(s, util_now_ms(), &st) != 0) {
-		rc = store_fail(cmd, db, s);
-		return admin_close(cmd, db, s, 0, rc);
+		rc = cli_store_fail(cmd, db, s);
+		return cli_admin_close(cmd, db, s, 0, rc);
 	}
 	main_sz = file_size(db, "");
 	wal_sz = file_size(db, "-wal");
-	if (opt_set(o, "--json")) {
+	if (cli_opt_set(o, "--json")) {
 		cJSON *doc = cJSON_CreateObject();
 
 		if (doc == NULL)
-			return admin_close(cmd, db, s, 0, fail("out of memory"));
+			return cli_admin_close(cmd, db, s, 0, cli_fail("out of memory"));
 		cJSON_AddStringToObject(doc, "database", db);
 		json_count(doc, "users", st.users);
 		json_count(doc, "organizations", st.organizations);
@@ -2391,8 +716,8 @@ cmd_stats(int argc, char **argv)
 		json_count(doc, "rules", st.rules);
 		json_count(doc, "events", st.events);
 		json_count(doc, "events_24h", st.events_24h);
-		json_str_or_null(doc, "last_event_at", st.last_event_at);
-		json_str_or_null(doc, "last_event_type", st.last_event_type);
+		cli_json_str_or_null(doc, "last_event_at", st.last_event_at);
+		cli_json_str_or_null(doc, "last_event_type", st.last_event_type);
 		cJSON_AddStringToObject(doc, "journal_mode", st.journal_mode);
 		cJSON_AddNumberToObject(doc, "schema_version",
 		    st.schema_version);
@@ -2402,8 +727,8 @@ cmd_stats(int argc, char **argv)
 		cJSON_AddNumberToObject(doc, "page_size", (double)st.page_size);
 		cJSON_AddNumberToObject(doc, "free_pages", (double)st.freelist);
 		cJSON_AddNumberToObject(doc, "views", st.views);
-		rc = print_json(doc);
-		return admin_close(cmd, db, s, 0, rc);
+		rc = cli_print_json(doc);
+		return cli_admin_close(cmd, db, s, 0, rc);
 	}
 	printf("database: %s\n", db);
 	size_text(main_sz, a, sizeof(a));
@@ -2431,10 +756,10 @@ cmd_stats(int argc, char **argv)
 	printf("webhook events, last 24 h: %s (%s kept)\n", a, c);
 	if (st.last_event_at[0] != '\0')
 		printf("last event: %s (%s)\n", st.last_event_at,
-		    term(st.last_event_type, type, sizeof(type)));
+		    cli_term(st.last_event_type, type, sizeof(type)));
 	else
 		printf("last event: none\n");
-	return admin_close(cmd, db, s, 0, 0);
+	return cli_admin_close(cmd, db, s, 0, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2458,28 +783,28 @@ cmd_doctor(int argc, char **argv)
 	size_t i;
 	int npos, exists;
 
-	if (wants_help(argc, argv, 2)) {
+	if (cli_wants_help(argc, argv, 2)) {
 		fputs(usage_doctor, stdout);
 		return 0;
 	}
-	if (parse_opts(cmd, "doctor", argc, argv, 2, o, pos, 0, &npos) != 0)
+	if (cli_parse_opts(cmd, "doctor", argc, argv, 2, o, pos, 0, &npos) != 0)
 		return 2;
-	db = db_default(opt_val(o, "--db"));
-	user = opt_val(o, "--user");
+	db = cli_db_default(cli_opt_val(o, "--db"));
+	user = cli_opt_val(o, "--user");
 	if (user == NULL)
 		user = "www-data";
-	if (!valid_id(user))
-		return failf(cmd, "--user takes an account name such as"
+	if (!cli_valid_id(user))
+		return cli_failf(cmd, "--user takes an account name such as"
 		    " www-data");
 	/* The flags stand for the server's environment, as serve's do. */
-	if ((v = opt_val(o, "--secret-file")) != NULL &&
+	if ((v = cli_opt_val(o, "--secret-file")) != NULL &&
 	    (unsetenv("BETTER_AUTH_SECRET") != 0 ||
 	    setenv("BETTER_AUTH_SECRET_FILE", v, 1) != 0))
-		return fail("out of memory");
-	if ((v = opt_val(o, "--webhook-secret-file")) != NULL &&
+		return cli_fail("out of memory");
+	if ((v = cli_opt_val(o, "--webhook-secret-file")) != NULL &&
 	    (unsetenv("AUTHGATE_WEBHOOK_SECRET") != 0 ||
 	    setenv("AUTHGATE_WEBHOOK_SECRET_FILE", v, 1) != 0))
-		return fail("out of memory");
+		return cli_fail("out of memory");
 
 	memset(&rep, 0, sizeof(rep));
 	admin_doctor_files(&rep, db, user, &exists);
@@ -2503,11 +828,11 @@ cmd_doctor(int argc, char **argv)
 			store_close(s);
 		}
 	}
-	if (opt_set(o, "--json")) {
+	if (cli_opt_set(o, "--json")) {
 		cJSON *doc = cJSON_CreateObject(), *arr, *f;
 
 		if (doc == NULL)
-			return fail("out of memory");
+			return cli_fail("out of memory");
 		cJSON_AddStringToObject(doc, "database", db);
 		cJSON_AddStringToObject(doc, "user", user);
 		cJSON_AddNumberToObject(doc, "ok", (double)rep.count[ADMIN_OK]);
@@ -2523,10 +848,10 @@ cmd_doctor(int argc, char **argv)
 			    admin_level_name(rep.f[i].level));
 			cJSON_AddStringToObject(f, "check", rep.f[i].check);
 			cJSON_AddStringToObject(f, "what", rep.f[i].what);
-			json_str_or_null(f, "fix", rep.f[i].fix);
+			cli_json_str_or_null(f, "fix", rep.f[i].fix);
 			cJSON_AddItemToArray(arr, f);
 		}
-		if (print_json(doc) != 0)
+		if (cli_print_json(doc) != 0)
 			return 2;
 	} else {
 		for (i = 0; i < rep.n; i++) {
@@ -2535,12 +860,12 @@ cmd_doctor(int argc, char **argv)
 			if (rep.f[i].fix[0] != '\0')
 				printf("%s: %s — fix: %s\n",
 				    admin_level_name(rep.f[i].level),
-				    term(rep.f[i].what, what, sizeof(what)),
-				    term(rep.f[i].fix, fix, sizeof(fix)));
+				    cli_term(rep.f[i].what, what, sizeof(what)),
+				    cli_term(rep.f[i].fix, fix, sizeof(fix)));
 			else
 				printf("%s: %s\n",
 				    admin_level_name(rep.f[i].level),
-				    term(rep.f[i].what, what, sizeof(what)));
+				    cli_term(rep.f[i].what, what, sizeof(what)));
 		}
 		printf("doctor: %zu ok, %zu warning%s, %zu failure%s\n",
 		    rep.count[ADMIN_OK], rep.count[ADMIN_WARN],
@@ -2572,9 +897,9 @@ cli_main(int argc, char **argv)
 	if (strcmp(c, "check") == 0)
 		return cmd_check(argc, argv);
 	if (strcmp(c, "key") == 0)
-		return cmd_key(argc, argv);
+		return cli_key_main(argc, argv);
 	if (strcmp(c, "rule") == 0)
-		return cmd_rule(argc, argv);
+		return cli_rule_main(argc, argv);
 	if (strcmp(c, "stats") == 0)
 		return cmd_stats(argc, argv);
 	if (strcmp(c, "doctor") == 0)

@@ -1,0 +1,400 @@
+/*
+ * cli_util.c - helpers shared by the CLI's command files: one-line
+ * errors, option parsing, opening the store for an admin command,
+ * aligned tables and JSON output. Values from the database are made
+ * terminal-safe before printing; nothing here prints a secret.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+
+#include "admin.h"
+#include "authz.h"
+#include "cli.h"
+#include "cli_util.h"
+#include "config.h"
+#include "credential.h"
+#include "reply.h"
+#include "store.h"
+#include "webhook.h"
+
+/* ------------------------------------------------------------------ */
+/* Small helpers */
+
+int
+cli_fail(const char *msg)
+{
+	fprintf(stderr, "authgate: %s\n", msg);
+	return 2;
+}
+
+/* One error line: "authgate: <cmd>: <formatted>". Returns 2. */
+int
+cli_failf(const char *cmd, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "authgate: %s: %s\n", cmd, line);
+	return 2;
+}
+
+/* Returns the value after a flag, or NULL (and complains) if missing. */
+const char *
+cli_flag_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "authgate: %s needs a value; see 'authgate"
+		    " --help'\n", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Copies s for a terminal: control bytes become '?'. */
+const char *
+cli_term(const char *s, char *out, size_t outsz)
+{
+	size_t i;
+
+	if (s == NULL)
+		s = "";
+	for (i = 0; s[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
+		    s[i];
+	out[i] = '\0';
+	return out;
+}
+
+const char *
+cli_db_default(const char *flag)
+{
+	const char *e;
+
+	if (flag != NULL)
+		return flag;
+	if ((e = getenv("AUTHGATE_DB")) != NULL && *e != '\0')
+		return e;
+	return CONFIG_DEFAULT_DB;
+}
+
+int
+cli_parse_ll(const char *s, long long lo, long long hi, long long *v)
+{
+	uint64_t u;
+	int neg = s[0] == '-';
+
+	if (util_parse_u64(s + neg, strlen(s + neg), &u) != 0 ||
+	    u > (uint64_t)CLI_MAX_PRIORITY * 10)
+		return -1;
+	*v = neg ? -(long long)u : (long long)u;
+	return *v < lo || *v > hi ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Options: --name value, --name=value, and boolean flags. */
+
+
+/*
+ * Parses argv[first..] against opts; positional arguments go to pos
+ * (at most maxpos). Prints one error line and returns -1 on an unknown
+ * option, a missing value, a repeated option or too many arguments.
+ */
+int
+cli_parse_opts(const char *cmd, const char *help, int argc, char **argv,
+    int first, struct opt *opts, const char **pos, int maxpos, int *npos)
+{
+	int i, k;
+
+	*npos = 0;
+	for (i = first; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		size_t nl;
+
+		if (a[0] != '-' || a[1] == '\0') {
+			if (*npos >= maxpos) {
+				cli_failf(cmd, "unexpected argument '%s'; see"
+				    " 'authgate %s --help'", a, help);
+				return -1;
+			}
+			pos[(*npos)++] = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		nl = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		for (k = 0; opts[k].name != NULL; k++)
+			if (strlen(opts[k].name) == nl &&
+			    strncmp(opts[k].name, a, nl) == 0)
+				break;
+		if (opts[k].name == NULL) {
+			cli_failf(cmd, "unknown option %.*s; see 'authgate %s"
+			    " --help'", (int)(nl > 64 ? 64 : nl), a, help);
+			return -1;
+		}
+		if (opts[k].set) {
+			cli_failf(cmd, "%s given twice", opts[k].name);
+			return -1;
+		}
+		opts[k].set = 1;
+		if (opts[k].kind == OPT_FLAG) {
+			if (eq != NULL) {
+				cli_failf(cmd, "%s takes no value", opts[k].name);
+				return -1;
+			}
+			continue;
+		}
+		if (eq != NULL) {
+			opts[k].value = eq + 1;
+		} else if (i + 1 < argc) {
+			opts[k].value = argv[++i];
+		} else {
+			cli_failf(cmd, "%s needs a value; see 'authgate %s"
+			    " --help'", opts[k].name, help);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct opt *
+cli_opt_get(struct opt *opts, const char *name)
+{
+	int k;
+
+	for (k = 0; opts[k].name != NULL; k++)
+		if (strcmp(opts[k].name, name) == 0)
+			return &opts[k];
+	return NULL;
+}
+
+const char *
+cli_opt_val(struct opt *opts, const char *name)
+{
+	struct opt *o = cli_opt_get(opts, name);
+
+	return o != NULL ? o->value : NULL;
+}
+
+int
+cli_opt_set(struct opt *opts, const char *name)
+{
+	struct opt *o = cli_opt_get(opts, name);
+
+	return o != NULL && o->set;
+}
+
+int
+cli_wants_help(int argc, char **argv, int first)
+{
+	int i;
+
+	for (i = first; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening the store for an admin command */
+
+/* Whether the open admin command writes (set by admin_open). */
+static int admin_writing;
+
+/* Prints the one error line for the store's last error. Returns 2. */
+int
+cli_store_fail(const char *cmd, const char *db, struct store *s)
+{
+	const char *msg = "";
+	enum store_error e = s != NULL ? store_last_error(s, &msg) :
+	    STORE_ERR_OPEN;
+
+	if (e == STORE_ERR_READONLY && !admin_writing)
+		return cli_failf(cmd, "cannot read %s as this account: a WAL"
+		    " database needs %s-shm, which this account cannot create"
+		    " in that directory; run as the account that owns the"
+		    " directory (see 'authgate doctor --db %s')", db, db, db);
+	switch (e) {
+	case STORE_ERR_OPEN:
+		return cli_failf(cmd, "cannot open %s (%s); check the path and"
+		    " that this account may read it (ls -l)", db, msg);
+	case STORE_ERR_READONLY:
+		return cli_failf(cmd, "%s is read-only for this account (%s); run"
+		    " as the account that owns the file and its directory, or"
+		    " fix their permissions", db, msg);
+	case STORE_ERR_BUSY:
+		return cli_failf(cmd, "%s is locked by another writer; try again"
+		    " in a moment", db);
+	case STORE_ERR_CORRUPT:
+		return cli_failf(cmd, "%s is not a database or is damaged (%s);"
+		    " run 'authgate doctor --db %s'", db, msg, db);
+	case STORE_ERR_SCHEMA:
+		return cli_failf(cmd, "%s lacks what authgate needs (%s); run"
+		    " 'authgate init --db %s'", db, msg, db);
+	case STORE_ERR_CONSTRAINT:
+		return cli_failf(cmd, "%s refused the change (%s)", db, msg);
+	default:
+		return cli_failf(cmd, "%s: %s", db, msg[0] ? msg : "store error");
+	}
+}
+
+/*
+ * Opens db and begins a read (write = 0) or write transaction. A missing
+ * file is an error, never created. Prints one line and returns 2 on
+ * failure, 0 with *out set on success.
+ */
+int
+cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
+{
+	struct store *s = NULL;
+	struct stat st;
+	char err[512];
+
+	*out = NULL;
+	admin_writing = write;
+	if (stat(db, &st) != 0) {
+		if (errno == ENOENT)
+			return cli_failf(cmd, "no database at %s; create it with"
+			    " 'authgate init --db %s', or give --db", db, db);
+		return cli_failf(cmd, "cannot reach %s (%s); check the path and"
+		    " the directories' permissions", db, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return cli_failf(cmd, "%s is not a database file; give --db FILE",
+		    db);
+	if (store_open(&s, db, write ? STORE_READWRITE_EXISTING :
+	    STORE_READONLY, err, sizeof(err)) != 0)
+		return cli_failf(cmd, "%s", err);
+	store_set_quiet(s, 1);
+	if (store_admin_begin(s, write) != 0) {
+		cli_store_fail(cmd, db, s);
+		store_close(s);
+		return 2;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Commits (or rolls back) and closes. Prints a line on a failed commit
+ * and returns 2, else rc. */
+int
+cli_admin_close(const char *cmd, const char *db, struct store *s, int commit,
+    int rc)
+{
+	if (s == NULL)
+		return rc;
+	if (store_admin_end(s, commit) != 0) {
+		rc = cli_store_fail(cmd, db, s);
+		if (commit)
+			rc = 2;
+	}
+	store_close(s);
+	return rc;
+}
+
+void
+cli_time_text(const struct store_time *t, const char *absent, char *out,
+    size_t outsz)
+{
+	if (!t->present)
+		snprintf(out, outsz, "%s", absent);
+	else if (t->bad || util_time_format(t->ms, out, outsz) != 0)
+		snprintf(out, outsz, "unreadable");
+}
+
+/* Prints rows of columns aligned; cells are already terminal-safe. */
+void
+cli_print_table(const char *const *head, size_t ncol, char **cells, size_t nrow)
+{
+	size_t w[16] = { 0 }, r, c, n;
+
+	for (c = 0; c < ncol && c < 16; c++)
+		w[c] = strlen(head[c]);
+	for (r = 0; r < nrow; r++)
+		for (c = 0; c < ncol && c < 16; c++)
+			if ((n = strlen(cells[r * ncol + c])) > w[c])
+				w[c] = n;
+	for (r = 0; r <= nrow; r++) {
+		for (c = 0; c < ncol; c++) {
+			const char *v = r == 0 ? head[c] :
+			    cells[(r - 1) * ncol + c];
+
+			if (c + 1 < ncol)
+				printf("%-*s  ", (int)w[c], v);
+			else
+				printf("%s\n", v);
+		}
+	}
+}
+
+void
+cli_free_cells(char **cells, size_t n)
+{
+	size_t i;
+
+	if (cells == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+/* Prints a cJSON document on stdout and frees it. Returns 0, or 2. */
+int
+cli_print_json(cJSON *doc)
+{
+	char *txt;
+
+	if (doc == NULL)
+		return cli_fail("out of memory");
+	txt = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	if (txt == NULL)
+		return cli_fail("out of memory");
+	printf("%s\n", txt);
+	cJSON_free(txt);
+	return 0;
+}
+
+void
+cli_json_str_or_null(cJSON *o, const char *name, const char *v)
+{
+	if (v != NULL && v[0] != '\0')
+		cJSON_AddStringToObject(o, name, v);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+/* 1 if s is non-empty text of at most max bytes without control bytes. */
+int
+cli_valid_text(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && util_header_value_ok(s, n);
+}
+
+/* 1 if s can be an id: valid text of at most STORE_MAX_ID, no blank. */
+int
+cli_valid_id(const char *s)
+{
+	return cli_valid_text(s, STORE_MAX_ID) && strchr(s, ' ') == NULL;
+}
+
+/* A terminal-safe copy of s for a table cell (NULL when out of memory). */
+char *
+cli_cell(const char *s)
+{
+	char buf[STORE_MAX_NAME + STORE_MAX_ID + 8];
+
+	return strdup(cli_term(s, buf, sizeof(buf)));
+}

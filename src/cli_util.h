@@ -1,0 +1,75 @@
+/*
+ * cli_util.h - what the CLI's command files share: one-line errors,
+ * option parsing, opening the store for an admin command, tables and
+ * JSON output. Internal to cli*.c.
+ */
+#ifndef AUTHGATE_CLI_UTIL_H
+#define AUTHGATE_CLI_UTIL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "store.h"
+
+#define CLI_MAX_OPTS	24	/* flags of the largest command */
+#define CLI_MAX_POS	4	/* positional arguments */
+#define CLI_MAX_NOTE	512	/* rule note */
+#define CLI_MAX_PRIORITY 1000000000LL	/* priorities are small numbers */
+#define CLI_KEY_START	6	/* better-auth's startingCharactersLength */
+#define CLI_DEFAULT_PREFIX "ag_"
+
+enum opt_kind {
+	OPT_VALUE = 0,
+	OPT_FLAG
+};
+
+struct opt {
+	const char	*name;		/* "--db" */
+	enum opt_kind	 kind;
+	const char	*value;		/* OPT_VALUE: NULL when absent */
+	int		 set;		/* given at all */
+};
+
+/* One error line on stderr; both return 2, the usage/store exit code. */
+/* One error line on stderr; both return 2, the usage/store exit code. */
+int	cli_fail(const char *msg);
+int	cli_failf(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+const char	*cli_flag_value(int argc, char **argv, int *i);
+const char	*cli_term(const char *s, char *out, size_t outsz);
+const char	*cli_db_default(const char *flag);
+int	cli_parse_ll(const char *s, long long lo, long long hi, long long *v);
+/* Options: --name value, --name=value and flags; see cli_util.c. */
+int	cli_parse_opts(const char *cmd, const char *help, int argc,
+	    char **argv, int first, struct opt *opts, const char **pos,
+	    int maxpos, int *npos);
+struct opt	*cli_opt_get(struct opt *opts, const char *name);
+const char	*cli_opt_val(struct opt *opts, const char *name);
+int	cli_opt_set(struct opt *opts, const char *name);
+int	cli_wants_help(int argc, char **argv, int first);
+/* Admin commands: open (never create) the store in a read or write
+ * transaction, close it, and the one line for a store error. */
+int	cli_store_fail(const char *cmd, const char *db, struct store *s);
+int	cli_admin_open(const char *cmd, const char *db, int write,
+	    struct store **out);
+int	cli_admin_close(const char *cmd, const char *db, struct store *s,
+	    int commit, int rc);
+/* Output: dates, aligned tables, JSON, terminal-safe cells. */
+void	cli_time_text(const struct store_time *t, const char *absent,
+	    char *out, size_t outsz);
+void	cli_print_table(const char *const *head, size_t ncol, char **cells,
+	    size_t nrow);
+void	cli_free_cells(char **cells, size_t n);
+int	cli_print_json(cJSON *doc);
+void	cli_json_str_or_null(cJSON *o, const char *name, const char *v);
+int	cli_valid_text(const char *s, size_t max);
+int	cli_valid_id(const char *s);
+char	*cli_cell(const char *s);
+
+/* The key and rule commands (cli_key.c, cli_rule.c): argv[1] is the
+ * command word. Return the exit code. */
+int	cli_key_main(int argc, char **argv);
+int	cli_rule_main(int argc, char **argv);
+
+#endif
