@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "policy.h"
 #include "config.h"
 #include "util.h"
 #include "webhook.h"
@@ -208,31 +209,6 @@ count_star(const struct slice *s)
 	return c;
 }
 
-/* The segment matcher of policy.c, over one segment: '*' is any run. */
-static int
-seg_match(const char *g, size_t gn, const char *p, size_t pn)
-{
-	size_t gi = 0, pi = 0, star_g = (size_t)-1, star_p = 0;
-
-	while (pi < pn) {
-		if (gi < gn && g[gi] == '*') {
-			star_g = gi++;
-			star_p = pi;
-		} else if (gi < gn && g[gi] == p[pi]) {
-			gi++;
-			pi++;
-		} else if (star_g != (size_t)-1) {
-			gi = star_g + 1;
-			pi = ++star_p;
-		} else {
-			return 0;
-		}
-	}
-	while (gi < gn && g[gi] == '*')
-		gi++;
-	return gi == gn;
-}
-
 /* 1 if every segment segment pattern b matches is matched by a. */
 static int
 seg_covers(const struct slice *a, const struct slice *b)
@@ -245,7 +221,7 @@ seg_covers(const struct slice *a, const struct slice *b)
 	if (as > 0 && as == a->n)
 		return 1;			/* "*" covers everything */
 	if (bs == 0)
-		return seg_match(a->p, a->n, b->p, b->n);
+		return policy_segment_match(a->p, a->n, b->p, b->n);
 	if (as != 1)
 		return 0;			/* unsure: say no */
 	/* a = pre*suf; b = bpre*...*bsuf with at least one star. */

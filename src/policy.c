@@ -114,9 +114,8 @@ policy_glob_valid(const char *g, size_t n)
 	return 1;
 }
 
-/* Matches one segment pattern (with '*') against one path segment. */
-static int
-seg_match(const char *g, size_t gn, const char *p, size_t pn)
+int
+policy_segment_match(const char *g, size_t gn, const char *p, size_t pn)
 {
 	size_t gi = 0, pi = 0, star_g = (size_t)-1, star_p = 0;
 
@@ -177,7 +176,7 @@ policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
 			pe++;
 		if (pe == pi && pe < pn)
 			return 0;	/* an empty middle segment never matches */
-		if (!seg_match(g + gi, ge - gi, p + pi, pe - pi))
+		if (!policy_segment_match(g + gi, ge - gi, p + pi, pe - pi))
 			return 0;
 		gi = ge;
 		pi = pe;

@@ -84,6 +84,13 @@ int	policy_glob_match(const char *glob, size_t gn, const char *path,
 	    size_t pn);
 
 /*
+ * Matches one glob segment (with '*', any run of bytes) against one path
+ * segment, both without '/'. Returns 1 on match.
+ */
+int	policy_segment_match(const char *g, size_t gn, const char *p,
+	    size_t pn);
+
+/*
  * First rule (in array order, which the caller sorted by priority then
  * id) whose method list and glob match. NULL when none matches; the
  * default is then ACCESS_AUTHENTICATED.

@@ -506,6 +506,22 @@ step_row(struct store *s, sqlite3_stmt *st, const char *what)
 	return -1;
 }
 
+/* The first eight columns of a rule query, in authgate_rule's order;
+ * the strings point into the statement until its next step or reset. */
+static void
+rule_from(sqlite3_stmt *st, struct store_rule_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->priority = sqlite3_column_int64(st, 1);
+	r->method = (const char *)sqlite3_column_text(st, 2);
+	r->path = (const char *)sqlite3_column_text(st, 3);
+	r->access = (const char *)sqlite3_column_text(st, 4);
+	r->min_role = (const char *)sqlite3_column_text(st, 5);
+	r->on_deny = (const char *)sqlite3_column_text(st, 6);
+	r->redirect_to = (const char *)sqlite3_column_text(st, 7);
+}
+
 int
 store_rules_load(struct store *s,
     int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx)
@@ -517,14 +533,7 @@ store_rules_load(struct store *s,
 	if (st == NULL)
 		return 0;
 	while ((rc = step_row(s, st, "rules")) == 1) {
-		r.id = sqlite3_column_int64(st, 0);
-		r.priority = sqlite3_column_int64(st, 1);
-		r.method = (const char *)sqlite3_column_text(st, 2);
-		r.path = (const char *)sqlite3_column_text(st, 3);
-		r.access = (const char *)sqlite3_column_text(st, 4);
-		r.min_role = (const char *)sqlite3_column_text(st, 5);
-		r.on_deny = (const char *)sqlite3_column_text(st, 6);
-		r.redirect_to = (const char *)sqlite3_column_text(st, 7);
+		rule_from(st, &r);
 		if (cb(ctx, &r) != 0) {
 			ret = -1;
 			break;
@@ -1899,14 +1908,7 @@ store_rules_list(struct store *s,
 	if ((st = wst(s, W_RULE_LIST)) == NULL)
 		return -1;
 	while ((rc = step_row(s, st, "rule list")) == 1) {
-		r.id = sqlite3_column_int64(st, 0);
-		r.priority = sqlite3_column_int64(st, 1);
-		r.method = (const char *)sqlite3_column_text(st, 2);
-		r.path = (const char *)sqlite3_column_text(st, 3);
-		r.access = (const char *)sqlite3_column_text(st, 4);
-		r.min_role = (const char *)sqlite3_column_text(st, 5);
-		r.on_deny = (const char *)sqlite3_column_text(st, 6);
-		r.redirect_to = (const char *)sqlite3_column_text(st, 7);
+		rule_from(st, &r);
 		r.note = (const char *)sqlite3_column_text(st, 8);
 		if (cb(ctx, &r) != 0) {
 			ret = -1;
