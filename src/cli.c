@@ -212,32 +212,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* cookie */
 
-/* encodeURIComponent: keep A-Z a-z 0-9 - _ . ! ~ * ' ( ) */
-static int
-uri_component(const char *s, char *out, size_t outsz)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("-_.!~*'()", c) != NULL;
-
-		if (o + 4 >= outsz)
-			return -1;
-		if (keep) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 static int
 cmd_cookie(int argc, char **argv)
 {
@@ -257,7 +231,9 @@ cmd_cookie(int argc, char **argv)
 		goto out;
 	if (cred_session_sign(argv[2], strlen(argv[2]), cfg.secret,
 	    cfg.secret_n, signed_tok, sizeof(signed_tok)) == 0 ||
-	    uri_component(signed_tok, enc, sizeof(enc)) != 0)
+	    /* encodeURIComponent, as better-auth sets it */
+	    req_percent_encode(signed_tok, strlen(signed_tok), "-_.!~*'()",
+	    enc, sizeof(enc)) == 0)
 		goto out;
 	printf("%s.session_token=%s\n", cfg.cookie_prefix, enc);
 	rc = 0;

@@ -387,20 +387,21 @@ req_is_navigation(const char *accept, size_t accept_n, const char *xrw,
 }
 
 size_t
-req_query_encode(const char *s, size_t n, char *out, size_t outsz)
+req_percent_encode(const char *s, size_t n, const char *keep, char *out,
+    size_t outsz)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, o = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~' || c == '/';
+		int k = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || (c != '\0' &&
+		    strchr(keep, c) != NULL);
 
-		if (o + (keep ? 1 : 3) >= outsz)
+		if (o + (k ? 1 : 3) >= outsz)
 			return 0;
-		if (keep) {
+		if (k) {
 			out[o++] = (char)c;
 		} else {
 			out[o++] = '%';
@@ -412,4 +413,10 @@ req_query_encode(const char *s, size_t n, char *out, size_t outsz)
 		return 0;
 	out[o] = '\0';
 	return o;
+}
+
+size_t
+req_query_encode(const char *s, size_t n, char *out, size_t outsz)
+{
+	return req_percent_encode(s, n, "-._~/", out, outsz);
 }

@@ -117,6 +117,14 @@ int	req_is_navigation(const char *accept, size_t accept_n,
 long	req_percent_decode(const char *s, size_t n, char *out, size_t outsz);
 
 /*
+ * Percent-encodes n bytes: letters, digits and the bytes in keep stay,
+ * everything else becomes %XX. Returns the length (out NUL-terminated),
+ * or 0 if out is too small.
+ */
+size_t	req_percent_encode(const char *s, size_t n, const char *keep,
+	    char *out, size_t outsz);
+
+/*
  * Percent-encodes s for use as a query value (everything but RFC 3986
  * unreserved and '/'). Returns the length, or 0 if out is too small.
  */

@@ -1104,5 +1104,22 @@ main(void)
 	test_navigation();
 	test_query_encode();
 	test_percent_decode();
+	{
+		char enc[64];
+
+		/* encodeURIComponent of a better-auth cookie value */
+		T_EQ_INT("req-penc-001", req_percent_encode("a.b+c/d=", 8,
+		    "-_.!~*'()", enc, sizeof(enc)), 14);
+		T_EQ_STR("req-penc-002", enc, "a.b%2Bc%2Fd%3D");
+		T_EQ_INT("req-penc-003", req_percent_encode("x y", 3, "", enc,
+		    sizeof(enc)), 5);
+		T_EQ_STR("req-penc-004", enc, "x%20y");
+		T_EQ_INT("req-penc-005", req_percent_encode("abc", 3, "", enc,
+		    3), 0);	/* N: no room for the NUL */
+		T_EQ_INT("req-penc-006", req_percent_encode("abc", 3, "", enc,
+		    4), 3);	/* N + 1 */
+		T_EQ_INT("req-penc-007", req_percent_encode("\0", 1, "", enc,
+		    sizeof(enc)), 3);	/* a NUL byte is encoded, not kept */
+	}
 	return t_done("test_request");
 }
