@@ -66,12 +66,15 @@ deps-run:
 deps-test:
 	$(call ensure_debs,$(DEBS_TEST))
 
-$(SCHEMA_C): db/schema.sql
+# The schema authgate init runs: db/schema.sql, then the views of
+# db/admin.sql (one source for both the CLI and the sqlite3 shell).
+$(SCHEMA_C): db/schema.sql db/admin.sql
 	@mkdir -p build
-	{ echo '/* generated from db/schema.sql by make; do not edit */'; \
+	{ echo '/* generated from db/schema.sql and db/admin.sql by make */'; \
 	  echo 'extern const char schema_sql[];'; \
 	  echo 'const char schema_sql[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  cat db/schema.sql db/admin.sql | sed -e 's/\\/\\\\/g' \
+	    -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
 $(BIN): $(SRCS) $(HDRS) $(SCHEMA_C)

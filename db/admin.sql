@@ -1,11 +1,11 @@
 -- db/admin.sql - authgate for the sqlite3 shell: documented views and
 -- recipes for the everyday administration of a small host.
 --
--- `authgate init` creates these views (from db/schema.sql, which holds the
--- same definitions; a test keeps the two identical) and leaves out any
--- view whose tables this database lacks, because a broken view would make
--- better-auth's own ALTER TABLE migrations fail. This file is their
--- documentation. Running it re-creates all five without that check, so
+-- `authgate init` creates these views (this file is built into authgate
+-- after db/schema.sql) and leaves out any view whose tables this database
+-- lacks, because a broken view would make better-auth's own ALTER TABLE
+-- migrations fail. Running this file in the shell re-creates all five
+-- without that check, so
 -- prefer `authgate init --db FILE`; use this file only on a database that
 -- has every better-auth table (user, session, organization, member,
 -- apikey). If a better-auth migration ever complains about an authgate_*
