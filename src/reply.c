@@ -98,28 +98,43 @@ put_json_error(struct buf *b, const char *msg)
 	put(b, "\"}\n");
 }
 
+/* The header block of a JSON answer; extra and extra2 are optional
+ * whole header lines without CRLF. */
 static void
-put_head(struct buf *b, int status, const char *extra)
+put_head(struct buf *b, int status, const char *extra, const char *extra2)
 {
+	const char *x[2] = { extra, extra2 };
+	int i;
+
 	put(b, "Status: %d %s\r\n", status, reply_status_text(status));
 	put(b, "Cache-Control: no-store\r\nContent-Type: application/json\r\n");
-	if (extra != NULL) {
-		if (!value_ok(extra))
+	for (i = 0; i < 2; i++) {
+		if (x[i] == NULL)
+			continue;
+		if (!value_ok(x[i]))
 			b->overflow = 1;
-		put(b, "%s\r\n", extra);
+		put(b, "%s\r\n", x[i]);
 	}
 	put(b, "\r\n");
+}
+
+/* A deny with up to two extra header lines and the JSON error body. */
+static size_t
+deny_reply(int status, const char *message, const char *extra,
+    const char *extra2, char *buf, size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+
+	put_head(&b, status, extra, extra2);
+	put_json_error(&b, message);
+	return finish(&b);
 }
 
 size_t
 reply_error(int status, const char *message, const char *extra, char *buf,
     size_t bufsz)
 {
-	struct buf b = { buf, bufsz, 0, 0 };
-
-	put_head(&b, status, extra);
-	put_json_error(&b, message);
-	return finish(&b);
+	return deny_reply(status, message, extra, NULL, buf, bufsz);
 }
 
 size_t
@@ -128,7 +143,7 @@ reply_json(int status, const char *json, const char *extra, char *buf,
 {
 	struct buf b = { buf, bufsz, 0, 0 };
 
-	put_head(&b, status, extra);
+	put_head(&b, status, extra, NULL);
 	if (!value_ok(json))
 		b.overflow = 1;
 	put(&b, "%s\n", json);
@@ -180,13 +195,23 @@ reply_decision(const struct authz_decision *d, enum reply_style style,
     char *buf, size_t bufsz)
 {
 	struct buf b = { buf, bufsz, 0, 0 };
+	char why[sizeof(d->message) + 32];
+	const char *err = NULL;
 	size_t i;
 
 	if (d->status != 200) {
+		/* The check endpoint repeats the message in X-Authgate-Error: nginx's
+		 * auth_request drops the body and builds its own from that. */
+		if (style == REPLY_CHECK && d->message[0] != '\0' &&
+		    strpbrk(d->message, "\"\\") == NULL) {
+			snprintf(why, sizeof(why), "X-Authgate-Error: %s",
+			    d->message);
+			err = why;
+		}
 		if (d->status == 401)
-			return reply_error(401, d->message,
-			    "WWW-Authenticate: Bearer realm=\"authgate\"", buf,
-			    bufsz);
+			return deny_reply(401, d->message,
+			    "WWW-Authenticate: Bearer realm=\"authgate\"", err,
+			    buf, bufsz);
 		if (d->status == 302) {
 			char loc[sizeof(d->location) + 16];
 
@@ -194,12 +219,12 @@ reply_decision(const struct authz_decision *d, enum reply_style style,
 				return reply_error(503, "Service Unavailable"
 				    " - internal error", NULL, buf, bufsz);
 			snprintf(loc, sizeof(loc), "Location: %s", d->location);
-			return reply_error(302, d->message, loc, buf, bufsz);
+			return deny_reply(302, d->message, loc, err, buf, bufsz);
 		}
 		if (d->status == 503)
-			return reply_error(503, d->message, "Retry-After: 5",
+			return deny_reply(503, d->message, "Retry-After: 5", err,
 			    buf, bufsz);
-		return reply_error(d->status, d->message, NULL, buf, bufsz);
+		return deny_reply(d->status, d->message, err, NULL, buf, bufsz);
 	}
 
 	put(&b, "Status: 200 OK\r\n");

@@ -17,7 +17,8 @@
 enum reply_style {
 	REPLY_AUTHORIZER = 0,	/* lighttpd/Apache: Variable-AUTH_* on allow,
 				 * and no other header beside Status */
-	REPLY_CHECK		/* nginx/Caddy: X-Auth-* on allow, always all */
+	REPLY_CHECK		/* nginx/Caddy: X-Auth-* on allow, always all;
+				 * X-Authgate-Error: <message> on a deny */
 };
 
 /*

@@ -145,6 +145,7 @@ matrix() {
 	t_header "$k-anon-003" '^Cache-Control: no-store'
 	t_header "$k-anon-004" '^Content-Type: application/json'
 	t_body   "$k-anon-005" '^\{"error":"Unauthorized - '
+	t_body   "$k-anon-005a" '^\{"error":"Unauthorized - sign in required"\}$'
 	t_nobody "$k-anon-006" '^backend'
 	t_status "$k-anon-007" 302 -H "$HTML" "$U/app/dashboard"
 	t_header "$k-anon-008" '^Location: /sign-in\?next=/app/dashboard'
@@ -166,6 +167,7 @@ matrix() {
 	t_status "$k-pub-008" 403 -b "$OWNER" "$U/api/internal/x"
 	t_header "$k-pub-009" '^Content-Type: application/json'
 	t_body   "$k-pub-010" '^\{"error":"Forbidden'
+	t_body   "$k-pub-011" '^\{"error":"Forbidden - access denied"\}$'
 	# roles
 	t_status "$k-role-001" 200 -b "$OWNER" "$U/api/admin/users"
 	id_is    "$k-role-002" "$k" AUTH_USER_ID u_olivia
@@ -181,6 +183,9 @@ matrix() {
 	id_is    "$k-role-012" "$k" AUTH_ROLE admin
 	t_status "$k-role-013" 403 -b "$MEMBER" "$U/api/admin/users"
 	t_noheader "$k-role-014" '^WWW-Authenticate'
+	# authgate's own message survives auth_request (X-Authgate-Error)
+	t_body   "$k-role-013a" '^\{"error":"Forbidden - admin role required"\}$'
+	t_noheader "$k-role-013b" '^X-Authgate-Error'
 	t_status "$k-role-015" 403 -b "$GUEST" "$U/api/admin/users"
 	t_status "$k-role-016" 200 -b "$GUEST" "$U/api/projects/1"
 	t_status "$k-role-017" 403 -b "$GUEST" -X POST --data x "$U/api/projects/1"
@@ -195,6 +200,7 @@ matrix() {
 	id_is    "$k-role-026" "$k" AUTH_USER_NAME "Mia Member"
 	# sessions and keys that must not pass, keys that must
 	t_status "$k-sess-001" 401 -b "$EXPIRED" "$U/api/projects"
+	t_body   "$k-sess-001a" '^\{"error":"Unauthorized - session expired"\}$'
 	t_status "$k-sess-002" 302 -H "$HTML" -b "$EXPIRED" "$U/app/"
 	t_status "$k-sess-003" 403 -b "$BANNED" "$U/api/projects"
 	t_status "$k-sess-004" 401 -b "${MEMBER%???}AAA" "$U/api/projects"

@@ -724,9 +724,41 @@ test_redirect_as_401(void)
 	    !STARTS(buf, "Status: 200"));
 }
 
+/* The check endpoint repeats a deny's message in X-Authgate-Error (nginx
+ * drops the body); the authorizer role does not need it. */
+static void
+test_error_header(void)
+{
+	size_t n;
+
+	deny(&dec, 403, "Forbidden - admin role required");
+	n = render(&dec, REPLY_CHECK);
+	common("reply-xerr-001", n);
+	T_CHECK("reply-xerr-002", HAS(buf,
+	    "\r\nX-Authgate-Error: Forbidden - admin role required\r\n"));
+	n = render(&dec, REPLY_AUTHORIZER);
+	T_CHECK("reply-xerr-003", !HAS(buf, "X-Authgate-Error"));
+	deny(&dec, 401, "Unauthorized - session expired");
+	n = render(&dec, REPLY_CHECK);
+	T_CHECK("reply-xerr-004", HAS(buf, "\r\nWWW-Authenticate: Bearer"
+	    " realm=\"authgate\"\r\n") && HAS(buf,
+	    "\r\nX-Authgate-Error: Unauthorized - session expired\r\n"));
+	/* a message a JSON string could not hold as is stays out */
+	deny(&dec, 403, "Forbidden - \"quoted\"");
+	n = render(&dec, REPLY_CHECK);
+	common("reply-xerr-005", n);
+	T_CHECK("reply-xerr-006", !HAS(buf, "X-Authgate-Error"));
+	/* and a control byte never reaches a header */
+	deny(&dec, 403, "Forbidden\r\nX-Evil: 1");
+	n = render(&dec, REPLY_CHECK);
+	T_CHECK("reply-xerr-007", !HAS(buf, "X-Evil: 1\r\n") &&
+	    !STARTS(buf, "Status: 200"));
+}
+
 int
 main(void)
 {
+	test_error_header();
 	test_redirect_as_401();
 	test_allow_authorizer();
 	test_allow_check();
