@@ -259,7 +259,7 @@ verify_standard(const struct webhook_secrets *ws,
 			while (p < sn && sig[p] != ' ')
 				p++;
 			e = p;
-			if (e - s < 4 || memcmp(sig + s, "v1,", 3) != 0)
+			if (e - s < 4 || strncmp(sig + s, "v1,", 3) != 0)
 				continue;
 			if (util_b64_decode(sig + s + 3, e - s - 3, got,
 			    sizeof(got)) != 32)
