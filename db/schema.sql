@@ -65,7 +65,9 @@ create table if not exists authgate_event (
 create index if not exists authgate_event_received on authgate_event (received_at);
 
 -- Objects deleted or revoked by the IdP: a late create/update for the same
--- id must not bring them back. Pruned with the event log.
+-- id must not bring them back. Kept 30 days, four times the event log's
+-- 7 days: an event older than 7 days is refused, so none can outlive its
+-- tombstone.
 create table if not exists authgate_tombstone (
   kind        text not null,               -- user | organization | member | session | apikey
   id          text not null,

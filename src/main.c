@@ -173,6 +173,28 @@ decide(const struct params *p, enum role role, FCGX_Stream *o)
 	send_reply(o, out, n);
 }
 
+static const char *
+param_get(void *ctx, const char *name)
+{
+	return param(ctx, name);
+}
+
+/* The webhook's read-write store, opened on the first verified delivery. */
+static struct store *
+webhook_store(void *ctx)
+{
+	char err[512];
+
+	(void)ctx;
+	if (wstore == NULL && store_open(&wstore, cfg.db, STORE_READWRITE,
+	    err, sizeof(err)) != 0) {
+		log_msg("webhook reason=store_unavailable: %s", err);
+		wstore = NULL;
+		return NULL;
+	}
+	return wstore;
+}
+
 /* Reads exactly n body bytes into body. Returns 0, or -1 if short. */
 static int
 read_body(FCGX_Stream *in, size_t n)
@@ -210,7 +232,7 @@ webhook(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 	struct webhook_result r;
 	const char *method = param(p, "REQUEST_METHOD");
 	const char *cl = param(p, "CONTENT_LENGTH");
-	char err[512], type[64], id[80], json[128];
+	char type[64], id[80], json[128];
 	uint64_t len;
 	size_t n;
 
@@ -252,27 +274,9 @@ webhook(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 		    " Content-Length", NULL);
 		return;
 	}
-	if (wstore == NULL && store_open(&wstore, cfg.db, STORE_READWRITE,
-	    err, sizeof(err)) != 0) {
-		log_msg("webhook status=503 reason=store_unavailable: %s", err);
-		webhook_reply(o, 503, "Service Unavailable - store unavailable",
-		    "Retry-After: 5");
-		return;
-	}
-
-	h.optare_signature = param(p, "HTTP_X_OPTARE_SIGNATURE");
-	h.event = param(p, "HTTP_X_OPTARE_EVENT");
-	/* svix-* headers win when present, as in the svix library. */
-	if (param(p, "HTTP_SVIX_ID") != NULL) {
-		h.id = param(p, "HTTP_SVIX_ID");
-		h.timestamp = param(p, "HTTP_SVIX_TIMESTAMP");
-		h.signature = param(p, "HTTP_SVIX_SIGNATURE");
-	} else {
-		h.id = param(p, "HTTP_WEBHOOK_ID");
-		h.timestamp = param(p, "HTTP_WEBHOOK_TIMESTAMP");
-		h.signature = param(p, "HTTP_WEBHOOK_SIGNATURE");
-	}
-	webhook_handle(&secrets, wstore, &h, body, (size_t)len, &r);
+	webhook_headers_read(&h, param_get, (void *)p);
+	webhook_handle(&secrets, webhook_store, NULL, &h, body, (size_t)len,
+	    &r);
 	log_msg("webhook status=%d reason=%s type=%s id=%s outcome=%s",
 	    r.status, r.reason,
 	    log_clean(r.type, strlen(r.type), type, sizeof(type)),

@@ -1558,12 +1558,14 @@ store_apply_event(struct store *s, const char *event_id,
     enum store_outcome *out)
 {
 	char now[UTIL_TIME_ISO_LEN + 1], cutoff[UTIL_TIME_ISO_LEN + 1];
+	char tomb_cutoff[UTIL_TIME_ISO_LEN + 1];
 	sqlite3_stmt *st;
 	int rc;
 
 	*out = STORE_IGNORED;
 	if (now_iso(now, sizeof(now), 0) != 0 ||
-	    now_iso(cutoff, sizeof(cutoff), STORE_RETENTION_MS) != 0)
+	    now_iso(cutoff, sizeof(cutoff), STORE_RETENTION_MS) != 0 ||
+	    now_iso(tomb_cutoff, sizeof(tomb_cutoff), STORE_TOMBSTONE_MS) != 0)
 		return -1;
 	if ((rc = write_begin(s)) != 0)
 		return rc;
@@ -1581,7 +1583,8 @@ store_apply_event(struct store *s, const char *event_id,
 	if (o != NULL && (rc = apply_object(s, o, now, out)) != 0)
 		goto fail_rc;
 	if (run2(s, W_EVENT_OUTCOME, event_id, store_outcome_name(*out)) ||
-	    run1(s, W_PRUNE_EVENTS, cutoff) || run1(s, W_PRUNE_TOMBS, cutoff))
+	    run1(s, W_PRUNE_EVENTS, cutoff) ||
+	    run1(s, W_PRUNE_TOMBS, tomb_cutoff))
 		goto fail;
 	return write_end(s, 1);
 

@@ -22,7 +22,10 @@
 #define STORE_SCHEMA_VERSION	1	/* authgate_schema.version written by init */
 #define STORE_READ_BUSY_MS	1000	/* every request waits on it: keep short */
 #define STORE_WRITE_BUSY_MS	3000	/* senders time out near 5 s: answer 503 first */
-#define STORE_RETENTION_MS	(7LL * 24 * 3600 * 1000)	/* event log, tombstones */
+#define STORE_RETENTION_MS	(7LL * 24 * 3600 * 1000)	/* event log; older events are refused */
+/* Invariant: tombstones outlive the event-log window several times over, so
+ * no event young enough to be accepted can find its tombstone pruned. */
+#define STORE_TOMBSTONE_MS	(30LL * 24 * 3600 * 1000)
 
 struct store;
 
@@ -232,8 +235,8 @@ const char	*store_outcome_name(enum store_outcome o);
 /*
  * Applies one webhook event in one BEGIN IMMEDIATE transaction: records
  * event_id (a duplicate changes nothing), applies o (NULL for an unknown
- * type), prunes the event log and tombstones past STORE_RETENTION_MS, and
- * commits. Returns 0 with *out set once the change is durable, -2 when
+ * type), prunes the event log past STORE_RETENTION_MS and tombstones past
+ * STORE_TOMBSTONE_MS, and commits. Returns 0 with *out set once the change is durable, -2 when
  * the store stayed locked past the busy timeout, -3 when the object
  * breaks a constraint (a required field missing, a duplicate email),
  * -1 on any other error. Nothing is kept unless 0 is returned.

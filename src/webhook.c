@@ -77,8 +77,9 @@ add_secret(struct webhook_secrets *ws, const char *t, size_t n, char *err,
 	return 0;
 }
 
+/* Blank-separated secrets (the environment variable). */
 static int
-add_list(struct webhook_secrets *ws, const char *v, size_t n, char *err,
+add_words(struct webhook_secrets *ws, const char *v, size_t n, char *err,
     size_t errsz)
 {
 	size_t i = 0;
@@ -94,6 +95,28 @@ add_list(struct webhook_secrets *ws, const char *v, size_t n, char *err,
 		    v[i] == '\r'))
 			i++;
 		if (i > s && add_secret(ws, v + s, i - s, err, errsz) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One secret per line (the file): a line is taken whole but for a
+ * trailing CR, so a secret may contain blanks. Empty lines are skipped. */
+static int
+add_lines(struct webhook_secrets *ws, const char *v, size_t n, char *err,
+    size_t errsz)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s = i, e;
+
+		while (i < n && v[i] != '\n')
+			i++;
+		e = i++;
+		if (e > s && v[e - 1] == '\r')
+			e--;
+		if (e > s && add_secret(ws, v + s, e - s, err, errsz) != 0)
 			return -1;
 	}
 	return 0;
@@ -116,7 +139,7 @@ webhook_secrets_load(struct webhook_secrets *ws, char *err, size_t errsz)
 		return -1;
 	}
 	if (v != NULL && *v != '\0')
-		return add_list(ws, v, strlen(v), err, errsz);
+		return add_words(ws, v, strlen(v), err, errsz);
 	if (f == NULL || *f == '\0')
 		return 0;
 	if ((fp = fopen(f, "re")) == NULL) {
@@ -132,7 +155,13 @@ webhook_secrets_load(struct webhook_secrets *ws, char *err, size_t errsz)
 		    " large", f);
 		return -1;
 	}
-	rc = add_list(ws, buf, n, err, errsz);
+	if (memchr(buf, '\0', n) != NULL) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		snprintf(err, errsz, "AUTHGATE_WEBHOOK_SECRET_FILE %s holds a NUL"
+		    " byte", f);
+		return -1;
+	}
+	rc = add_lines(ws, buf, n, err, errsz);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (rc == 0 && ws->n == 0) {
 		snprintf(err, errsz, "AUTHGATE_WEBHOOK_SECRET_FILE %s holds no"
@@ -275,6 +304,24 @@ verify_standard(const struct webhook_secrets *ws,
 	OPENSSL_cleanse(want, sizeof(want));
 	OPENSSL_cleanse(got, sizeof(got));
 	return v;
+}
+
+void
+webhook_headers_read(struct webhook_headers *h, webhook_param_fn get,
+    void *ctx)
+{
+	memset(h, 0, sizeof(*h));
+	h->optare_signature = get(ctx, "HTTP_X_OPTARE_SIGNATURE");
+	h->event = get(ctx, "HTTP_X_OPTARE_EVENT");
+	if (get(ctx, "HTTP_SVIX_ID") != NULL) {
+		h->id = get(ctx, "HTTP_SVIX_ID");
+		h->timestamp = get(ctx, "HTTP_SVIX_TIMESTAMP");
+		h->signature = get(ctx, "HTTP_SVIX_SIGNATURE");
+	} else {
+		h->id = get(ctx, "HTTP_WEBHOOK_ID");
+		h->timestamp = get(ctx, "HTTP_WEBHOOK_TIMESTAMP");
+		h->signature = get(ctx, "HTTP_WEBHOOK_SIGNATURE");
+	}
 }
 
 enum webhook_verdict
@@ -670,10 +717,11 @@ result(struct webhook_result *r, int status, const char *reason,
 }
 
 void
-webhook_handle(const struct webhook_secrets *ws, struct store *s,
-    const struct webhook_headers *h, char *body, size_t n,
+webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
+    void *store_ctx, const struct webhook_headers *h, char *body, size_t n,
     struct webhook_result *r)
 {
+	struct store *s;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	const cJSON *t, *data;
 	enum webhook_verdict v;
@@ -681,7 +729,7 @@ webhook_handle(const struct webhook_secrets *ws, struct store *s,
 	cJSON *root = NULL;
 	const char *type = NULL;
 	size_t i;
-	int64_t ems = 0;
+	int64_t ems = 0, now_ms = util_now_ms();
 	int rc, has_ems, found = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -692,7 +740,7 @@ webhook_handle(const struct webhook_secrets *ws, struct store *s,
 		    " secret not configured");
 		goto out;
 	}
-	v = webhook_verify(ws, h, body, n, util_now_ms() / 1000);
+	v = webhook_verify(ws, h, body, n, now_ms / 1000);
 	if (v != WEBHOOK_OK) {
 		result(r, 400, webhook_verdict_name(v), v == WEBHOOK_STALE ?
 		    "Bad Request - timestamp outside tolerance" :
@@ -742,12 +790,26 @@ webhook_handle(const struct webhook_secrets *ws, struct store *s,
 		util_hex(digest, 24, r->id + 7);
 	}
 
+	/* Invariant: no delivery older than the event log's window is
+	 * applied, so a replay cannot outlive the record of its event id.
+	 * Optare signatures cover no time of their own: the body's must. */
+	has_ems = event_time(root, &ems);
+	if (!has_ems && h->optare_signature != NULL) {
+		result(r, 400, "timestamp_missing", "Bad Request - an"
+		    " Optare-signed event needs a timestamp");
+		goto out;
+	}
+	if (has_ems && ems < now_ms - STORE_RETENTION_MS) {
+		result(r, 400, "event_too_old", "Bad Request - event older"
+		    " than the replay window (7 days)");
+		goto out;
+	}
+
 	for (i = 0; i < sizeof(catalog) / sizeof(catalog[0]); i++)
 		if (strcmp(catalog[i].type, type) == 0)
 			found = (int)i;
 	if (found >= 0) {
 		data = cJSON_GetObjectItemCaseSensitive(root, "data");
-		has_ems = event_time(root, &ems);
 		if (normalize(&nm, catalog[found].kind, catalog[found].action,
 		    data, ems, has_ems) != 0) {
 			char msg[96];
@@ -757,6 +819,11 @@ webhook_handle(const struct webhook_secrets *ws, struct store *s,
 			result(r, 400, "event_malformed", msg);
 			goto out;
 		}
+	}
+	if ((s = open_store(store_ctx)) == NULL) {
+		result(r, 503, "store_unavailable", "Service Unavailable -"
+		    " store unavailable");
+		goto out;
 	}
 	rc = store_apply_event(s, r->id, r->type, found >= 0 ? &nm.o : NULL,
 	    &r->outcome);

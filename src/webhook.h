@@ -34,10 +34,12 @@ struct webhook_secrets {
 };
 
 /*
- * Loads AUTHGATE_WEBHOOK_SECRET (whitespace-separated list) or
- * AUTHGATE_WEBHOOK_SECRET_FILE (the same, in a file). Having none is not
- * an error (ws->n == 0: every delivery gets 503). Returns 0, or -1 with
- * one line in err (never the secret itself).
+ * Loads AUTHGATE_WEBHOOK_SECRET (one secret, or several separated by
+ * blanks: such secrets cannot hold a blank) or AUTHGATE_WEBHOOK_SECRET_FILE
+ * (one secret per line, taken whole but for a trailing CR, so a secret may
+ * hold blanks; empty lines are skipped). Having none is not an error
+ * (ws->n == 0: every delivery gets 503). Returns 0, or -1 with one line in
+ * err (never the secret itself).
  */
 int	webhook_secrets_load(struct webhook_secrets *ws, char *err,
 	    size_t errsz);
@@ -64,6 +66,21 @@ enum webhook_verdict {
 
 const char	*webhook_verdict_name(enum webhook_verdict v);
 
+/* Looks up one request parameter (FastCGI param or CGI variable, with its
+ * HTTP_ prefix); NULL when absent. */
+typedef const char *(*webhook_param_fn)(void *ctx, const char *name);
+
+/*
+ * Fills h from the request's parameters. The svix-* trio wins over the
+ * webhook-* one when svix-id is present, as in the svix library.
+ */
+void	webhook_headers_read(struct webhook_headers *h, webhook_param_fn get,
+	    void *ctx);
+
+/* Opens (or returns the already open) read-write store; NULL on failure,
+ * after logging why. Called only once a signature has checked out. */
+typedef struct store *(*webhook_store_fn)(void *ctx);
+
 /*
  * Verifies body (n bytes, raw) against every secret. X-Optare-Signature
  * ("sha256=" + 64 lowercase hex) is used when present; otherwise the
@@ -87,10 +104,16 @@ struct webhook_result {
 
 /*
  * Handles a delivery whose body has been read: verify, parse, normalize,
- * apply in one transaction. body is wiped before return (it may hold
- * session tokens and raw API keys). Fills r; never fails otherwise.
+ * then open the store through open_store and apply in one transaction.
+ * Invariant: nothing is opened, created or written before the signature
+ * checks out. A body whose own time (timestamp, createdAt, ...) is older
+ * than STORE_RETENTION_MS is refused: its event id may have left the log.
+ * Optare signatures cover no timestamp, so an Optare-signed body must carry
+ * one. body is wiped before return (it may hold session tokens and raw API
+ * keys). Fills r; never fails otherwise.
  */
-void	webhook_handle(const struct webhook_secrets *ws, struct store *s,
+void	webhook_handle(const struct webhook_secrets *ws,
+	    webhook_store_fn open_store, void *store_ctx,
 	    const struct webhook_headers *h, char *body, size_t n,
 	    struct webhook_result *r);
 

@@ -422,7 +422,7 @@ t_status check-020 400 -b "$MEMBER" "${FWD[@]}" "$C"
 # --- plain CGI: the webhook, signed as Optare signs it
 W="$U/webhooks/optare"
 optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1; }
-role_ev() { printf '{"id":"%s","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"%s"}}' "$1" "$2"; }
+role_ev() { printf '{"id":"%s","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"%s"}}' "$1" "$2"; }
 BODY=$(role_ev evt-apache-1 admin)
 t_status wh-001 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$W"
 t_body   wh-002 '"outcome":"applied"'

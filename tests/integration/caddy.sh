@@ -305,7 +305,7 @@ t_status body-004 200 -b "$MEMBER" -X POST --data-binary @"$T_DIR/big" "http://1
 t_status body-005 401 -X POST -H 'Content-Length: 900000' --data-binary x --max-time 5 "$U/api/projects/1"
 
 # The webhook through Caddy: unsigned refused, signed applied.
-BODY='{"id":"evt-caddy-1","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
+BODY='{"id":"evt-caddy-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
 SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
 t_status hook-001 400 -X POST --data-binary "$BODY" "$U/webhooks/optare"
 t_status hook-002 200 -X POST -H "X-Optare-Signature: sha256=$SIG" --data-binary "$BODY" "$U/webhooks/optare"

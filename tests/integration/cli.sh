@@ -217,7 +217,7 @@ t_run imp-021 0 "$AG" import "$T_DIR/gone.json"
 t_out imp-022 '1 tombstoned'
 
 # --- the webhook as a plain CGI request
-WH_BODY='{"id":"evt-cgi-1","type":"user.updated","data":{"id":"u_mia","name":"Mia CGI"}}'
+WH_BODY='{"id":"evt-cgi-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia CGI"}}'
 WH_SIG=$(printf '%s' "$WH_BODY" | openssl dgst -sha256 -hmac cgi-secret -r | cut -d' ' -f1)
 printf '%s' "$WH_BODY" | env -i PATH="$PATH" ASAN_OPTIONS=detect_leaks=1 GATEWAY_INTERFACE=CGI/1.1 \
     AUTHGATE_DB="$T_DIR/c.db" AUTHGATE_WEBHOOK_SECRET=cgi-secret REQUEST_METHOD=POST \

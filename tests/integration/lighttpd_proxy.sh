@@ -366,7 +366,7 @@ t_nobody check-026 '"error"'	# lighttpd's own 403, authgate never ran
 # --- plain CGI: the webhook --------------------------------------------
 WH="$U/webhooks/optare"
 optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1; }
-BODY='{"id":"evt-proxy-1","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
+BODY='{"id":"evt-proxy-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
 t_status wh-001 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
 t_body   wh-002 '"outcome":"applied"'
 # the next request through the proxy carries the new role
@@ -381,19 +381,19 @@ t_header wh-010 '^Allow: POST'
 head -c 2000000 /dev/zero > "$T_DIR/body2m"
 t_status wh-011 413 -X POST -H 'X-Optare-Signature: sha256=00' --data-binary @"$T_DIR/body2m" "$WH"
 # a chunked delivery: lighttpd collects it and gives CONTENT_LENGTH
-BODY='{"id":"evt-proxy-2","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"member"}}'
+BODY='{"id":"evt-proxy-2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"member"}}'
 t_status wh-012 200 -X POST -H 'Transfer-Encoding: chunked' -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
 t_body   wh-013 '"outcome":"applied"'
 req wh-014 403 http -b "$MEMBER" "$U/api/admin/users"
 # Standard Webhooks signature (whsec_ secrets are base64)
 ts=$(date +%s)
-BODY='{"type":"user.updated","data":{"id":"u_mia","name":"Mia M.","email":"mia@acme.test","updatedAt":"2030-01-01T00:00:00.000Z"}}'
+BODY='{"timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia M.","email":"mia@acme.test","updatedAt":"2030-01-01T00:00:00.000Z"}}'
 printf 'whsec_%s\n' "$(printf 'std-secret-bytes-0123456789' | base64)" >> "$T_DIR/webhook.secret"
 sig=$(printf '%s.%s.%s' evt-proxy-3 "$ts" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf 'std-secret-bytes-0123456789' | od -An -tx1 | tr -d ' \n')" -binary | base64)
 t_status wh-015 200 -X POST -H 'webhook-id: evt-proxy-3' -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" --data-binary "$BODY" "$WH"
 req wh-016 200 fcgi -b "$MEMBER" "$U/api/projects"
 t_body   wh-017 '^HTTP_X_AUTH_USER_NAME=Mia M\.$'
-BODY='{"type":"user.updated","data":{"id":"u_mia","name":"Mia Member","email":"mia@acme.test","updatedAt":"2031-01-01T00:00:00.000Z"}}'
+BODY='{"timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia Member","email":"mia@acme.test","updatedAt":"2031-01-01T00:00:00.000Z"}}'
 sig=$(printf '%s.%s.%s' evt-proxy-4 "$ts" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf 'std-secret-bytes-0123456789' | od -An -tx1 | tr -d ' \n')" -binary | base64)
 t_status wh-018 200 -X POST -H 'webhook-id: evt-proxy-4' -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" --data-binary "$BODY" "$WH"
 

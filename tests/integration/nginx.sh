@@ -329,7 +329,7 @@ t_status body-005 413 -b "$MEMBER" -X POST --data-binary @"$T_DIR/huge" "$U/api/
 t_status body-006 401 -X POST -H 'Content-Length: 900000' --data-binary x --max-time 5 "$U/api/projects/1"
 
 # The webhook through nginx: unsigned refused, signed applied.
-BODY='{"id":"evt-nginx-1","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
+BODY='{"id":"evt-nginx-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
 SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
 t_status hook-001 400 -X POST --data-binary "$BODY" "$U/webhooks/optare"
 t_status hook-002 200 -X POST -H "X-Optare-Signature: sha256=$SIG" --data-binary "$BODY" "$U/webhooks/optare"

@@ -97,7 +97,7 @@ AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_serve "127.0.0.1:$PORT" "$DB" --workers 2 |
 { printf 'BEGIN IMMEDIATE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 2\nCOMMIT;\n' | sqlite3 "$DB" >/dev/null 2>&1; } &
 LOCKER=$!
 sleep 0.3
-BODY='{"id":"evt-term","type":"user.updated","data":{"id":"u_mia","name":"Mia Term"}}'
+BODY='{"id":"evt-term","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia Term"}}'
 SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
 ( printf '%s' "$BODY" | env -i REQUEST_METHOD=POST REQUEST_URI=/webhooks/optare CONTENT_LENGTH=${#BODY} \
     HTTP_X_OPTARE_SIGNATURE="sha256=$SIG" timeout 15 cgi-fcgi -bind -connect "127.0.0.1:$PORT" > "$T_DIR/inflight" 2>&1 ) &

@@ -25,7 +25,7 @@ sw_sig() {	# id ts body
 	printf '%s.%s.%s' "$1" "$2" "$3" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64
 }
 # ev TYPE ID DATA [extra envelope fields]: an event body.
-ev() { printf '{"id":"%s","type":"%s","timestamp":"2026-06-01T00:00:00.000Z","data":%s}' "$2" "$1" "$3"; }
+ev() { printf '{"id":"%s","type":"%s","timestamp":"%s","data":%s}' "$2" "$1" "$(date -u +%FT%TZ)" "$3"; }
 # send ID WANT BODY: delivers with an Optare signature.
 send() {
 	local id=$1 want=$2 body=$3
@@ -146,14 +146,14 @@ send key-017 200 "$(ev api_key.deleted evt-k7 '{"id":"k_hashed"}')"
 get key-018 401 -H "x-api-key: hashed-key-from-idp-777" "$U/api/projects"
 
 # --- sessions: expiry in the past, revocation, late create after revoke
-send ses-001 200 "$(ev session.updated evt-s4 '{"id":"s_wh","expiresAt":1577836800000,"updatedAt":"2026-06-07T00:00:00.000Z"}')"
+send ses-001 200 "$(ev session.updated evt-s4 '{"id":"s_wh","expiresAt":1577836800000,"updatedAt":"2099-06-07T00:00:00.000Z"}')"
 get ses-002 401 -b "$NEW_COOKIE" "$U/api/projects"
-# evt-s3 carried no updatedAt, so its envelope time (2026-06-01) is the
+# evt-s3 carried no updatedAt, so its envelope time (now) is the
 # session's version now: an update stamped before that is stale
 send ses-002a 200 "$(ev session.updated evt-s4b '{"id":"s_wh","expiresAt":"2099-01-01T00:00:00Z","updatedAt":"2026-05-20T00:00:00.000Z"}')"
 t_body ses-002b '"outcome":"stale"'
 get ses-002c 401 -b "$NEW_COOKIE" "$U/api/projects"
-send ses-003 200 "$(ev session.updated evt-s5 '{"id":"s_wh","expiresAt":"2099-01-01T00:00:00Z","updatedAt":"2026-06-08T00:00:00.000Z"}')"
+send ses-003 200 "$(ev session.updated evt-s5 '{"id":"s_wh","expiresAt":"2099-01-01T00:00:00Z","updatedAt":"2099-06-08T00:00:00.000Z"}')"
 get ses-004 200 -b "$NEW_COOKIE" "$U/api/projects"
 send ses-005 200 "$(ev session.expired evt-s6 '{"id":"s_wh"}')"
 get ses-006 401 -b "$NEW_COOKIE" "$U/api/projects"
@@ -200,7 +200,7 @@ t_status bad-003 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body"
 t_status bad-004 400 -X POST --data-binary "$body" "$W"	# unsigned
 t_ok bad-005 test "$(q "select count(*) from authgate_event where id = 'evt-bad1'")" = 0
 t_ok bad-006 test "$(q "select name from \"user\" where id = 'u_mia'")" = Svix
-send bad-007 400 '{"id":"evt-bad2","type":"user.updated","data":'	# signed, not JSON
+send bad-007 400 '{"id":"evt-bad2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":'	# signed, not JSON
 t_body bad-008 'malformed JSON'
 send bad-009 400 '{"id":"evt-bad3","data":{"id":"u_mia"}}'	# no type
 send bad-010 400 "$(ev user.created evt-bad4 '{"name":"no id"}')"
@@ -217,14 +217,17 @@ t_header lim-002 '^Allow: POST'
 t_status lim-003 411 -X POST "$W"
 head -c 70000 /dev/zero | tr '\0' 'a' > "$T_DIR/big"
 t_status lim-004 413 -X POST -H 'X-Optare-Signature: sha256=00' --data-binary @"$T_DIR/big" "$W"
-big=$(printf '{"id":"evt-big","type":"user.updated","data":{"id":"u_mia","name":"Big"},"pad":"%s"}' "$(head -c 65000 /dev/zero | tr '\0' 'b')")
+big=$(printf '{"id":"evt-big","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Big"},"pad":"%s"}' "$(head -c 65000 /dev/zero | tr '\0' 'b')")
 send lim-005 200 "$big"	# just under 64 KiB, signed: accepted
 
-# --- pruning: events and tombstones older than 7 days go
+# --- pruning: events older than 7 days go, tombstones after 30 days; a
+# tombstone outlives the event window, so a replay cannot undo a delete
 q "insert into authgate_event values ('evt-ancient', 'user.updated', '2000-01-01T00:00:00.000Z', 'applied')"
 q "insert into authgate_tombstone values ('session', 's_ancient', '2000-01-01T00:00:00.000Z')"
+q "insert into authgate_tombstone values ('member', 'm_10days', '$(date -u -d '-10 days' +%FT%T.000Z)')"
 send prune-001 200 "$(ev user.updated evt-prune '{"id":"u_mia","name":"Mia Member"}')"
 t_ok prune-002 test "$(q "select count(*) from authgate_event where id = 'evt-ancient'") $(q "select count(*) from authgate_tombstone where id = 's_ancient'")" = "0 0"
+t_ok prune-003 test "$(q "select count(*) from authgate_tombstone where id = 'm_10days'")" = 1
 
 # --- a held write lock: 503 within the busy timeout, reads go on, retry works
 { printf 'BEGIN IMMEDIATE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 6\nCOMMIT;\n' | sqlite3 "$DB" >/dev/null 2>&1; } &
@@ -321,5 +324,34 @@ t_status nosecret-001 503 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$
 grep -q 'reason=no_secret' "$T_DIR/state2/error.log" && t_pass nosecret-002 || t_fail nosecret-002 "no log line"
 t_status nosecret-003 200 -b "$(t_cookie demo-session-mia-member)" "http://127.0.0.1:$PORT2/api/projects"
 t_sanitizers asan-002 "$T_DIR/state2/error.log"
+t_cleanup
+
+# --- nothing is opened or created before a signature checks out, and a
+# replay older than the event log's window is refused (issue 8, finding 5)
+export AUTHGATE_WEBHOOK_SECRET="$OPTARE_SECRET"
+PORT3=$(t_port)
+NODB="$T_DIR/nodb/authgate.db"
+mkdir -p "$T_DIR/nodb"
+t_lighttpd "$PORT3" "$T_DIR/state3" "$NODB" || t_fail nodb-000 "lighttpd did not start"
+W3="http://127.0.0.1:$PORT3/webhooks/optare"
+body="$(ev user.updated evt-nodb '{"id":"u_mia","name":"X"}')"
+t_status nodb-001 400 -X POST --data-binary "$body" "$W3"	# unsigned
+t_status nodb-002 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body x")" --data-binary "$body" "$W3"
+t_ok nodb-003 test ! -e "$NODB"
+t_ok nodb-004 test -z "$(ls -A "$T_DIR/nodb")"
+t_cleanup
+PORT4=$(t_port)
+t_lighttpd "$PORT4" "$T_DIR/state4" "$DB" || t_fail replay-000 "lighttpd did not start"
+W4="http://127.0.0.1:$PORT4/webhooks/optare"
+old=$(date -u -d '-8 days' +%FT%TZ)
+body='{"id":"evt-replay","type":"member.added","timestamp":"'"$old"'","data":{"id":"m_replay","organizationId":"org_acme","userId":"u_nora","role":"owner"}}'
+t_status replay-001 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" --data-binary "$body" "$W4"
+t_body replay-002 'older than the replay window'
+t_ok replay-003 test "$(q "select count(*) from member where id = 'm_replay'")" = 0
+body='{"id":"evt-nots","type":"member.added","data":{"id":"m_replay","organizationId":"org_acme","userId":"u_nora","role":"owner"}}'
+t_status replay-004 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" --data-binary "$body" "$W4"
+t_body replay-005 'needs a timestamp'
+t_ok replay-006 test "$(q "select count(*) from authgate_event where id in ('evt-replay', 'evt-nots')")" = 0
+t_sanitizers asan-003 "$T_DIR/state4/error.log"
 
 t_finish

@@ -28,6 +28,18 @@ static sqlite3 *db;
 
 /* Delivers body with a valid Optare signature (and an X-Optare-Event
  * header when type is not NULL); returns the status. */
+static char fresh[UTIL_TIME_ISO_LEN + 1];	/* a minute ago, set in main */
+static int opened;	/* how often webhook_handle asked for the store */
+static int exact;	/* 1: deliver the body as it is, no timestamp added */
+
+static struct store *
+open_st(void *ctx)
+{
+	(void)ctx;
+	opened++;
+	return st;
+}
+
 static int
 deliver_as(const char *body, const char *type, struct webhook_result *r)
 {
@@ -36,15 +48,25 @@ deliver_as(const char *body, const char *type, struct webhook_result *r)
 	char hex[65], hdr[80], *copy;
 	struct webhook_headers h;
 
+	/* Optare bodies carry their time; the table leaves it out for
+	 * brevity, so a fresh one goes in front (the same for every event,
+	 * so a resent body still has the same hash). */
+	if (!exact && body[0] == '{' && strstr(body, "\"timestamp\"") == NULL) {
+		if ((copy = malloc(strlen(body) + 64)) == NULL)
+			return -1;
+		snprintf(copy, strlen(body) + 64, "{\"timestamp\":\"%s\",%s",
+		    fresh, body + 1);
+	} else if ((copy = strdup(body)) == NULL) {
+		return -1;
+	}
 	HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
-	    (const unsigned char *)body, strlen(body), mac, &len);
+	    (const unsigned char *)copy, strlen(copy), mac, &len);
 	util_hex(mac, 32, hex);
 	snprintf(hdr, sizeof(hdr), "sha256=%s", hex);
 	memset(&h, 0, sizeof(h));
 	h.optare_signature = hdr;
 	h.event = type;
-	copy = strdup(body);
-	webhook_handle(&ws, st, &h, copy, strlen(copy), r);
+	webhook_handle(&ws, open_st, NULL, &h, copy, strlen(copy), r);
 	free(copy);
 	return r->status;
 }
@@ -168,7 +190,8 @@ main(void)
 	char err[256], *ba, *ag;
 	size_t i;
 
-	if (system("mkdir -p tests/tmp") != 0)
+	if (system("mkdir -p tests/tmp") != 0 ||
+	    util_time_format(util_now_ms() - 60000, fresh, sizeof(fresh)) != 0)
 		return 1;
 	unlink(DB);
 	unlink(DB "-wal");
@@ -207,8 +230,10 @@ main(void)
 		memset(&h, 0, sizeof(h));
 		h.optare_signature = "sha256=00000000000000000000000000000000"
 		    "00000000000000000000000000000000";
-		webhook_handle(&ws, st, &h, body, strlen(body), &r);
+		opened = 0;
+		webhook_handle(&ws, open_st, NULL, &h, body, strlen(body), &r);
 		T_EQ_INT("evn-041", r.status, 400);
+		T_EQ_INT("evn-041b", opened, 0);	/* the store was not touched */
 		T_EQ_STR("evn-042", r.reason, "signature_mismatch");
 		T_EQ_STR("evn-043", q("select count(*) from authgate_event"
 		    " where id = 'e99'"), "0");
@@ -229,7 +254,7 @@ main(void)
 		memset(&h, 0, sizeof(h));
 		h.optare_signature = hdr;
 		h.event = "user.deleted";
-		webhook_handle(&ws, st, &h, body, strlen(body), &r);
+		webhook_handle(&ws, open_st, NULL, &h, body, strlen(body), &r);
 		T_EQ_INT("evn-046", r.status, 400);
 		T_EQ_STR("evn-047", r.reason, "type_mismatch");
 	}
@@ -245,9 +270,78 @@ main(void)
 		static struct webhook_secrets none;
 		char body[] = "{}";
 
-		webhook_handle(&none, st, &(struct webhook_headers){ 0 }, body,
-		    2, &r);
+		opened = 0;
+		webhook_handle(&none, open_st, NULL,
+		    &(struct webhook_headers){ 0 }, body, 2, &r);
 		T_EQ_INT("evn-045", r.status, 503);
+		T_EQ_INT("evn-045b", opened, 0);
+	}
+	/* Replay window: a body older than the event log's 7 days is refused
+	 * before anything is recorded; one just inside it is applied. */
+	{
+		char old[UTIL_TIME_ISO_LEN + 1], body[256];
+
+		util_time_format(util_now_ms() - STORE_RETENTION_MS - 60000, old,
+		    sizeof(old));
+		snprintf(body, sizeof(body), "{\"id\":\"e_old\",\"type\":"
+		    "\"member.added\",\"timestamp\":\"%s\",\"data\":{"
+		    "\"organizationId\":\"o5\",\"userId\":\"u5\","
+		    "\"role\":\"admin\"}}", old);
+		T_EQ_INT("evn-050", deliver(body, &r), 400);
+		T_EQ_STR("evn-051", r.reason, "event_too_old");
+		T_EQ_STR("evn-052", q("select count(*) from authgate_event"
+		    " where id = 'e_old'"), "0");
+		util_time_format(util_now_ms() - STORE_RETENTION_MS + 600000,
+		    old, sizeof(old));
+		snprintf(body, sizeof(body), "{\"id\":\"e_edge\",\"type\":"
+		    "\"billing.x\",\"timestamp\":\"%s\",\"data\":{}}", old);
+		T_EQ_INT("evn-053", deliver(body, &r), 200);
+		/* epoch seconds and milliseconds count the same way */
+		snprintf(body, sizeof(body), "{\"id\":\"e_old2\",\"type\":"
+		    "\"billing.x\",\"timestamp\":%lld,\"data\":{}}",
+		    (long long)((util_now_ms() - STORE_RETENTION_MS) / 1000 - 60));
+		T_EQ_INT("evn-054", deliver(body, &r), 400);
+		snprintf(body, sizeof(body), "{\"id\":\"e_old3\",\"type\":"
+		    "\"billing.x\",\"createdAt\":%lld,\"data\":{}}",
+		    (long long)(util_now_ms() - STORE_RETENTION_MS - 60000));
+		exact = 1;
+		T_EQ_INT("evn-055", deliver(body, &r), 400);
+		exact = 0;
+	}
+	/* An Optare-signed body without any time of its own is refused: its
+	 * signature alone would let it be replayed forever. */
+	{
+		struct webhook_headers h;
+		unsigned char mac[32];
+		unsigned int len = 0;
+		char body[] = "{\"id\":\"e_nots\",\"type\":\"user.updated\","
+		    "\"data\":{\"id\":\"u9\"}}", hex[65], hdr[80];
+
+		HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET),
+		    (const unsigned char *)body, strlen(body), mac, &len);
+		util_hex(mac, 32, hex);
+		snprintf(hdr, sizeof(hdr), "sha256=%s", hex);
+		memset(&h, 0, sizeof(h));
+		h.optare_signature = hdr;
+		opened = 0;
+		webhook_handle(&ws, open_st, NULL, &h, body, strlen(body), &r);
+		T_EQ_INT("evn-056", r.status, 400);
+		T_EQ_STR("evn-057", r.reason, "timestamp_missing");
+		T_EQ_INT("evn-058", opened, 0);
+	}
+	/* Tombstones outlive the replay window: one 10 days old survives the
+	 * prune that runs with every event; one past 30 days goes. */
+	{
+		char body[] = "{\"id\":\"e_prune\",\"type\":\"billing.y\","
+		    "\"data\":{}}";
+
+		sqlite3_exec(db, "insert into authgate_tombstone values"
+		    " ('member', 'm_10d', strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+		    " '-10 days')), ('member', 'm_31d', strftime("
+		    "'%Y-%m-%dT%H:%M:%fZ', 'now', '-31 days'))", NULL, NULL, NULL);
+		T_EQ_INT("evn-059", deliver(body, &r), 200);
+		T_EQ_STR("evn-060", q("select group_concat(id) from"
+		    " authgate_tombstone where id like 'm_%d'"), "m_10d");
 	}
 
 	sqlite3_close(db);

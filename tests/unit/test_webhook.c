@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -92,6 +93,21 @@ hdr(const cJSON *headers, const char *name)
 	return NULL;
 }
 
+/* The server's view of a vector's headers: HTTP_SVIX_ID is svix-id. */
+static const char *
+param_of(void *ctx, const char *name)
+{
+	char h[64];
+	size_t i, n;
+
+	if (strncmp(name, "HTTP_", 5) != 0 || (n = strlen(name + 5)) >= sizeof(h))
+		return NULL;
+	for (i = 0; i < n; i++)
+		h[i] = name[5 + i] == '_' ? '-' : name[5 + i];
+	h[n] = '\0';
+	return hdr(ctx, h);
+}
+
 static int
 load(struct webhook_secrets *ws, const char *secret)
 {
@@ -121,7 +137,7 @@ body_of(const cJSON *c, const char *b64key, const char *txtkey,
 }
 
 static void
-run_sw(const cJSON *section, int svix)
+run_sw(const cJSON *section)
 {
 	static unsigned char body[65536];
 	static struct webhook_secrets ws;
@@ -139,18 +155,9 @@ run_sw(const cJSON *section, int svix)
 		int want, got;
 		size_t n;
 
-		memset(&h, 0, sizeof(h));
 		n = body_of(c, "body_base64", "body", body, sizeof(body));
-		/* svix-* first when any is present, like the svix library */
-		if (svix && hdr(headers, "svix-id") != NULL) {
-			h.id = hdr(headers, "svix-id");
-			h.timestamp = hdr(headers, "svix-timestamp");
-			h.signature = hdr(headers, "svix-signature");
-		} else {
-			h.id = hdr(headers, "webhook-id");
-			h.timestamp = hdr(headers, "webhook-timestamp");
-			h.signature = hdr(headers, "webhook-signature");
-		}
+		/* the server's own header choice: svix-* win when present */
+		webhook_headers_read(&h, param_of, (void *)headers);
 		want = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lr,
 		    "valid"));
 		if (listed(stricter, sizeof(stricter) / sizeof(stricter[0]),
@@ -220,8 +227,8 @@ main(void)
 		return t_done("test_webhook");
 	root = cJSON_ParseWithLength(json, len);
 	T_CHECK("wh-001", root != NULL);
-	run_sw(cJSON_GetObjectItemCaseSensitive(root, "standard_webhooks"), 0);
-	run_sw(cJSON_GetObjectItemCaseSensitive(root, "svix"), 1);
+	run_sw(cJSON_GetObjectItemCaseSensitive(root, "standard_webhooks"));
+	run_sw(cJSON_GetObjectItemCaseSensitive(root, "svix"));
 	run_optare(cJSON_GetObjectItemCaseSensitive(root, "optare"));
 
 	/* Rotation: both secrets configured at once, either signature works. */
@@ -284,6 +291,33 @@ main(void)
 	T_EQ_INT("wh-030", webhook_secrets_load(&ws, err, sizeof(err)), -1);	/* empty file */
 	setenv("AUTHGATE_WEBHOOK_SECRET_FILE", "/nonexistent/secret", 1);
 	T_EQ_INT("wh-031", webhook_secrets_load(&ws, err, sizeof(err)), -1);
+	/* The file holds one secret per line, blanks and all: a secret with
+	 * a space is one secret, never two weaker ones. */
+	{
+		const char *path = "tests/tmp/wh-secrets";
+		FILE *f = fopen(path, "w");
+
+		T_CHECK("wh-032", f != NULL);
+		if (f != NULL) {
+			fputs("correct horse battery\r\n\nwhsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", f);
+			fclose(f);
+		}
+		setenv("AUTHGATE_WEBHOOK_SECRET_FILE", path, 1);
+		T_EQ_INT("wh-033", webhook_secrets_load(&ws, err, sizeof(err)), 0);
+		T_EQ_INT("wh-034", (int)ws.n, 2);
+		T_EQ_INT("wh-035", (int)ws.s[0].raw_n, 21);
+		T_CHECK("wh-036", memcmp(ws.s[0].raw, "correct horse battery",
+		    21) == 0);
+		T_CHECK("wh-037", ws.s[1].sw_n > 0);
+		webhook_secrets_wipe(&ws);
+		/* the environment variable still splits on blanks */
+		unsetenv("AUTHGATE_WEBHOOK_SECRET_FILE");
+		setenv("AUTHGATE_WEBHOOK_SECRET", "one two", 1);
+		T_EQ_INT("wh-038", webhook_secrets_load(&ws, err, sizeof(err)), 0);
+		T_EQ_INT("wh-039", (int)ws.n, 2);
+		unsetenv("AUTHGATE_WEBHOOK_SECRET");
+		unlink(path);
+	}
 	unsetenv("AUTHGATE_WEBHOOK_SECRET_FILE");
 	webhook_secrets_wipe(&ws);
 
