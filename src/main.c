@@ -20,6 +20,7 @@
 #include "authz.h"
 #include "cli.h"
 #include "config.h"
+#include "fcgi_server.h"
 #include "gate.h"
 #include "log.h"
 #include "reply.h"
@@ -125,39 +126,12 @@ serve_fastcgi(void)
 	return 0;
 }
 
-/*
- * One worker of `authgate serve`: accepts connections itself (so SIGTERM
- * is noticed between requests and each connection gets its timeouts),
- * then lets libfcgi read the request from that connection.
- */
+/* One worker of `authgate serve`: authgate's own event-driven FastCGI
+ * server over the listening socket all workers share. */
 static int
 worker_loop(int listen_fd)
 {
-	FCGX_Request req;
-	struct params p;
-	int fd;
-
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, -1, 0) != 0)
-		return 2;
-	while (!serve_stopping) {
-		if ((fd = serve_accept(listen_fd, 1000)) < 0)
-			continue;
-		req.ipcFd = fd;
-		req.keepConnection = 1;
-		serve_deadline(SERVE_READ_DEADLINE_S);
-		if (FCGX_Accept_r(&req) == 0) {
-			p.envp = req.envp;
-			handle(&p, req.in, req.out);
-		}
-		serve_deadline(0);
-		req.keepConnection = 0;
-		FCGX_Finish_r(&req);
-		if (req.ipcFd >= 0) {
-			close(req.ipcFd);
-			req.ipcFd = -1;
-		}
-	}
-	return 0;
+	return fcgi_server_run(listen_fd, &gate, &secrets);
 }
 
 /*

@@ -1,0 +1,1212 @@
+/*
+ * fcgi_server.c - one worker of `authgate serve`: an epoll loop over the
+ * shared listening socket and many non-blocking client connections, and
+ * the webhook process that applies deliveries.
+ *
+ * Owns the connections (each a bounded input and output buffer, a
+ * parameter buffer per request, a webhook body while one is read), their
+ * deadlines, and the pipe to the webhook process. Trusts nothing a client
+ * sends: bytes go through fcgi_proto.c, requests to gate.c only once
+ * complete. Never blocks on a client: a slow or idle one costs a
+ * descriptor until its deadline, and at the connection cap the oldest
+ * idle or unfinished connection is closed first. Never writes to the
+ * database in this process: deliveries are handed to the webhook process,
+ * whose SQLite write may wait for a lock while decisions go on here.
+ */
+#define _GNU_SOURCE	/* accept4, EPOLLEXCLUSIVE */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "fcgi_proto.h"
+#include "fcgi_server.h"
+#include "log.h"
+#include "serve.h"
+
+#define TAG_LISTEN	0xffffffffu	/* epoll data: the listening socket */
+#define TAG_WEBHOOK	0xfffffffeu	/* epoll data: the webhook process */
+#define ACCEPT_BATCH	32		/* connections taken per wake-up */
+#define ACCEPT_PAUSE_MS	100		/* out of descriptors: try again */
+#define READS_PER_EVENT	4		/* then others get their turn */
+#define DROP_LOG_MS	10000		/* drop counts logged this often */
+#define NEVER		INT64_MAX
+
+/* Reply records of one answer: one STDOUT record (an answer is shorter
+ * than a record), the empty one, END_REQUEST. */
+#define REPLY_RECORDS	(GATE_REPLY_MAX + 2 * FCGI_HEADER_LEN + FCGI_END_LEN)
+#define SERVE_OUT_BUF	(SERVE_MGMT_ROOM + FCGI_MGMT_REPLY_MAX + REPLY_RECORDS)
+
+_Static_assert(GATE_REPLY_MAX <= FCGI_MAX_CONTENT,
+    "an answer fits in one STDOUT record");
+
+enum cstate {
+	CS_REQUEST = 0,	/* reading a request's parameters (deadline) */
+	CS_BODY,	/* reading a webhook body (deadline by its length) */
+	CS_WAIT,	/* the webhook process has the delivery */
+	CS_IDLE,	/* kept alive between requests (capped, oldest out) */
+	CS_CLOSING	/* answered: flush, then read until EOF, then close */
+};
+
+struct conn {
+	int		 fd;		/* -1: gone while in CS_WAIT */
+	uint32_t	 slot;
+	uint32_t	 gen;
+	enum cstate	 state;
+	int64_t		 since;		/* entered the state */
+	int64_t		 deadline;
+	uint32_t	 events;	/* epoll interest registered */
+	int		 dead;		/* close at the end of the event */
+	int		 shut;		/* write side shut down */
+	int		 peer_eof;
+	int		 body_slot;	/* counted in nbodies */
+	size_t		 queued;	/* 1 + position: in the send queue */
+	struct fcgi_conn fc;
+	char		*params;	/* FCGI_MAX_PARAMS_BYTES, per request */
+	char		*body;		/* body_len bytes, webhook only */
+	size_t		 body_len;
+	size_t		 body_got;
+	size_t		 sent;		/* bytes of the webhook message sent */
+	size_t		 in_off, in_len;
+	size_t		 out_off, out_len;
+	unsigned char	 in[SERVE_IN_BUF];
+	unsigned char	 out[SERVE_OUT_BUF];
+};
+
+/* A delivery handed to the webhook process, then its answer. */
+struct wh_msg {
+	uint32_t	slot;
+	uint32_t	gen;
+	uint32_t	role;
+	uint32_t	params_len;
+	uint64_t	body_len;
+};
+
+struct wh_rep {
+	uint32_t	slot;
+	uint32_t	gen;
+	uint32_t	len;
+	uint32_t	pad;
+};
+
+enum drop {
+	DROP_PARAMS_DEADLINE = 0,
+	DROP_BODY_DEADLINE,
+	DROP_PROTOCOL,
+	DROP_EVICTED,
+	DROP_N
+};
+
+static struct {
+	struct gate	*g;
+	int		 epfd;
+	int		 lfd;
+	int		 listening;
+	int		 stopping;
+	int64_t		 accept_after;
+	size_t		 max_conns;
+	struct conn	*conns[SERVE_MAX_CONNS];
+	uint32_t	 gens[SERVE_MAX_CONNS];
+	size_t		 nconns, nidle, nbodies;
+	int64_t		 next_deadline;
+	size_t		 drops[DROP_N];
+	int64_t		 drop_logged;
+	/* the webhook process */
+	pid_t		 wpid;
+	int		 wfd;
+	int		 wdead;
+	int		 wfailed;	/* webhook_fail has run */
+	uint32_t	 wevents;
+	uint32_t	 wq[SERVE_MAX_BODIES];	/* slots to send, in order */
+	size_t		 wq_head, wq_n;
+	size_t		 waiting;		/* sent, not yet answered */
+	int64_t		 wprogress;
+	unsigned char	 wbuf[sizeof(struct wh_rep) + GATE_REPLY_MAX];
+	size_t		 wlen;
+	char		 reply[GATE_REPLY_MAX];
+} S;
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Logs the drop counts, at most once per DROP_LOG_MS: a flood of slow
+ * clients must not become a flood of log lines. */
+static void
+drop_flush(int64_t now)
+{
+	size_t i, any = 0;
+
+	for (i = 0; i < DROP_N; i++)
+		any += S.drops[i];
+	if (any == 0 || now - S.drop_logged < DROP_LOG_MS)
+		return;
+	log_msg("serve: closed connections params_deadline=%zu"
+	    " body_deadline=%zu protocol_error=%zu evicted=%zu",
+	    S.drops[DROP_PARAMS_DEADLINE], S.drops[DROP_BODY_DEADLINE],
+	    S.drops[DROP_PROTOCOL], S.drops[DROP_EVICTED]);
+	for (i = 0; i < DROP_N; i++)
+		S.drops[i] = 0;
+	S.drop_logged = now;
+}
+
+static void
+drop_count(enum drop d, int64_t now)
+{
+	S.drops[d]++;
+	drop_flush(now);
+}
+
+static void
+set_deadline(struct conn *c, int64_t when)
+{
+	c->deadline = when;
+	if (when < S.next_deadline)
+		S.next_deadline = when;
+}
+
+static void
+set_state(struct conn *c, enum cstate st, int64_t now, int64_t deadline)
+{
+	if (c->state == CS_IDLE)
+		S.nidle--;
+	if (st == CS_IDLE)
+		S.nidle++;
+	c->state = st;
+	c->since = now;
+	set_deadline(c, deadline);
+}
+
+static void
+wipe_body(struct conn *c)
+{
+	if (c->body != NULL) {
+		OPENSSL_cleanse(c->body, c->body_got);
+		free(c->body);
+		c->body = NULL;
+	}
+	c->body_len = c->body_got = 0;
+	if (c->body_slot) {
+		S.nbodies--;
+		c->body_slot = 0;
+	}
+}
+
+/* Closes and frees c now. Never called for a connection the webhook
+ * process still holds, except when that process is gone. */
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->state == CS_IDLE)
+		S.nidle--;
+	wipe_body(c);
+	free(c->params);
+	S.conns[c->slot] = NULL;
+	S.gens[c->slot]++;
+	S.nconns--;
+	free(c);
+}
+
+/* Gives up on c: closed at the end of the event, or, while the webhook
+ * process holds its delivery, its socket closed and the answer dropped. */
+static void
+conn_drop(struct conn *c)
+{
+	if (c->state == CS_WAIT) {
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->events = 0;
+	} else {
+		c->dead = 1;
+	}
+}
+
+static void
+flush(struct conn *c)
+{
+	ssize_t r;
+
+	while (c->fd >= 0 && c->out_off < c->out_len) {
+		r = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			conn_drop(c);
+			return;
+		}
+		c->out_off += (size_t)r;
+	}
+	c->out_off = c->out_len = 0;
+	if (c->state == CS_CLOSING && !c->shut && c->fd >= 0) {
+		/* Invariant: the answer leaves before the connection ends;
+		 * the peer's EOF (or SERVE_LINGER_MS) closes it. */
+		shutdown(c->fd, SHUT_WR);
+		c->shut = 1;
+		if (c->peer_eof)
+			c->dead = 1;
+	}
+}
+
+/* Brings epoll's interest in line with c's state; closes a dead one. */
+static void
+conn_sync(struct conn *c)
+{
+	struct epoll_event ev;
+	uint32_t want = 0;
+
+	if (c->dead) {
+		conn_close(c);
+		return;
+	}
+	if (c->fd < 0)
+		return;
+	switch (c->state) {
+	case CS_WAIT:
+		break;
+	case CS_CLOSING:
+		if (!c->peer_eof)
+			want |= EPOLLIN;
+		break;
+	default:
+		if (c->out_len < SERVE_MGMT_ROOM)
+			want |= EPOLLIN;
+		break;
+	}
+	if (c->out_len > c->out_off)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.u64 = (uint64_t)c->gen << 32 | c->slot;
+	if (epoll_ctl(S.epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+		c->dead = 1;
+	else
+		c->events = want;
+	if (c->dead)
+		conn_close(c);
+}
+
+/* The oldest connection in state st (other than keep), or NULL. */
+static struct conn *
+oldest(enum cstate st, const struct conn *keep)
+{
+	struct conn *best = NULL, *c;
+	size_t i;
+
+	for (i = 0; i < SERVE_MAX_CONNS; i++) {
+		if ((c = S.conns[i]) == NULL || c == keep || c->state != st ||
+		    c->dead)
+			continue;
+		if (best == NULL || c->since < best->since)
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * Makes room for one more connection: closes the oldest lingering one,
+ * else the oldest idle kept-alive one, else the oldest that has not
+ * delivered its request yet. Returns 1 if one was closed.
+ */
+static int
+evict_one(int64_t now)
+{
+	struct conn *c;
+
+	if ((c = oldest(CS_CLOSING, NULL)) == NULL &&
+	    (c = oldest(CS_IDLE, NULL)) == NULL) {
+		struct conn *a = oldest(CS_REQUEST, NULL);
+		struct conn *b = oldest(CS_BODY, NULL);
+
+		c = a == NULL || (b != NULL && b->since < a->since) ? b : a;
+		if (c == NULL)
+			return 0;
+		drop_count(DROP_EVICTED, now);
+	}
+	conn_close(c);
+	return 1;
+}
+
+static void
+to_closing(struct conn *c, int64_t now)
+{
+	set_state(c, CS_CLOSING, now, now + SERVE_LINGER_MS);
+}
+
+static void
+to_idle(struct conn *c, int64_t now)
+{
+	struct conn *o;
+
+	set_state(c, CS_IDLE, now, now + SERVE_KEEPALIVE_MS);
+	if (S.nidle > SERVE_MAX_KEEPALIVE && (o = oldest(CS_IDLE, c)) != NULL)
+		conn_close(o);
+}
+
+/* The active request is over: forget it, then keep or close c. */
+static void
+end_request(struct conn *c, int64_t now)
+{
+	int keep = c->fc.keep_conn;
+
+	fcgi_request_done(&c->fc);
+	free(c->params);
+	c->params = NULL;
+	wipe_body(c);
+	if (keep && !S.stopping && c->fd >= 0)
+		to_idle(c, now);
+	else
+		to_closing(c, now);
+}
+
+/* Queues the answer to the active request (reply, n bytes) and ends it. */
+static void
+finish(struct conn *c, const char *reply, size_t n, int64_t now)
+{
+	size_t k;
+
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	/* Room is there by construction: input is read only while fewer
+	 * than SERVE_MGMT_ROOM bytes wait, and SERVE_OUT_BUF adds a reply. */
+	k = fcgi_build_reply(c->out + c->out_len, sizeof(c->out) - c->out_len,
+	    c->fc.req_id, reply, n);
+	if (k == 0) {
+		log_msg("serve: reply does not fit (%zu bytes); closing", n);
+		conn_drop(c);
+		return;
+	}
+	c->out_len += k;
+	end_request(c, now);
+	flush(c);
+}
+
+static const char *
+conn_param(void *ctx, const char *name)
+{
+	const struct conn *c = ctx;
+
+	return fcgi_param(&c->fc, name);
+}
+
+static void	webhook_send(void);
+
+/* The body is complete: hand the delivery to the webhook process. */
+static void
+dispatch(struct conn *c, int64_t now)
+{
+	if (S.wdead || S.wq_n >= SERVE_MAX_BODIES) {
+		finish(c, S.reply, gate_refuse(GATE_BUSY, NULL, S.reply,
+		    sizeof(S.reply)), now);
+		return;
+	}
+	set_state(c, CS_WAIT, now, NEVER);
+	if (S.wq_n == 0 && S.waiting == 0)
+		S.wprogress = now;
+	c->sent = 0;
+	S.wq[(S.wq_head + S.wq_n) % SERVE_MAX_BODIES] = c->slot;
+	S.wq_n++;
+	c->queued = 1;
+	webhook_send();
+}
+
+/* The active request's parameters are complete. */
+static void
+on_params(struct conn *c, int64_t now)
+{
+	struct gate_request rq = { conn_param, c };
+	uint64_t len;
+	size_t n;
+
+	if (c->fc.params_status != FCGI_P_OK) {
+		n = gate_refuse(GATE_PARAMS_BAD, fcgi_params_status_name(
+		    c->fc.params_status), S.reply, sizeof(S.reply));
+		finish(c, S.reply, n, now);
+		return;
+	}
+	switch (gate_plan(S.g, &rq, &len, S.reply, sizeof(S.reply), &n)) {
+	case GATE_DONE:
+		finish(c, S.reply, n, now);
+		return;
+	case GATE_BODY:
+		break;
+	default:
+		n = gate_answer(S.g, &rq, NULL, 0, S.reply, sizeof(S.reply));
+		finish(c, S.reply, n, now);
+		return;
+	}
+	if (S.wdead || S.nbodies >= SERVE_MAX_BODIES) {
+		finish(c, S.reply, gate_refuse(GATE_BUSY, NULL, S.reply,
+		    sizeof(S.reply)), now);
+		return;
+	}
+	/* Pages of a large buffer are touched only as bytes arrive. */
+	if ((c->body = malloc(len > 0 ? (size_t)len : 1)) == NULL) {
+		finish(c, S.reply, gate_refuse(GATE_NO_MEMORY, NULL, S.reply,
+		    sizeof(S.reply)), now);
+		return;
+	}
+	S.nbodies++;
+	c->body_slot = 1;
+	c->body_len = (size_t)len;
+	c->body_got = 0;
+	set_state(c, CS_BODY, now, now + SERVE_BODY_BASE_MS +
+	    (int64_t)(len / (SERVE_BODY_RATE / 1000)));
+	if (len == 0)
+		dispatch(c, now);
+}
+
+static void
+on_stdin(struct conn *c, const unsigned char *d, size_t n, int64_t now)
+{
+	size_t k;
+
+	if (c->state != CS_BODY)
+		return;
+	/* Bytes past CONTENT_LENGTH are ignored, as libfcgi reads only
+	 * that many. */
+	k = c->body_len - c->body_got;
+	if (k > n)
+		k = n;
+	memcpy(c->body + c->body_got, d, k);
+	c->body_got += k;
+	if (c->body_got == c->body_len)
+		dispatch(c, now);
+}
+
+/* Runs the codec over c's input until it is used up or c must wait. */
+static void
+conn_process(struct conn *c, int64_t now)
+{
+	const unsigned char *d;
+	struct fcgi_out o;
+	enum fcgi_event ev;
+	size_t used, dn;
+
+	while (c->in_off < c->in_len && !c->dead && c->fd >= 0 &&
+	    (c->state == CS_REQUEST || c->state == CS_BODY ||
+	    c->state == CS_IDLE)) {
+		if (c->out_off > 0) {
+			memmove(c->out, c->out + c->out_off,
+			    c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
+		if (c->out_len >= SERVE_MGMT_ROOM)
+			break;
+		o.p = c->out;
+		o.cap = SERVE_MGMT_ROOM + FCGI_MGMT_REPLY_MAX;
+		o.len = c->out_len;
+		ev = fcgi_feed(&c->fc, c->in + c->in_off, c->in_len - c->in_off,
+		    &used, &o, &d, &dn);
+		c->in_off += used;
+		c->out_len = o.len;
+		switch (ev) {
+		case FCGI_EV_MORE:
+		case FCGI_EV_OUT:
+			break;
+		case FCGI_EV_BEGIN:
+			if (c->state == CS_IDLE)
+				set_state(c, CS_REQUEST, now,
+				    now + SERVE_PARAMS_MS);
+			if (c->params == NULL)
+				c->params = malloc(FCGI_MAX_PARAMS_BYTES);
+			/* No buffer: every parameter is over the limit, and
+			 * the request is refused (400), never passed. */
+			fcgi_set_params_buf(&c->fc, c->params,
+			    FCGI_MAX_PARAMS_BYTES);
+			break;
+		case FCGI_EV_PARAMS:
+			on_params(c, now);
+			break;
+		case FCGI_EV_STDIN:
+			on_stdin(c, d, dn, now);
+			break;
+		case FCGI_EV_STDIN_END:
+			if (c->state == CS_BODY)
+				finish(c, S.reply, gate_refuse(GATE_BODY_SHORT,
+				    NULL, S.reply, sizeof(S.reply)), now);
+			break;
+		case FCGI_EV_ABORT:
+			/* out_len < SERVE_MGMT_ROOM + FCGI_MGMT_REPLY_MAX:
+			 * an END_REQUEST fits */
+			c->out_len += fcgi_build_end(c->out + c->out_len,
+			    sizeof(c->out) - c->out_len, c->fc.req_id,
+			    FCGI_REQUEST_COMPLETE);
+			end_request(c, now);
+			break;
+		case FCGI_EV_CLOSE:
+			to_closing(c, now);
+			break;
+		case FCGI_EV_ERROR:
+			drop_count(DROP_PROTOCOL, now);
+			conn_drop(c);
+			break;
+		}
+		if (ev == FCGI_EV_MORE || ev == FCGI_EV_OUT)
+			break;
+	}
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	flush(c);
+}
+
+static void
+conn_read(struct conn *c, int64_t now)
+{
+	static unsigned char sink[4096];
+	ssize_t r;
+	int i;
+
+	for (i = 0; i < READS_PER_EVENT && !c->dead && c->fd >= 0; i++) {
+		if (c->in_off < c->in_len)
+			conn_process(c, now);	/* leftovers first */
+		if (c->state == CS_WAIT || c->dead || c->fd < 0)
+			return;
+		if (c->state == CS_CLOSING) {
+			r = read(c->fd, sink, sizeof(sink));
+		} else {
+			if (c->out_len >= SERVE_MGMT_ROOM)
+				return;
+			if (c->in_off > 0) {
+				memmove(c->in, c->in + c->in_off,
+				    c->in_len - c->in_off);
+				c->in_len -= c->in_off;
+				c->in_off = 0;
+			}
+			if (c->in_len == sizeof(c->in))
+				return;
+			r = read(c->fd, c->in + c->in_len,
+			    sizeof(c->in) - c->in_len);
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r < 0) {
+			conn_drop(c);
+			return;
+		}
+		if (r == 0) {
+			/* The peer is done sending: what is unanswered
+			 * cannot complete; what is answered still leaves. */
+			c->peer_eof = 1;
+			if (c->out_len > c->out_off && c->state != CS_BODY &&
+			    c->state != CS_REQUEST)
+				to_closing(c, now);
+			else
+				c->dead = 1;
+			return;
+		}
+		if (c->state == CS_CLOSING)
+			continue;
+		c->in_len += (size_t)r;
+		conn_process(c, now);
+	}
+}
+
+static void
+conn_new(int fd, int64_t now)
+{
+	struct epoll_event ev;
+	struct conn *c;
+	size_t i;
+
+	for (i = 0; i < SERVE_MAX_CONNS && S.conns[i] != NULL; i++)
+		;
+	if (i == SERVE_MAX_CONNS || (c = malloc(sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	memset(c, 0, offsetof(struct conn, in));
+	c->fd = fd;
+	c->slot = (uint32_t)i;
+	c->gen = S.gens[i];
+	fcgi_conn_init(&c->fc, (unsigned)S.max_conns, (unsigned)S.max_conns);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = (uint64_t)c->gen << 32 | c->slot;
+	if (epoll_ctl(S.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->events = EPOLLIN;
+	S.conns[i] = c;
+	S.nconns++;
+	/* Invariant: a new connection delivers its first request's
+	 * parameters within SERVE_PARAMS_MS of connecting, or is closed. */
+	c->state = CS_REQUEST;
+	c->since = now;
+	set_deadline(c, now + SERVE_PARAMS_MS);
+}
+
+static void
+listen_set(int on)
+{
+	struct epoll_event ev;
+
+	if (on == S.listening)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.u64 = TAG_LISTEN;
+	if (epoll_ctl(S.epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, S.lfd,
+	    &ev) == 0)
+		S.listening = on;
+}
+
+static void
+accept_some(int64_t now)
+{
+	int fd, i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (S.nconns >= S.max_conns && !evict_one(now)) {
+			listen_set(0);	/* back when one closes */
+			return;
+		}
+		fd = accept4(S.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			conn_new(fd, now);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+			continue;
+		/* EMFILE, ENFILE, ENOBUFS, ENOMEM: pause, do not spin. */
+		log_msg("serve: accept: %s; pausing", strerror(errno));
+		listen_set(0);
+		S.accept_after = now + ACCEPT_PAUSE_MS;
+		return;
+	}
+}
+
+/* ---- the webhook process ------------------------------------------ */
+
+static void
+webhook_want(uint32_t want)
+{
+	struct epoll_event ev;
+
+	if (S.wfd < 0 || want == S.wevents)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.u64 = TAG_WEBHOOK;
+	if (epoll_ctl(S.epfd, EPOLL_CTL_MOD, S.wfd, &ev) == 0)
+		S.wevents = want;
+}
+
+/*
+ * The webhook process is gone (or must go): no delivery is handed out
+ * any more, and the worker stops, so that the supervisor starts a fresh
+ * one with a fresh webhook process. The deliveries it held are answered
+ * by webhook_fail, from the loop, where no connection is in use.
+ */
+static void
+webhook_died(void)
+{
+	int status = 0;
+
+	if (S.wdead)
+		return;
+	S.wdead = 1;
+	close(S.wfd);
+	S.wfd = -1;
+	if (S.wpid > 0 && waitpid(S.wpid, &status, 0) == S.wpid)
+		log_msg("serve: webhook process %d ended (%s %d); worker"
+		    " restarting", (int)S.wpid, WIFSIGNALED(status) ?
+		    "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) :
+		    WEXITSTATUS(status));
+	S.wpid = 0;
+	serve_stopping = 1;
+}
+
+/*
+ * Every delivery the dead webhook process held or would have been given
+ * gets 503: the sender retries, and event ids make a retry of an event
+ * that was applied after all a no-op.
+ */
+static void
+webhook_fail(int64_t now)
+{
+	struct conn *c;
+	size_t i;
+
+	S.wq_n = 0;
+	S.waiting = 0;
+	for (i = 0; i < SERVE_MAX_CONNS; i++) {
+		if ((c = S.conns[i]) == NULL || c->state != CS_WAIT)
+			continue;
+		c->queued = 0;
+		if (c->fd < 0) {
+			conn_close(c);
+			continue;
+		}
+		finish(c, S.reply, gate_refuse(GATE_BUSY, NULL, S.reply,
+		    sizeof(S.reply)), now);
+		conn_sync(c);
+	}
+}
+
+/* Writes queued deliveries to the webhook process without blocking. */
+static void
+webhook_send(void)
+{
+	struct conn *c;
+	struct wh_msg m;
+	struct iovec iov[3];
+	size_t total, skip, k;
+	ssize_t r;
+	int n;
+
+	while (S.wq_n > 0 && !S.wdead) {
+		c = S.conns[S.wq[S.wq_head]];
+		memset(&m, 0, sizeof(m));
+		m.slot = c->slot;
+		m.gen = c->gen;
+		m.role = c->fc.role;
+		m.params_len = (uint32_t)c->fc.pblock;
+		m.body_len = c->body_len;
+		total = sizeof(m) + c->fc.pblock + c->body_len;
+		iov[0].iov_base = &m;
+		iov[0].iov_len = sizeof(m);
+		iov[1].iov_base = c->params;
+		iov[1].iov_len = c->fc.pblock;
+		iov[2].iov_base = c->body;
+		iov[2].iov_len = c->body_len;
+		for (skip = c->sent, n = 0; n < 3; n++) {
+			k = skip < iov[n].iov_len ? skip : iov[n].iov_len;
+			iov[n].iov_base = (char *)iov[n].iov_base + k;
+			iov[n].iov_len -= k;
+			skip -= k;
+		}
+		r = writev(S.wfd, iov, 3);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			webhook_want(EPOLLIN | EPOLLOUT);
+			return;
+		}
+		if (r <= 0) {
+			webhook_died();
+			return;
+		}
+		c->sent += (size_t)r;
+		if (c->sent < total)
+			continue;
+		/* Sent: the body lives on in the webhook process only. */
+		OPENSSL_cleanse(c->body, c->body_got);
+		free(c->body);
+		c->body = NULL;
+		c->queued = 0;
+		S.wq_head = (S.wq_head + 1) % SERVE_MAX_BODIES;
+		S.wq_n--;
+		S.waiting++;
+	}
+	webhook_want(EPOLLIN);
+}
+
+/* Reads answers from the webhook process and hands them out. */
+static void
+webhook_recv(int64_t now)
+{
+	struct wh_rep rep;
+	struct conn *c;
+	ssize_t r;
+	size_t used;
+
+	for (;;) {
+		r = read(S.wfd, S.wbuf + S.wlen, sizeof(S.wbuf) - S.wlen);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			webhook_died();
+			return;
+		}
+		S.wlen += (size_t)r;
+		used = 0;
+		while (S.wlen - used >= sizeof(rep)) {
+			memcpy(&rep, S.wbuf + used, sizeof(rep));
+			if (rep.len > GATE_REPLY_MAX || S.waiting == 0) {
+				log_msg("serve: webhook process sent garbage");
+				kill(S.wpid, SIGKILL);
+				webhook_died();
+				return;
+			}
+			if (S.wlen - used - sizeof(rep) < rep.len)
+				break;
+			S.waiting--;
+			S.wprogress = now;
+			if (rep.slot < SERVE_MAX_CONNS &&
+			    (c = S.conns[rep.slot]) != NULL &&
+			    c->gen == rep.gen && c->state == CS_WAIT) {
+				if (c->fd < 0) {
+					conn_close(c);
+				} else {
+					finish(c, (const char *)S.wbuf + used +
+					    sizeof(rep), rep.len, now);
+					/* a request the client sent meanwhile */
+					conn_process(c, now);
+					conn_sync(c);
+				}
+			}
+			used += sizeof(rep) + rep.len;
+		}
+		memmove(S.wbuf, S.wbuf + used, S.wlen - used);
+		S.wlen -= used;
+	}
+}
+
+/* Reads exactly n bytes. Returns 1, 0 on EOF before any byte, -1. */
+static int
+read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 && got == 0 ? 0 : -1;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+static int
+write_full(int fd, const void *buf, size_t n)
+{
+	size_t put = 0;
+	ssize_t r;
+
+	while (put < n) {
+		r = write(fd, (const char *)buf + put, n - put);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		put += (size_t)r;
+	}
+	return 0;
+}
+
+struct wh_params {
+	const char	*block;
+	size_t		 len;
+	unsigned	 role;
+};
+
+static const char *
+wh_param(void *ctx, const char *name)
+{
+	const struct wh_params *p = ctx;
+
+	return fcgi_params_find(p->block, p->len, p->role, name);
+}
+
+/*
+ * The webhook process: applies deliveries one at a time, in order, and
+ * answers each. Blocking is fine here: nothing else waits on it but the
+ * deliveries themselves. Exits on EOF (its worker is gone or stopping).
+ */
+static int
+webhook_main(int fd, struct gate *g)
+{
+	static char params[FCGI_MAX_PARAMS_BYTES];
+	static char out[GATE_REPLY_MAX];
+	struct gate_request rq;
+	struct wh_params wp;
+	struct wh_msg m;
+	struct wh_rep rep;
+	char *body;
+	size_t n;
+	int rc = 1;
+
+	if ((body = malloc(g->cfg->max_body + 1)) == NULL)
+		return 1;
+	for (;;) {
+		int r = read_full(fd, &m, sizeof(m));
+
+		if (r == 0) {
+			rc = 0;
+			break;
+		}
+		if (r < 0 || m.params_len > sizeof(params) ||
+		    m.body_len > g->cfg->max_body ||
+		    fcgi_role_name(m.role) == NULL ||
+		    read_full(fd, params, m.params_len) < 0 ||
+		    read_full(fd, body, (size_t)m.body_len) < 0)
+			break;
+		wp.block = params;
+		wp.len = m.params_len;
+		wp.role = m.role;
+		rq.param = wh_param;
+		rq.ctx = &wp;
+		n = gate_answer(g, &rq, body, (size_t)m.body_len, out,
+		    sizeof(out));
+		memset(&rep, 0, sizeof(rep));
+		rep.slot = m.slot;
+		rep.gen = m.gen;
+		rep.len = (uint32_t)n;
+		if (write_full(fd, &rep, sizeof(rep)) != 0 ||
+		    write_full(fd, out, n) != 0)
+			break;
+	}
+	OPENSSL_cleanse(body, g->cfg->max_body + 1);
+	free(body);
+	gate_fini(g);
+	return rc;
+}
+
+static int
+webhook_start(struct webhook_secrets *secrets)
+{
+	struct epoll_event ev;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	if ((S.wpid = fork()) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (S.wpid == 0) {
+		/* Its worker's SIGTERM is not its own: it stops at EOF,
+		 * after the delivery in hand. */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		close(sv[0]);
+		close(S.epfd);
+		close(S.lfd);
+		_exit(webhook_main(sv[1], S.g));
+	}
+	close(sv[1]);
+	/* Invariant: the process that parses client input holds no
+	 * webhook secret; only the webhook process verifies signatures. */
+	webhook_secrets_wipe(secrets);
+	S.wfd = sv[0];
+	if (fcntl(S.wfd, F_SETFL, O_NONBLOCK) != 0)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = TAG_WEBHOOK;
+	if (epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.wfd, &ev) != 0)
+		return -1;
+	S.wevents = EPOLLIN;
+	return 0;
+}
+
+/* ---- the loop ----------------------------------------------------- */
+
+static void
+sweep(int64_t now)
+{
+	struct conn *c;
+	size_t i;
+
+	S.next_deadline = NEVER;
+	for (i = 0; i < SERVE_MAX_CONNS; i++) {
+		if ((c = S.conns[i]) == NULL)
+			continue;
+		if (c->deadline > now) {
+			if (c->deadline < S.next_deadline)
+				S.next_deadline = c->deadline;
+			continue;
+		}
+		/* idle and lingering ones simply end */
+		if (c->state == CS_REQUEST)
+			drop_count(DROP_PARAMS_DEADLINE, now);
+		else if (c->state == CS_BODY)
+			drop_count(DROP_BODY_DEADLINE, now);
+		conn_close(c);
+	}
+	if (S.wq_n + S.waiting > 0 && now - S.wprogress > SERVE_WEBHOOK_HUNG_MS &&
+	    S.wpid > 0) {
+		log_msg("serve: webhook process answered nothing in %d s;"
+		    " killing it", SERVE_WEBHOOK_HUNG_MS / 1000);
+		kill(S.wpid, SIGKILL);
+		S.wprogress = now;
+	}
+	if (S.next_deadline == NEVER || S.next_deadline > now + 1000)
+		S.next_deadline = now + 1000;	/* drop counts, hung check */
+	drop_flush(now);
+}
+
+/* SIGTERM: accept nothing more, close what holds no request, and let
+ * requests in hand finish (the supervisor waits SERVE_STOP_GRACE_S). */
+static void
+begin_stop(void)
+{
+	struct conn *c;
+	size_t i;
+
+	S.stopping = 1;
+	listen_set(0);
+	for (i = 0; i < SERVE_MAX_CONNS; i++) {
+		if ((c = S.conns[i]) == NULL)
+			continue;
+		if (c->state == CS_IDLE ||
+		    (c->state == CS_REQUEST && c->fc.req_id == 0))
+			conn_close(c);
+	}
+}
+
+static void
+on_event(const struct epoll_event *e, int64_t now)
+{
+	uint32_t slot = (uint32_t)e->data.u64, gen = (uint32_t)(e->data.u64 >>
+	    32);
+	struct conn *c;
+
+	if (slot == TAG_LISTEN) {
+		if (!S.stopping)
+			accept_some(now);
+		return;
+	}
+	if (slot == TAG_WEBHOOK) {
+		if (e->events & EPOLLOUT)
+			webhook_send();
+		if (!S.wdead && (e->events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+			webhook_recv(now);
+		return;
+	}
+	if (slot >= SERVE_MAX_CONNS || (c = S.conns[slot]) == NULL ||
+	    c->gen != gen || c->fd < 0)
+		return;		/* closed earlier in this batch */
+	if (c->state == CS_WAIT && (e->events & (EPOLLHUP | EPOLLERR)) &&
+	    c->out_len == c->out_off) {
+		conn_drop(c);	/* the answer is dropped when it comes */
+		return;
+	}
+	if (e->events & EPOLLOUT)
+		flush(c);
+	if (!c->dead && c->fd >= 0 &&
+	    (e->events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		conn_read(c, now);
+	conn_sync(c);
+}
+
+int
+fcgi_server_run(int listen_fd, struct gate *g,
+    struct webhook_secrets *secrets)
+{
+	struct epoll_event evs[64];
+	struct rlimit rl;
+	struct conn *c;
+	int64_t now, wait;
+	size_t i;
+	int n, k, rc;
+
+	memset(&S, 0, sizeof(S));
+	S.g = g;
+	S.lfd = listen_fd;
+	S.wfd = -1;
+	S.next_deadline = NEVER;
+	S.drop_logged = now_ms() - DROP_LOG_MS;
+	S.max_conns = SERVE_MAX_CONNS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < SERVE_MAX_CONNS + SERVE_SPARE_FDS) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > SERVE_MAX_CONNS + SERVE_SPARE_FDS ?
+		    SERVE_MAX_CONNS + SERVE_SPARE_FDS : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < SERVE_MAX_CONNS + SERVE_SPARE_FDS)
+			S.max_conns = rl.rlim_cur > 2 * SERVE_SPARE_FDS ?
+			    rl.rlim_cur - SERVE_SPARE_FDS : SERVE_SPARE_FDS;
+	}
+	/* Every worker shares the socket; each takes what epoll hands it. */
+	if ((k = fcntl(listen_fd, F_GETFL)) < 0 ||
+	    fcntl(listen_fd, F_SETFL, k | O_NONBLOCK) != 0 ||
+	    (S.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		log_msg("serve: worker cannot set up its event loop");
+		return 2;
+	}
+	if (webhook_start(secrets) != 0) {
+		log_msg("serve: worker cannot start its webhook process");
+		return 2;
+	}
+	listen_set(1);
+
+	for (;;) {
+		now = now_ms();
+		if (serve_stopping && !S.stopping)
+			begin_stop();
+		if (S.stopping && S.nconns == 0)
+			break;
+		if (!S.stopping && !S.listening && S.nconns < S.max_conns &&
+		    now >= S.accept_after)
+			listen_set(1);
+		if (now >= S.next_deadline)
+			sweep(now);
+		wait = S.next_deadline - now;
+		if (!S.listening && !S.stopping && S.accept_after > now &&
+		    S.accept_after - now < wait)
+			wait = S.accept_after - now;
+		if (wait > 1000)
+			wait = 1000;
+		if (wait < 0)
+			wait = 0;
+		n = epoll_wait(S.epfd, evs, (int)(sizeof(evs) /
+		    sizeof(evs[0])), (int)wait);
+		if (n < 0 && errno != EINTR) {
+			log_msg("serve: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		now = now_ms();
+		for (k = 0; k < n; k++)
+			on_event(&evs[k], now);
+		if (S.wdead && !S.wfailed) {
+			S.wfailed = 1;
+			webhook_fail(now);
+		}
+	}
+
+	rc = S.wdead ? 3 : 0;
+	for (i = 0; i < SERVE_MAX_CONNS; i++)
+		if ((c = S.conns[i]) != NULL)
+			conn_close(c);
+	if (S.wfd >= 0) {
+		close(S.wfd);	/* EOF: it finishes what it holds, exits */
+		S.wfd = -1;
+	}
+	if (S.wpid > 0)
+		waitpid(S.wpid, NULL, 0);
+	close(S.epfd);
+	return rc;
+}
