@@ -72,8 +72,6 @@ struct conn {
 	int		 dead;		/* close at the end of the event */
 	int		 shut;		/* write side shut down */
 	int		 peer_eof;
-	int		 body_slot;	/* counted in nbodies */
-	size_t		 queued;	/* 1 + position: in the send queue */
 	struct fcgi_conn fc;
 	char		*params;	/* FCGI_MAX_PARAMS_BYTES, per request */
 	char		*body;		/* body_len bytes, webhook only */
@@ -112,6 +110,7 @@ enum drop {
 
 static struct {
 	struct gate	*g;
+	pid_t		 pid;
 	int		 epfd;
 	int		 lfd;
 	int		 listening;
@@ -120,7 +119,8 @@ static struct {
 	size_t		 max_conns;
 	struct conn	*conns[SERVE_MAX_CONNS];
 	uint32_t	 gens[SERVE_MAX_CONNS];
-	size_t		 nconns, nidle, nbodies;
+	size_t		 nconns;
+	size_t		 nstate[CS_CLOSING + 1];	/* connections per state */
 	int64_t		 next_deadline;
 	size_t		 drops[DROP_N];
 	int64_t		 drop_logged;
@@ -130,7 +130,7 @@ static struct {
 	int		 wdead;
 	int		 wfailed;	/* webhook_fail has run */
 	uint32_t	 wevents;
-	uint32_t	 wq[SERVE_MAX_BODIES];	/* slots to send, in order */
+	uint32_t	 wq[SERVE_MAX_DELIVERIES];	/* slots to send */
 	size_t		 wq_head, wq_n;
 	size_t		 waiting;		/* sent, not yet answered */
 	int64_t		 wprogress;
@@ -159,8 +159,8 @@ drop_flush(int64_t now)
 		any += S.drops[i];
 	if (any == 0 || now - S.drop_logged < DROP_LOG_MS)
 		return;
-	log_msg("serve: closed connections params_deadline=%zu"
-	    " body_deadline=%zu protocol_error=%zu evicted=%zu",
+	log_msg("serve: worker %d closed connections params_deadline=%zu"
+	    " body_deadline=%zu protocol_error=%zu evicted=%zu", (int)S.pid,
 	    S.drops[DROP_PARAMS_DEADLINE], S.drops[DROP_BODY_DEADLINE],
 	    S.drops[DROP_PROTOCOL], S.drops[DROP_EVICTED]);
 	for (i = 0; i < DROP_N; i++)
@@ -186,10 +186,8 @@ set_deadline(struct conn *c, int64_t when)
 static void
 set_state(struct conn *c, enum cstate st, int64_t now, int64_t deadline)
 {
-	if (c->state == CS_IDLE)
-		S.nidle--;
-	if (st == CS_IDLE)
-		S.nidle++;
+	S.nstate[c->state]--;
+	S.nstate[st]++;
 	c->state = st;
 	c->since = now;
 	set_deadline(c, deadline);
@@ -204,10 +202,6 @@ wipe_body(struct conn *c)
 		c->body = NULL;
 	}
 	c->body_len = c->body_got = 0;
-	if (c->body_slot) {
-		S.nbodies--;
-		c->body_slot = 0;
-	}
 }
 
 /* Closes and frees c now. Never called for a connection the webhook
@@ -217,8 +211,7 @@ conn_close(struct conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
-	if (c->state == CS_IDLE)
-		S.nidle--;
+	S.nstate[c->state]--;
 	wipe_body(c);
 	free(c->params);
 	S.conns[c->slot] = NULL;
@@ -363,7 +356,8 @@ to_idle(struct conn *c, int64_t now)
 	struct conn *o;
 
 	set_state(c, CS_IDLE, now, now + SERVE_KEEPALIVE_MS);
-	if (S.nidle > SERVE_MAX_KEEPALIVE && (o = oldest(CS_IDLE, c)) != NULL)
+	if (S.nstate[CS_IDLE] > SERVE_MAX_KEEPALIVE &&
+	    (o = oldest(CS_IDLE, c)) != NULL)
 		conn_close(o);
 }
 
@@ -422,7 +416,7 @@ static void	webhook_send(void);
 static void
 dispatch(struct conn *c, int64_t now)
 {
-	if (S.wdead || S.wq_n >= SERVE_MAX_BODIES) {
+	if (S.wdead || S.nstate[CS_WAIT] >= SERVE_MAX_DELIVERIES) {
 		finish(c, S.reply, gate_refuse(GATE_BUSY, NULL, S.reply,
 		    sizeof(S.reply)), now);
 		return;
@@ -431,9 +425,8 @@ dispatch(struct conn *c, int64_t now)
 	if (S.wq_n == 0 && S.waiting == 0)
 		S.wprogress = now;
 	c->sent = 0;
-	S.wq[(S.wq_head + S.wq_n) % SERVE_MAX_BODIES] = c->slot;
+	S.wq[(S.wq_head + S.wq_n) % SERVE_MAX_DELIVERIES] = c->slot;
 	S.wq_n++;
-	c->queued = 1;
 	webhook_send();
 }
 
@@ -442,6 +435,7 @@ static void
 on_params(struct conn *c, int64_t now)
 {
 	struct gate_request rq = { conn_param, c };
+	struct conn *o;
 	uint64_t len;
 	size_t n;
 
@@ -462,7 +456,14 @@ on_params(struct conn *c, int64_t now)
 		finish(c, S.reply, n, now);
 		return;
 	}
-	if (S.wdead || S.nbodies >= SERVE_MAX_BODIES) {
+	/* At the cap the body read longest gives way: a slow sender
+	 * cannot keep deliveries out. */
+	if (S.nstate[CS_BODY] >= SERVE_MAX_BODIES &&
+	    (o = oldest(CS_BODY, c)) != NULL) {
+		drop_count(DROP_EVICTED, now);
+		conn_close(o);
+	}
+	if (S.wdead || S.nstate[CS_BODY] >= SERVE_MAX_BODIES) {
 		finish(c, S.reply, gate_refuse(GATE_BUSY, NULL, S.reply,
 		    sizeof(S.reply)), now);
 		return;
@@ -473,8 +474,6 @@ on_params(struct conn *c, int64_t now)
 		    sizeof(S.reply)), now);
 		return;
 	}
-	S.nbodies++;
-	c->body_slot = 1;
 	c->body_len = (size_t)len;
 	c->body_got = 0;
 	set_state(c, CS_BODY, now, now + SERVE_BODY_BASE_MS +
@@ -661,6 +660,7 @@ conn_new(int fd, int64_t now)
 	c->events = EPOLLIN;
 	S.conns[i] = c;
 	S.nconns++;
+	S.nstate[CS_REQUEST]++;
 	/* Invariant: a new connection delivers its first request's
 	 * parameters within SERVE_PARAMS_MS of connecting, or is closed. */
 	c->state = CS_REQUEST;
@@ -767,7 +767,6 @@ webhook_fail(int64_t now)
 	for (i = 0; i < SERVE_MAX_CONNS; i++) {
 		if ((c = S.conns[i]) == NULL || c->state != CS_WAIT)
 			continue;
-		c->queued = 0;
 		if (c->fd < 0) {
 			conn_close(c);
 			continue;
@@ -828,8 +827,7 @@ webhook_send(void)
 		OPENSSL_cleanse(c->body, c->body_got);
 		free(c->body);
 		c->body = NULL;
-		c->queued = 0;
-		S.wq_head = (S.wq_head + 1) % SERVE_MAX_BODIES;
+		S.wq_head = (S.wq_head + 1) % SERVE_MAX_DELIVERIES;
 		S.wq_n--;
 		S.waiting++;
 	}
@@ -1134,6 +1132,7 @@ fcgi_server_run(int listen_fd, struct gate *g,
 
 	memset(&S, 0, sizeof(S));
 	S.g = g;
+	S.pid = getpid();
 	S.lfd = listen_fd;
 	S.wfd = -1;
 	S.next_deadline = NEVER;
@@ -1198,6 +1197,8 @@ fcgi_server_run(int listen_fd, struct gate *g,
 	}
 
 	rc = S.wdead ? 3 : 0;
+	S.drop_logged = now_ms() - DROP_LOG_MS;
+	drop_flush(now_ms());
 	for (i = 0; i < SERVE_MAX_CONNS; i++)
 		if ((c = S.conns[i]) != NULL)
 			conn_close(c);

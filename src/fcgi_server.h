@@ -33,9 +33,12 @@
 #define SERVE_LINGER_MS		2000	/* after the last answer: read
 					 * until EOF, so unread input cannot
 					 * turn our close into a reset */
-#define SERVE_MAX_BODIES	8	/* webhook deliveries in flight per
-					 * worker (read, queued or being
-					 * applied); more get 503 */
+#define SERVE_MAX_BODIES	16	/* webhook bodies being read per
+					 * worker; at the cap the one read
+					 * longest is dropped */
+#define SERVE_MAX_DELIVERIES	8	/* handed to the webhook process and
+					 * not yet answered (its busy timeout
+					 * is 3 s each); more get 503 */
 #define SERVE_WEBHOOK_HUNG_MS	30000	/* a webhook process that answers
 					 * nothing this long is killed (its
 					 * busy timeout is 3 s) */
