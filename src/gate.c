@@ -126,6 +126,9 @@ decide(struct gate *g, const struct gate_request *rq, enum role role,
 	in.accept = slice_of(param(rq, "HTTP_ACCEPT"));
 	in.requested_with = slice_of(param(rq, "HTTP_X_REQUESTED_WITH"));
 	in.fetch_mode = slice_of(param(rq, "HTTP_SEC_FETCH_MODE"));
+	in.overrides[0] = slice_of(param(rq, "HTTP_X_HTTP_METHOD_OVERRIDE"));
+	in.overrides[1] = slice_of(param(rq, "HTTP_X_HTTP_METHOD"));
+	in.overrides[2] = slice_of(param(rq, "HTTP_X_METHOD_OVERRIDE"));
 
 	authz_decide(g->az, &in, d);
 	if (d->status != 200)

@@ -154,7 +154,7 @@ main_setup(void)
 		return 2;
 	}
 	if (authz_init(&az, s, cfg.secret, cfg.secret_n,
-	    cfg.cookie_prefix) != 0) {
+	    cfg.cookie_prefix, cfg.case_sensitive) != 0) {
 		fprintf(stderr, "authgate: cannot set up the decision\n");
 		store_close(s);
 		return 2;
