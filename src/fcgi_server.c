@@ -389,9 +389,11 @@ finish(struct conn *c, const char *reply, size_t n, int64_t now)
 		c->out_off = 0;
 	}
 	/* Room is there by construction: input is read only while fewer
-	 * than SERVE_MGMT_ROOM bytes wait, and SERVE_OUT_BUF adds a reply. */
-	k = fcgi_build_reply(c->out + c->out_len, sizeof(c->out) - c->out_len,
-	    c->fc.req_id, reply, n);
+	 * than SERVE_MGMT_ROOM bytes wait, and SERVE_OUT_BUF adds a reply.
+	 * Invariant: an empty answer (no Status: an allow to lighttpd and
+	 * Apache) is never sent; the connection is closed instead. */
+	k = n == 0 ? 0 : fcgi_build_reply(c->out + c->out_len,
+	    sizeof(c->out) - c->out_len, c->fc.req_id, reply, n);
 	if (k == 0) {
 		log_msg("serve: reply does not fit (%zu bytes); closing", n);
 		conn_drop(c);
