@@ -17,12 +17,9 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +33,7 @@
 #include "fcgi_server.h"
 #include "log.h"
 #include "serve.h"
+#include "whproc.h"
 
 #define TAG_LISTEN	0xffffffffu	/* epoll data: the listening socket */
 #define TAG_WEBHOOK	0xfffffffeu	/* epoll data: the webhook process */
@@ -77,27 +75,11 @@ struct conn {
 	char		*body;		/* body_len bytes, webhook only */
 	size_t		 body_len;
 	size_t		 body_got;
-	size_t		 sent;		/* bytes of the webhook message sent */
+	struct whproc_job job;		/* in CS_WAIT: the delivery */
 	size_t		 in_off, in_len;
 	size_t		 out_off, out_len;
 	unsigned char	 in[SERVE_IN_BUF];
 	unsigned char	 out[SERVE_OUT_BUF];
-};
-
-/* A delivery handed to the webhook process, then its answer. */
-struct wh_msg {
-	uint32_t	slot;
-	uint32_t	gen;
-	uint32_t	role;
-	uint32_t	params_len;
-	uint64_t	body_len;
-};
-
-struct wh_rep {
-	uint32_t	slot;
-	uint32_t	gen;
-	uint32_t	len;
-	uint32_t	pad;
 };
 
 enum drop {
@@ -124,18 +106,10 @@ static struct {
 	int64_t		 next_deadline;
 	size_t		 drops[DROP_N];
 	int64_t		 drop_logged;
-	/* the webhook process */
-	pid_t		 wpid;
-	int		 wfd;
+	struct whproc	 wp;		/* the webhook process */
 	int		 wdead;
 	int		 wfailed;	/* webhook_fail has run */
 	uint32_t	 wevents;
-	uint32_t	 wq[SERVE_MAX_DELIVERIES];	/* slots to send */
-	size_t		 wq_head, wq_n;
-	size_t		 waiting;		/* sent, not yet answered */
-	int64_t		 wprogress;
-	unsigned char	 wbuf[sizeof(struct wh_rep) + GATE_REPLY_MAX];
-	size_t		 wlen;
 	char		 reply[GATE_REPLY_MAX];
 } S;
 
@@ -418,17 +392,19 @@ static void	webhook_send(void);
 static void
 dispatch(struct conn *c, int64_t now)
 {
-	if (S.wdead || S.nstate[CS_WAIT] >= SERVE_MAX_DELIVERIES) {
+	c->job.slot = c->slot;
+	c->job.gen = c->gen;
+	c->job.role = c->fc.role;
+	c->job.params = c->params;
+	c->job.params_len = c->fc.pblock;
+	c->job.body = c->body;
+	c->job.body_len = c->body_len;
+	if (S.wdead || whproc_queue(&S.wp, &c->job, now) != 0) {
 		finish(c, S.reply, gate_refuse(GATE_BUSY, NULL, S.reply,
 		    sizeof(S.reply)), now);
 		return;
 	}
 	set_state(c, CS_WAIT, now, NEVER);
-	if (S.wq_n == 0 && S.waiting == 0)
-		S.wprogress = now;
-	c->sent = 0;
-	S.wq[(S.wq_head + S.wq_n) % SERVE_MAX_DELIVERIES] = c->slot;
-	S.wq_n++;
 	webhook_send();
 }
 
@@ -712,44 +688,37 @@ accept_some(int64_t now)
 	}
 }
 
-/* ---- the webhook process ------------------------------------------ */
+/* ---- the webhook process (whproc.c) ------------------------------- */
 
 static void
 webhook_want(uint32_t want)
 {
 	struct epoll_event ev;
 
-	if (S.wfd < 0 || want == S.wevents)
+	if (S.wp.fd < 0 || want == S.wevents)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = want;
 	ev.data.u64 = TAG_WEBHOOK;
-	if (epoll_ctl(S.epfd, EPOLL_CTL_MOD, S.wfd, &ev) == 0)
+	if (epoll_ctl(S.epfd, EPOLL_CTL_MOD, S.wp.fd, &ev) == 0)
 		S.wevents = want;
 }
 
 /*
- * The webhook process is gone (or must go): no delivery is handed out
- * any more, and the worker stops, so that the supervisor starts a fresh
- * one with a fresh webhook process. The deliveries it held are answered
- * by webhook_fail, from the loop, where no connection is in use.
+ * The webhook process is gone (or hung: killed): no delivery is handed
+ * out any more, and the worker stops, so that the supervisor starts a
+ * fresh one with a fresh webhook process. The deliveries it held are
+ * answered by webhook_fail, from the loop, where no connection is in use.
  */
 static void
-webhook_died(void)
+webhook_died(int kill_first)
 {
-	int status = 0;
-
 	if (S.wdead)
 		return;
 	S.wdead = 1;
-	close(S.wfd);
-	S.wfd = -1;
-	if (S.wpid > 0 && waitpid(S.wpid, &status, 0) == S.wpid)
-		log_msg("serve: webhook process %d ended (%s %d); worker"
-		    " restarting", (int)S.wpid, WIFSIGNALED(status) ?
-		    "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) :
-		    WEXITSTATUS(status));
-	S.wpid = 0;
+	whproc_stop(&S.wp, kill_first);
+	log_msg("serve: worker %d stops: its webhook process is gone",
+	    (int)S.pid);
 	serve_stopping = 1;
 }
 
@@ -764,8 +733,6 @@ webhook_fail(int64_t now)
 	struct conn *c;
 	size_t i;
 
-	S.wq_n = 0;
-	S.waiting = 0;
 	for (i = 0; i < SERVE_MAX_CONNS; i++) {
 		if ((c = S.conns[i]) == NULL || c->state != CS_WAIT)
 			continue;
@@ -779,256 +746,57 @@ webhook_fail(int64_t now)
 	}
 }
 
-/* Writes queued deliveries to the webhook process without blocking. */
+/* A delivery is written whole: the body lives on in the webhook process
+ * only. */
 static void
-webhook_send(void)
+job_sent(void *ctx, struct whproc_job *j)
 {
-	struct conn *c;
-	struct wh_msg m;
-	struct iovec iov[3];
-	size_t total, skip, k;
-	ssize_t r;
-	int n;
+	struct conn *c = S.conns[j->slot];
 
-	while (S.wq_n > 0 && !S.wdead) {
-		c = S.conns[S.wq[S.wq_head]];
-		memset(&m, 0, sizeof(m));
-		m.slot = c->slot;
-		m.gen = c->gen;
-		m.role = c->fc.role;
-		m.params_len = (uint32_t)c->fc.pblock;
-		m.body_len = c->body_len;
-		total = sizeof(m) + c->fc.pblock + c->body_len;
-		iov[0].iov_base = &m;
-		iov[0].iov_len = sizeof(m);
-		iov[1].iov_base = c->params;
-		iov[1].iov_len = c->fc.pblock;
-		iov[2].iov_base = c->body;
-		iov[2].iov_len = c->body_len;
-		for (skip = c->sent, n = 0; n < 3; n++) {
-			k = skip < iov[n].iov_len ? skip : iov[n].iov_len;
-			iov[n].iov_base = (char *)iov[n].iov_base + k;
-			iov[n].iov_len -= k;
-			skip -= k;
-		}
-		r = writev(S.wfd, iov, 3);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			webhook_want(EPOLLIN | EPOLLOUT);
-			return;
-		}
-		if (r <= 0) {
-			webhook_died();
-			return;
-		}
-		c->sent += (size_t)r;
-		if (c->sent < total)
-			continue;
-		/* Sent: the body lives on in the webhook process only. */
+	(void)ctx;
+	if (c != NULL && c->body != NULL) {
 		OPENSSL_cleanse(c->body, c->body_got);
 		free(c->body);
 		c->body = NULL;
-		S.wq_head = (S.wq_head + 1) % SERVE_MAX_DELIVERIES;
-		S.wq_n--;
-		S.waiting++;
 	}
-	webhook_want(EPOLLIN);
 }
 
-/* Reads answers from the webhook process and hands them out. */
+static void
+webhook_send(void)
+{
+	int r = whproc_send(&S.wp, job_sent, NULL);
+
+	if (r < 0)
+		webhook_died(0);
+	else
+		webhook_want(r == 1 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+/* The webhook process answered a delivery: pass the answer on. */
+static void
+job_answer(void *ctx, uint32_t slot, uint32_t gen, const char *reply,
+    size_t len)
+{
+	int64_t now = *(const int64_t *)ctx;
+	struct conn *c;
+
+	if (slot >= SERVE_MAX_CONNS || (c = S.conns[slot]) == NULL ||
+	    c->gen != gen || c->state != CS_WAIT)
+		return;
+	if (c->fd < 0) {
+		conn_close(c);	/* its client left meanwhile */
+		return;
+	}
+	finish(c, reply, len, now);
+	conn_process(c, now);	/* a request the client sent meanwhile */
+	conn_sync(c);
+}
+
 static void
 webhook_recv(int64_t now)
 {
-	struct wh_rep rep;
-	struct conn *c;
-	ssize_t r;
-	size_t used;
-
-	for (;;) {
-		r = read(S.wfd, S.wbuf + S.wlen, sizeof(S.wbuf) - S.wlen);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			webhook_died();
-			return;
-		}
-		S.wlen += (size_t)r;
-		used = 0;
-		while (S.wlen - used >= sizeof(rep)) {
-			memcpy(&rep, S.wbuf + used, sizeof(rep));
-			if (rep.len > GATE_REPLY_MAX || S.waiting == 0) {
-				log_msg("serve: webhook process sent garbage");
-				kill(S.wpid, SIGKILL);
-				webhook_died();
-				return;
-			}
-			if (S.wlen - used - sizeof(rep) < rep.len)
-				break;
-			S.waiting--;
-			S.wprogress = now;
-			if (rep.slot < SERVE_MAX_CONNS &&
-			    (c = S.conns[rep.slot]) != NULL &&
-			    c->gen == rep.gen && c->state == CS_WAIT) {
-				if (c->fd < 0) {
-					conn_close(c);
-				} else {
-					finish(c, (const char *)S.wbuf + used +
-					    sizeof(rep), rep.len, now);
-					/* a request the client sent meanwhile */
-					conn_process(c, now);
-					conn_sync(c);
-				}
-			}
-			used += sizeof(rep) + rep.len;
-		}
-		memmove(S.wbuf, S.wbuf + used, S.wlen - used);
-		S.wlen -= used;
-	}
-}
-
-/* Reads exactly n bytes. Returns 1, 0 on EOF before any byte, -1. */
-static int
-read_full(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 && got == 0 ? 0 : -1;
-		got += (size_t)r;
-	}
-	return 1;
-}
-
-static int
-write_full(int fd, const void *buf, size_t n)
-{
-	size_t put = 0;
-	ssize_t r;
-
-	while (put < n) {
-		r = write(fd, (const char *)buf + put, n - put);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		put += (size_t)r;
-	}
-	return 0;
-}
-
-struct wh_params {
-	const char	*block;
-	size_t		 len;
-	unsigned	 role;
-};
-
-static const char *
-wh_param(void *ctx, const char *name)
-{
-	const struct wh_params *p = ctx;
-
-	return fcgi_params_find(p->block, p->len, p->role, name);
-}
-
-/*
- * The webhook process: applies deliveries one at a time, in order, and
- * answers each. Blocking is fine here: nothing else waits on it but the
- * deliveries themselves. Exits on EOF (its worker is gone or stopping).
- */
-static int
-webhook_main(int fd, struct gate *g)
-{
-	static char params[FCGI_MAX_PARAMS_BYTES];
-	static char out[GATE_REPLY_MAX];
-	struct gate_request rq;
-	struct wh_params wp;
-	struct wh_msg m;
-	struct wh_rep rep;
-	char *body;
-	size_t n;
-	int rc = 1;
-
-	if ((body = malloc(g->cfg->max_body + 1)) == NULL)
-		return 1;
-	for (;;) {
-		int r = read_full(fd, &m, sizeof(m));
-
-		if (r == 0) {
-			rc = 0;
-			break;
-		}
-		if (r < 0 || m.params_len > sizeof(params) ||
-		    m.body_len > g->cfg->max_body ||
-		    fcgi_role_name(m.role) == NULL ||
-		    read_full(fd, params, m.params_len) < 0 ||
-		    read_full(fd, body, (size_t)m.body_len) < 0)
-			break;
-		wp.block = params;
-		wp.len = m.params_len;
-		wp.role = m.role;
-		rq.param = wh_param;
-		rq.ctx = &wp;
-		n = gate_answer(g, &rq, body, (size_t)m.body_len, out,
-		    sizeof(out));
-		memset(&rep, 0, sizeof(rep));
-		rep.slot = m.slot;
-		rep.gen = m.gen;
-		rep.len = (uint32_t)n;
-		if (write_full(fd, &rep, sizeof(rep)) != 0 ||
-		    write_full(fd, out, n) != 0)
-			break;
-	}
-	OPENSSL_cleanse(body, g->cfg->max_body + 1);
-	free(body);
-	gate_fini(g);
-	return rc;
-}
-
-static int
-webhook_start(struct webhook_secrets *secrets)
-{
-	struct epoll_event ev;
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return -1;
-	if ((S.wpid = fork()) < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (S.wpid == 0) {
-		/* Its worker's SIGTERM is not its own: it stops at EOF,
-		 * after the delivery in hand. */
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		close(sv[0]);
-		close(S.epfd);
-		close(S.lfd);
-		_exit(webhook_main(sv[1], S.g));
-	}
-	close(sv[1]);
-	/* Invariant: the process that parses client input holds no
-	 * webhook secret; only the webhook process verifies signatures. */
-	webhook_secrets_wipe(secrets);
-	S.wfd = sv[0];
-	if (fcntl(S.wfd, F_SETFL, O_NONBLOCK) != 0)
-		return -1;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = TAG_WEBHOOK;
-	if (epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.wfd, &ev) != 0)
-		return -1;
-	S.wevents = EPOLLIN;
-	return 0;
+	if (whproc_recv(&S.wp, now, job_answer, &now) != 0)
+		webhook_died(0);
 }
 
 /* ---- the loop ----------------------------------------------------- */
@@ -1055,12 +823,10 @@ sweep(int64_t now)
 			drop_count(DROP_BODY_DEADLINE, now);
 		conn_close(c);
 	}
-	if (S.wq_n + S.waiting > 0 && now - S.wprogress > SERVE_WEBHOOK_HUNG_MS &&
-	    S.wpid > 0) {
+	if (!S.wdead && whproc_hung(&S.wp, now)) {
 		log_msg("serve: webhook process answered nothing in %d s;"
-		    " killing it", SERVE_WEBHOOK_HUNG_MS / 1000);
-		kill(S.wpid, SIGKILL);
-		S.wprogress = now;
+		    " killing it", WHPROC_HUNG_MS / 1000);
+		webhook_died(1);
 	}
 	if (S.next_deadline == NEVER || S.next_deadline > now + 1000)
 		S.next_deadline = now + 1000;	/* drop counts, hung check */
@@ -1125,18 +891,18 @@ int
 fcgi_server_run(int listen_fd, struct gate *g,
     struct webhook_secrets *secrets)
 {
-	struct epoll_event evs[64];
+	struct epoll_event evs[64], ev;
 	struct rlimit rl;
 	struct conn *c;
 	int64_t now, wait;
 	size_t i;
-	int n, k, rc;
+	int n, k, rc, fds[2];
 
 	memset(&S, 0, sizeof(S));
 	S.g = g;
 	S.pid = getpid();
 	S.lfd = listen_fd;
-	S.wfd = -1;
+	S.wp.fd = -1;
 	S.next_deadline = NEVER;
 	S.drop_logged = now_ms() - DROP_LOG_MS;
 	S.max_conns = SERVE_MAX_CONNS;
@@ -1158,10 +924,20 @@ fcgi_server_run(int listen_fd, struct gate *g,
 		log_msg("serve: worker cannot set up its event loop");
 		return 2;
 	}
-	if (webhook_start(secrets) != 0) {
+	fds[0] = S.epfd;
+	fds[1] = S.lfd;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = TAG_WEBHOOK;
+	if (whproc_start(&S.wp, g, fds, 2) != 0 ||
+	    epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.wp.fd, &ev) != 0) {
 		log_msg("serve: worker cannot start its webhook process");
 		return 2;
 	}
+	S.wevents = EPOLLIN;
+	/* Invariant: the process that parses client input holds no
+	 * webhook secret; only the webhook process verifies signatures. */
+	webhook_secrets_wipe(secrets);
 	listen_set(1);
 
 	for (;;) {
@@ -1204,12 +980,8 @@ fcgi_server_run(int listen_fd, struct gate *g,
 	for (i = 0; i < SERVE_MAX_CONNS; i++)
 		if ((c = S.conns[i]) != NULL)
 			conn_close(c);
-	if (S.wfd >= 0) {
-		close(S.wfd);	/* EOF: it finishes what it holds, exits */
-		S.wfd = -1;
-	}
-	if (S.wpid > 0)
-		waitpid(S.wpid, NULL, 0);
+	if (!S.wdead)
+		whproc_stop(&S.wp, 0);	/* EOF: it finishes, exits */
 	close(S.epfd);
 	return rc;
 }

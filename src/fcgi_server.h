@@ -6,8 +6,9 @@
  * Slow or idle clients cost a file descriptor and a bounded buffer, never
  * a worker: every connection is non-blocking, a request goes to gate.c
  * only once it is complete, and each phase of a connection has a deadline.
- * Webhook deliveries are applied by a separate process (one per worker),
- * so a SQLite write that waits on a lock never delays a decision.
+ * Webhook deliveries are applied by a separate process (one per worker,
+ * whproc.c), so a SQLite write that waits on a lock never delays a
+ * decision.
  */
 #ifndef AUTHGATE_FCGI_SERVER_H
 #define AUTHGATE_FCGI_SERVER_H
@@ -36,12 +37,6 @@
 #define SERVE_MAX_BODIES	16	/* webhook bodies being read per
 					 * worker; at the cap the one read
 					 * longest is dropped */
-#define SERVE_MAX_DELIVERIES	8	/* handed to the webhook process and
-					 * not yet answered (its busy timeout
-					 * is 3 s each); more get 503 */
-#define SERVE_WEBHOOK_HUNG_MS	30000	/* a webhook process that answers
-					 * nothing this long is killed (its
-					 * busy timeout is 3 s) */
 #define SERVE_IN_BUF		8192	/* bytes read per connection at once */
 #define SERVE_MGMT_ROOM		1024	/* unsent management answers before
 					 * a connection stops being read */

@@ -248,8 +248,9 @@ t_ok deadline-004 grep -q '^held 1 closed 0 ' "$T_DIR/out"
 wpid=$(pgrep -P "$(pgrep -P "$T_SERVE_PID" | head -n 1)" | head -n 1)
 if [ -n "$wpid" ]; then
 	kill -9 "$wpid"
-	for _ in $(seq 1 50); do grep -q "webhook process $wpid ended (signal 9); worker restarting" "$T_DIR/serve.log" && break; sleep 0.1; done
-	grep -q "webhook process $wpid ended (signal 9); worker restarting" "$T_DIR/serve.log" && t_pass whproc-001 || t_fail whproc-001 "no line for the dead webhook process"
+	for _ in $(seq 1 50); do grep -q "webhook process $wpid ended (signal 9)" "$T_DIR/serve.log" && break; sleep 0.1; done
+	grep -q "webhook process $wpid ended (signal 9)" "$T_DIR/serve.log" && grep -q 'stops: its webhook process is gone' "$T_DIR/serve.log" &&
+	    t_pass whproc-001 || t_fail whproc-001 "no line for the dead webhook process"
 	for _ in $(seq 1 50); do grep -q 'died (exit 3); restarting' "$T_DIR/serve.log" && [ "$(workers "$T_SERVE_PID")" = 2 ] && break; sleep 0.1; done
 	grep -q 'died (exit 3); restarting' "$T_DIR/serve.log" && t_pass whproc-002 || t_fail whproc-002 "the worker was not restarted"
 else
