@@ -14,7 +14,7 @@ SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
 
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
-	  src/store.c src/authz.c src/reply.c src/config.c src/cli.c \
+	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
 	  src/webhook.c src/serve.c src/main.c src/admin.c \
 	  src/cli_util.c src/cli_key.c src/cli_rule.c
 HDRS	= $(wildcard src/*.h)
