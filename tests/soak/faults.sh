@@ -182,12 +182,22 @@ start() {
 }
 
 # finish PREFIX: no authgate process died, no sanitizer report; stops
-# lighttpd.
+# lighttpd and waits for its authgate processes to be gone (a leftover one
+# would hold the database open through the next step; it is killed by PID).
 finish() {
+	local p left i
 	t_ok "$1-no-crash" test "$(children)" = "$PIDS0"
 	t_ok "$1-log" test -s "$LOG"
 	t_sanitizers "$1-sanitizers" "$LOG"
 	t_cleanup
+	for i in $(seq 1 50); do
+		left=""
+		for p in $PIDS0; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for p in $left; do kill -9 "$p" 2>/dev/null; done
+	t_ok "$1-stopped" test -z "$left"
 }
 
 # ---------------------------------------------------------------- full-*
