@@ -1,4 +1,4 @@
-# authgate - one flat Makefile. Targets: all run test bench fuzz clean.
+# authgate - one flat Makefile. Targets: all run test bench soak fuzz clean.
 # `make run` and `make test` install missing Debian packages when run as
 # root; as another user they say which packages to install.
 
@@ -14,7 +14,7 @@ SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
 
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
-	  src/store.c src/authz.c src/reply.c src/config.c src/cli.c \
+	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
 	  src/webhook.c src/gate.c src/fcgi_proto.c src/fcgi_server.c \
 	  src/whproc.c src/serve.c src/main.c src/admin.c \
 	  src/cli_util.c src/cli_key.c src/cli_rule.c
@@ -35,9 +35,9 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy fcgiwrap
+	     python3 apache2 nginx caddy fcgiwrap faketime
 
-.PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
+.PHONY: all run test bench soak fuzz clean deps-build deps-run deps-test \
 	asan db-demo
 
 all: deps-build $(BIN)
@@ -123,6 +123,14 @@ test: deps-test $(ASAN_BIN) $(BIN)
 bench: deps-test $(BIN) $(SCHEMA_C)
 	$(call ensure_debs,wrk)
 	@tests/bench/run.sh
+
+# The long campaign (tests/soak/): mixed traffic for SOAK_SECONDS through
+# lighttpd with every answer checked, then the fault suite. make test runs
+# both, the campaign for 60 s.
+SOAK_SECONDS ?= 600
+soak: deps-test $(ASAN_BIN) $(BIN)
+	@tests/soak/soak.sh $(SOAK_SECONDS); rc=$$?; \
+	  tests/soak/faults.sh || rc=1; exit $$rc
 
 FUZZ_SECONDS ?= 60
 fuzz: deps-test $(SCHEMA_C)

@@ -30,7 +30,8 @@
 #include "config.h"
 #include "credential.h"
 #include "reply.h"
-#include "store.h"
+#include "schema.h"
+#include "store_admin.h"
 #include "webhook.h"
 
 #ifndef AUTHGATE_VERSION

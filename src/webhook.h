@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store_sync.h"
 
 #define WEBHOOK_MAX_SECRETS	8	/* rotation needs two; eight is generous */
 #define WEBHOOK_MAX_SECRET	256	/* bytes of one secret */

@@ -12,6 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "util.h"
+#include "schema.h"
 #include "webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
