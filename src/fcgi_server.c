@@ -1,7 +1,7 @@
 /*
  * fcgi_server.c - one worker of `authgate serve`: an epoll loop over the
- * shared listening socket and many non-blocking client connections, and
- * the webhook process that applies deliveries.
+ * shared listening socket and many non-blocking client connections, with
+ * the webhook process (whproc.c) applying deliveries beside it.
  *
  * Owns the connections (each a bounded input and output buffer, a
  * parameter buffer per request, a webhook body while one is read), their
