@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "config.h"
+#include "event.h"
 #include "credential.h"
 #include "reply.h"
 #include "schema.h"
@@ -303,7 +304,7 @@ cmd_import(int argc, char **argv)
 		    " run 'authgate init --db %s' first\n", db, db);
 		goto out;
 	}
-	rc = webhook_import(s, json, (size_t)n) == 0 ? 0 : 2;
+	rc = event_import(s, json, (size_t)n) == 0 ? 0 : 2;
 out:
 	if (f != NULL)
 		fclose(f);
