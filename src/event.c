@@ -146,7 +146,7 @@ date(struct event_norm *nm, const cJSON *obj, const char *camel, const char *sna
 		return NULL;
 	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
 	    v->valuedouble < 9.0e15) {
-		t = (int64_t)v->valuedouble;
+		t = util_epoch_ms((int64_t)v->valuedouble);
 	} else if (!cJSON_IsString(v) || util_time_parse(v->valuestring,
 	    strlen(v->valuestring), &t) != 0) {
 		if (nm->bad == NULL)
@@ -378,10 +378,8 @@ event_time(const cJSON *root, int64_t *ms)
 		v = cJSON_GetObjectItemCaseSensitive(root, names[i]);
 		if (cJSON_IsNumber(v) && v->valuedouble > 0 &&
 		    v->valuedouble < 9.0e15) {
-			*ms = (int64_t)v->valuedouble;
 			/* seconds, as Standard Webhooks headers use */
-			if (*ms < 100000000000LL)
-				*ms *= 1000;
+			*ms = util_epoch_ms((int64_t)v->valuedouble);
 			return 1;
 		}
 		if (cJSON_IsString(v) && util_time_parse(v->valuestring,
