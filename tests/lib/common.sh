@@ -192,3 +192,17 @@ t_serve() {
 	*) t_wait_port "${listen##*:}" ;;
 	esac
 }
+
+# t_express PORT: the Express test backend (tests/integration/backends/
+# express/app.js) on 127.0.0.1:PORT. Fails when Node.js or its packages
+# are missing (`make test` installs them). Sets T_EXPRESS_PID.
+t_express() {
+	local dir="$T_ROOT/tests/integration/backends/express"
+	command -v node >/dev/null || { echo "node is not installed" >&2; return 1; }
+	[ -e "$dir/node_modules/express/package.json" ] ||
+		{ echo "express is not installed (make test runs npm ci in $dir)" >&2; return 1; }
+	node "$dir/app.js" "$1" >>"$T_DIR/express.log" 2>&1 &
+	T_EXPRESS_PID=$!
+	T_PIDS="$T_PIDS $T_EXPRESS_PID"
+	t_wait_port "$1"
+}
