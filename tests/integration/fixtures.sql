@@ -32,4 +32,9 @@ insert into apikey (id, configId, name, start, prefix, key, referenceId, enabled
   ('k_org',     'org',     'org owned', 'ag_tes', 'ag_', 'NdLzhp97pspkPPcifLlm3n6yGXOiuQ6xrht2ST-1OiM', 'org_acme', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 'null'),
   ('k_bea',     'default', 'banned',    'ag_tes', 'ag_', 'IXq9uCzTVNsgzVChiO1ivdqMRE75UlHkPejkvi9a0-E', 'u_bea', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', NULL),
   ('k_hex',     'default', 'hex',       'ag_tes', 'ag_', 'a1cfcdd79af6039acddd69b4ea3bc39a6455ca50220f6456e389d745fe2d67bc', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme"}');
+-- An exact, GET-only rule inside /api/projects/**: the spelling matrix
+-- (tests/lib/spelling.sh) checks that its trailing-slash form, HEAD and
+-- every letter case meet it too, never the broader rules after it.
+insert into authgate_rule (id, priority, method, path, access, min_role, on_deny, redirect_to, note) values
+  (11, 35, 'GET', '/api/projects/secret', 'authenticated', 'admin', 'json', NULL, 'tests: exact GET-only rule');
 commit;
