@@ -15,7 +15,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
 
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
 	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
-	  src/webhook.c src/gate.c src/fcgi_proto.c src/fcgi_server.c \
+	  src/event.c src/webhook.c src/gate.c src/fcgi_proto.c src/fcgi_server.c \
 	  src/whproc.c src/serve.c src/main.c src/admin.c \
 	  src/cli_util.c src/cli_key.c src/cli_rule.c
 HDRS	= $(wildcard src/*.h)
@@ -38,7 +38,7 @@ DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     python3 apache2 nginx caddy fcgiwrap faketime
 
 .PHONY: all run test bench soak fuzz clean deps-build deps-run deps-test \
-	asan db-demo
+	deps-node deps-node-debs asan db-demo
 
 all: deps-build $(BIN)
 
@@ -74,6 +74,24 @@ deps-run:
 	$(call ensure_debs,$(DEBS_BUILD) $(DEBS_RUN))
 deps-test:
 	$(call ensure_debs,$(DEBS_TEST))
+
+# Node.js for the Express test backend: Debian's nodejs and npm, only when
+# no `node`/`npm` is on the PATH (a Node.js from elsewhere is kept as is).
+DEBS_NODE = nodejs npm
+deps-node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) -s deps-node-debs; fi
+deps-node-debs:
+	$(call ensure_debs,$(DEBS_NODE))
+
+# The Express test backend (tests/integration/backends/express): its
+# packages, exactly as its committed package-lock.json names them, from
+# the npm registry, installed once.
+EXPRESS_DIR = tests/integration/backends/express
+$(EXPRESS_DIR)/node_modules/.package-lock.json: $(EXPRESS_DIR)/package-lock.json \
+    $(EXPRESS_DIR)/package.json
+	@$(MAKE) -s deps-node
+	cd $(EXPRESS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 # The schema authgate init runs: db/schema.sql, then the views of
 # db/admin.sql (one source for both the CLI and the sqlite3 shell).
@@ -117,7 +135,7 @@ run: deps-run $(BIN) db-demo
 	  AUTHGATE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) \
 	  lighttpd -D -f lighttpd.conf
 
-test: deps-test $(ASAN_BIN) $(BIN)
+test: deps-test $(ASAN_BIN) $(BIN) $(EXPRESS_DIR)/node_modules/.package-lock.json
 	@tests/run.sh
 
 bench: deps-test $(BIN) $(SCHEMA_C)
@@ -137,4 +155,4 @@ fuzz: deps-test $(SCHEMA_C)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf build cgi-bin/authgate tests/tmp
+	rm -rf build cgi-bin/authgate tests/tmp $(EXPRESS_DIR)/node_modules

@@ -76,6 +76,12 @@ db_fail(struct store *s, enum store_error kind, const char *fmt, ...)
 }
 
 int
+store_time_past(const struct store_time *t, int64_t now)
+{
+	return t->present && (t->bad || t->ms <= now);
+}
+
+int
 db_busy_rc(int rc)
 {
 	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ?
@@ -583,7 +589,7 @@ db_col_time(sqlite3_stmt *st, int col, struct store_time *t)
 	case SQLITE_FLOAT:
 		v = sqlite3_column_int64(st, col);
 		t->present = 1;
-		t->ms = (v >= 0 && v < 100000000000LL) ? v * 1000 : v;
+		t->ms = util_epoch_ms(v);
 		return;
 	default:
 		txt = sqlite3_column_text(st, col);
@@ -593,9 +599,8 @@ db_col_time(sqlite3_stmt *st, int col, struct store_time *t)
 			t->bad = 1;
 			return;
 		}
-		if (v >= 0 && v < 100000000000LL &&
-		    strchr((const char *)txt, '-') == NULL)
-			v *= 1000;
-		t->ms = v;
+		/* decimal text is a number too; a date has a '-' */
+		t->ms = strchr((const char *)txt, '-') == NULL ?
+		    util_epoch_ms(v) : v;
 	}
 }

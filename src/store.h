@@ -47,6 +47,13 @@ struct store_time {
 	int64_t	 ms;
 };
 
+/*
+ * Whether a date is at or before now (epoch ms): the one reading of
+ * expiry for the decision and the counts. An absent date (NULL) is never
+ * past. Invariant: an unreadable date is treated as already past.
+ */
+int	store_time_past(const struct store_time *t, int64_t now);
+
 /* One authgate_rule row; strings are NULL for SQL NULL and are only
  * valid during the callback. */
 struct store_rule_row {

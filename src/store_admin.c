@@ -451,8 +451,8 @@ stats_sessions(struct store *s, int64_t now, struct store_stats *o)
 	while ((rc = db_step_row(s, st, "sessions")) == 1) {
 		o->sessions++;
 		db_col_time(st, 0, &t);
-		/* As the authorizer reads it: absent or unreadable is past. */
-		if (t.present && !t.bad && t.ms > now)
+		/* As the authorizer reads it: a session needs a date. */
+		if (t.present && !store_time_past(&t, now))
 			o->sessions_live++;
 		for (col = 1; col <= 2; col++) {
 			db_col_time(st, col, &t);
@@ -480,7 +480,7 @@ stats_keys(struct store *s, int64_t now, struct store_stats *o)
 	while ((rc = db_step_row(s, st, "keys")) == 1) {
 		o->keys++;
 		db_col_time(st, 1, &t);
-		if (db_col_bool(st, 0, 0) && !t.bad && !(t.present && t.ms <= now))
+		if (db_col_bool(st, 0, 0) && !store_time_past(&t, now))
 			o->keys_enabled++;
 	}
 	sqlite3_reset(st);
