@@ -14,14 +14,11 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
-#include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
-#include "config.h"
 #include "credential.h"
 #include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 static const char usage_key[] =
 "usage: authgate key create --name N (--user ID | --org ID) [--role R]\n"

@@ -15,13 +15,10 @@
 
 #include "admin.h"
 #include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
-#include "config.h"
-#include "credential.h"
 #include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 static const char usage_rule[] =
 "usage: authgate rule list [--json]\n"
