@@ -487,14 +487,8 @@ rule_write(int argc, char **argv, int add)
 	if (!force && newly_shadowed(cmd, &after, &before, id, 0) > 0)
 		goto out;
 	memset(&row, 0, sizeof(row));
-	row.id = id;
-	row.priority = x->t.priority;
-	row.method = x->t.method;
-	row.path = x->t.path;
-	row.access = x->t.access;
-	row.min_role = x->t.min_role;
-	row.on_deny = x->t.on_deny;
-	row.redirect_to = x->t.redirect_to;
+	row.t = x->t;
+	row.t.id = id;
 	row.note = x->note;
 	if (add) {
 		long long got;
