@@ -133,11 +133,15 @@ key_create(int argc, char **argv)
 {
 	static const char *cmd = "key create";
 	struct opt o[] = {
-		{ "--name", OPT_VALUE, NULL, 0, { NULL } }, { "--user", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--org", OPT_VALUE, NULL, 0, { NULL } }, { "--role", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--name", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--org", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--role", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, { "--db", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, { "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
@@ -390,8 +394,10 @@ key_list(int argc, char **argv)
 	static const char *const head[KEY_COLS_N] = { "ID", "NAME", "START",
 	    "OWNER", "ORG", "ROLE", "ENABLED", "EXPIRES", "CREATED" };
 	struct opt o[] = {
-		{ "--user", OPT_VALUE, NULL, 0, { NULL } }, { "--org", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--org", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct key_list_ctx c;
@@ -502,8 +508,10 @@ key_rotate(int argc, char **argv)
 	static const char *cmd = "key rotate";
 	struct opt o[] = {
 		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, { "--db", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, { "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];

@@ -140,7 +140,8 @@ rule_list(int argc, char **argv)
 	    "PATH", "ACCESS", "MIN_ROLE", "ON_DENY", "REDIRECT", "STATUS",
 	    "NOTE" };
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct admin_rules rs;
@@ -584,8 +585,10 @@ rule_test(int argc, char **argv)
 {
 	static const char *cmd = "rule test";
 	struct opt o[] = {
-		{ "--method", OPT_VALUE, NULL, 0, { NULL } }, { "--path", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--method", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--path", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	static char path[REQ_MAX_PATH + 1];
