@@ -260,8 +260,9 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	set_user(&d->id, &s.user);
 	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
 	memcpy(d->id.method, "session", sizeof("session"));
-	util_time_format(s.expires.ms, d->id.expires_at,
-	    sizeof(d->id.expires_at));
+	if (util_time_format(s.expires.ms, d->id.expires_at,
+	    sizeof(d->id.expires_at)) != 0)
+		oversize = 1;	/* a date no header can carry */
 	if (set_member_org(a, &d->id, s.org_id, s.user.id, NULL,
 	    &oversize) != 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
@@ -344,9 +345,9 @@ by_api_key(struct authz *a, const struct slice *key,
 	}
 	memcpy(d->id.api_key_id, k.id, sizeof(d->id.api_key_id));
 	memcpy(d->id.method, "api_key", sizeof("api_key"));
-	if (k.expires.present)
-		util_time_format(k.expires.ms, d->id.expires_at,
-		    sizeof(d->id.expires_at));
+	if (k.expires.present && util_time_format(k.expires.ms,
+	    d->id.expires_at, sizeof(d->id.expires_at)) != 0)
+		oversize = 1;
 	if (k.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;

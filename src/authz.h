@@ -88,7 +88,7 @@ struct authz {
  */
 int	authz_init(struct authz *a, struct store *s,
 	    const unsigned char *secret, size_t secret_n, const char *prefix,
-	    int case_sensitive);
+	    int case_sensitive) UTIL_MUST_CHECK;
 
 /*
  * The route function: the first steps of every decision, shared by the

@@ -773,7 +773,10 @@ cmd_doctor(int argc, char **argv)
 				    " backup", "cannot read %s: %s", db, m);
 			} else {
 				doctor_store(&rep, s, db, util_now_ms());
-				store_admin_end(s, 0);
+				if (store_admin_end(s, 0) != 0)
+					doctor_report_add(&rep, DOCTOR_FAIL,
+					    "db.read", NULL, "the read of %s"
+					    " did not end cleanly", db);
 			}
 			store_close(s);
 		}

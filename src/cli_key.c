@@ -558,7 +558,12 @@ key_rotate(int argc, char **argv)
 			    old.id);
 			goto out;
 		}
-		util_time_format(old.expires.ms, expires, sizeof(expires));
+		if (util_time_format(old.expires.ms, expires,
+		    sizeof(expires)) != 0) {
+			cli_failf(cmd, "key %s expires at a date out of range;"
+			    " give --expires", old.id);
+			goto out;
+		}
 	}
 	if (prefix == NULL)
 		prefix = cred_apikey_prefix_ok(old.prefix) ? old.prefix :

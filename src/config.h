@@ -40,13 +40,13 @@ struct config {
  * Fills c from the environment. Returns 0, or -1 with one line in err
  * naming the variable and what is wrong with it.
  */
-int	config_load(struct config *c, char *err, size_t errsz);
+int	config_load(struct config *c, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /*
  * A 0/1 setting from the environment; unset or empty is 0. Returns 0, or
  * -1 with one line in err when it is anything else.
  */
-int	config_flag(int *dst, const char *name, char *err, size_t errsz);
+int	config_flag(int *dst, const char *name, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* Wipes the secrets held in c. */
 void	config_wipe(struct config *c);
@@ -56,6 +56,6 @@ void	config_wipe(struct config *c);
  * into out. Returns the length, or -1 with err set.
  */
 long	config_read_secret_file(const char *path, unsigned char *out,
-	    size_t outsz, char *err, size_t errsz);
+	    size_t outsz, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 #endif

@@ -591,7 +591,8 @@ doctor_store(struct doctor_report *r, struct store *s, const char *db,
 	}
 	doctor_rules(r, s);
 
-	util_time_format(now, when, sizeof(when));
+	if (util_time_format(now, when, sizeof(when)) != 0)
+		snprintf(when, sizeof(when), "(out of range)");
 	if (now < DOCTOR_CLOCK_FLOOR_MS) {
 		doctor_report_add(r, DOCTOR_FAIL, "clock", "set the time and"
 		    " keep it: timedatectl set-ntp true", "the clock says %s:"

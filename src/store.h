@@ -97,7 +97,7 @@ enum store_error store_last_error(const struct store *s, const char **msg);
  * Returns 0, or -1 with a one-line reason in err.
  */
 int	store_open(struct store **out, const char *path, enum store_mode mode,
-	    char *err, size_t errsz);
+	    char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* Finalizes every statement and closes the connection. NULL is fine. */
 void	store_close(struct store *s);

@@ -137,7 +137,7 @@ store_admin_begin(struct store *s, int write)
 	/* Touch the file now: a missing, locked or corrupt database shows
 	 * itself here, not halfway through a command. */
 	if (db_query_int(s, sql_touch, NULL, &v) != 0) {
-		db_end(s, 0);
+		db_abort(s);
 		return -1;
 	}
 	return 0;

@@ -175,14 +175,14 @@ store_read_begin(struct store *s, int *changed)
 		/* Known unusable: refuse at once, without probing or logging
 		 * again, until the schema changes. */
 		db_fail(s, STORE_ERR_SCHEMA, "%s", s->problem);
-		db_end(s, 0);
+		db_abort(s);
 		return -1;
 	}
 	if (sv != s->schema_version || s->look.session == NULL) {
 		if (probe(s) != 0) {
 			if (s->last_kind == STORE_ERR_SCHEMA) {
 				s->bad_schema = sv;
-				db_end(s, 0);
+				db_abort(s);
 				return -1;
 			}
 			goto fail_tx;
@@ -198,7 +198,7 @@ store_read_begin(struct store *s, int *changed)
 	return 0;
 
 fail_tx:
-	db_end(s, 0);
+	db_abort(s);
 fail:
 	/* Reconnect next time: the file may have been replaced or fixed. */
 	db_disconnect(s);
@@ -209,7 +209,7 @@ void
 store_read_end(struct store *s)
 {
 	if (s->in_tx)
-		db_end(s, 1);
+		db_abort(s);	/* a read: ending it is all there is to do */
 }
 
 const char *

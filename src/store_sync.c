@@ -533,10 +533,10 @@ store_apply_event(struct store *s, const char *event_id,
 	return db_end(s, 1);
 
 fail_rc:
-	db_end(s, 0);
+	db_abort(s);
 	return (rc & 0xff) == SQLITE_CONSTRAINT ? -3 : db_busy_rc(rc);
 fail:
-	db_end(s, 0);
+	db_abort(s);
 	return -1;
 }
 

@@ -389,7 +389,11 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 
 	/* Event id: the signed header, else the body's id, else its hash. */
 	if (h->id != NULL && h->optare_signature == NULL) {
-		util_copy(r->id, sizeof(r->id), h->id, strlen(h->id));
+		/* webhook_verify took it only at most WEBHOOK_MAX_EVENT_ID */
+		if (util_copy(r->id, sizeof(r->id), h->id, strlen(h->id)) != 0) {
+			result(r, 400, "id_malformed", "Bad Request - event id");
+			goto out;
+		}
 	} else if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(root,
 	    "id")) && t->valuestring[0] != '\0' &&
 	    strlen(t->valuestring) <= WEBHOOK_MAX_EVENT_ID &&
