@@ -20,6 +20,7 @@
 #include "config.h"
 #include "log.h"
 #include "reply.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "store.h"
 #include "webhook.h"
@@ -293,12 +294,33 @@ webhook(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 	}
 }
 
+#ifdef AUTHGATE_TEST_HOOKS
+/* Test builds only: the sandbox's hooks (sandbox.h). Returns 1 if answered. */
+static int
+test_hook(const struct params *p, FCGX_Stream *o)
+{
+	const char *what;
+	int st;
+
+	if ((st = sandbox_test_hook(param(p, "AUTHGATE_TEST_SYSCALL"),
+	    param(p, "AUTHGATE_TEST_OPEN"), param(p, "AUTHGATE_TEST_CRASH"),
+	    &what)) == 0)
+		return 0;
+	send_reply(o, out, reply_error(st, what, NULL, out, sizeof(out)));
+	return 1;
+}
+#endif
+
 static void
 handle(const struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 {
 	enum role role = role_of(p);
 	size_t n;
 
+#ifdef AUTHGATE_TEST_HOOKS
+	if (test_hook(p, o))
+		return;
+#endif
 	switch (role) {
 	case ROLE_AUTHORIZER:
 	case ROLE_CHECK:
@@ -324,6 +346,8 @@ serve_fastcgi(void)
 		fprintf(stderr, "authgate: cannot initialise FastCGI\n");
 		return 2;
 	}
+	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db))
+		return 2;
 	while (FCGX_Accept_r(&req) >= 0) {
 		p.envp = req.envp;
 		handle(&p, req.in, req.out);
@@ -345,6 +369,8 @@ worker_loop(int listen_fd)
 	int fd;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, -1, 0) != 0)
+		return 2;
+	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db))
 		return 2;
 	while (!serve_stopping) {
 		if ((fd = serve_accept(listen_fd, 1000)) < 0)
