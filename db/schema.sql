@@ -86,6 +86,18 @@ create table if not exists authgate_version (
   primary key (kind, id)
 );
 
+-- Roles for organization-owned API keys (apikey.referenceId names an
+-- organization). better-auth lets clients choose a key's metadata, so a
+-- metadata "role" may only narrow a user's key, and an organization's key
+-- takes its role from here alone: written by `authgate key create --org ID
+-- --role R` or by an admin in the sqlite3 shell, never by the webhook.
+create table if not exists authgate_key_role (
+  key_id      text primary key,
+  role        text not null check (role in ('guest', 'member', 'admin', 'owner')),
+  granted_at  text not null,
+  note        text
+);
+
 -- @authgate-views
 -- Part 3, the views for the sqlite3 shell, is db/admin.sql: the build
 -- appends that file here, so `authgate init` runs it after part 2 (and

@@ -176,6 +176,8 @@ glob_segs(const char *g, struct slice *seg, int *rest)
 	size_t n = strlen(g), i = 1, k = 0;
 
 	*rest = 0;
+	if (n > 1 && g[n - 1] == '/')
+		n--;		/* /a/b/ and /a/b match the same paths */
 	if (n >= 3 && strcmp(g + n - 3, "/**") == 0) {
 		*rest = 1;
 		n -= 3;
@@ -209,19 +211,28 @@ count_star(const struct slice *s)
 	return c;
 }
 
+/* memcmp, or its ASCII-case-blind form under POLICY_FOLD_CASE. */
+static int
+same_bytes(const char *a, const char *b, size_t n, int flags)
+{
+	if (flags & POLICY_FOLD_CASE)
+		return util_ieq(a, n, b, n);
+	return memcmp(a, b, n) == 0;
+}
+
 /* 1 if every segment segment pattern b matches is matched by a. */
 static int
-seg_covers(const struct slice *a, const struct slice *b)
+seg_covers(const struct slice *a, const struct slice *b, int flags)
 {
 	size_t as = count_star(a), bs = count_star(b), pre, suf;
 	size_t bpre, bsuf;
 
-	if (a->n == b->n && memcmp(a->p, b->p, a->n) == 0)
+	if (a->n == b->n && same_bytes(a->p, b->p, a->n, flags))
 		return 1;
 	if (as > 0 && as == a->n)
 		return 1;			/* "*" covers everything */
 	if (bs == 0)
-		return policy_segment_match(a->p, a->n, b->p, b->n);
+		return policy_segment_match(a->p, a->n, b->p, b->n, flags);
 	if (as != 1)
 		return 0;			/* unsure: say no */
 	/* a = pre*suf; b = bpre*...*bsuf with at least one star. */
@@ -230,12 +241,13 @@ seg_covers(const struct slice *a, const struct slice *b)
 	bpre = (size_t)((const char *)memchr(b->p, '*', b->n) - b->p);
 	for (bsuf = 0; bsuf < b->n && b->p[b->n - 1 - bsuf] != '*'; bsuf++)
 		;
-	return pre <= bpre && memcmp(a->p, b->p, pre) == 0 &&
-	    suf <= bsuf && memcmp(a->p + pre + 1, b->p + b->n - suf, suf) == 0;
+	return pre <= bpre && same_bytes(a->p, b->p, pre, flags) &&
+	    suf <= bsuf && same_bytes(a->p + pre + 1, b->p + b->n - suf, suf,
+	    flags);
 }
 
 int
-admin_glob_covers(const char *a, const char *b)
+admin_glob_covers(const char *a, const char *b, int flags)
 {
 	static struct slice as[MAX_SEGS], bs[MAX_SEGS];
 	size_t an, bn, i;
@@ -251,29 +263,9 @@ admin_glob_covers(const char *a, const char *b)
 		return 0;	/* a fixed length cannot cover b's lengths */
 	}
 	for (i = 0; i < an; i++)
-		if (!seg_covers(&as[i], &bs[i]))
+		if (!seg_covers(&as[i], &bs[i], flags))
 			return 0;
 	return 1;
-}
-
-/* 1 if the method list (normalized, "" = any) takes method m. */
-static int
-takes_method(const char *list, const char *m, size_t mn)
-{
-	size_t i = 0, n = strlen(list);
-
-	if (n == 0)
-		return 1;
-	while (i < n) {
-		size_t s = i;
-
-		while (i < n && list[i] != ',')
-			i++;
-		if (i - s == mn && memcmp(list + s, m, mn) == 0)
-			return 1;
-		i++;
-	}
-	return 0;
 }
 
 static size_t
@@ -291,7 +283,7 @@ add_by(size_t *by, size_t k, size_t bymax, size_t j)
 
 size_t
 admin_rule_shadowed(const struct policy_rule *rules, size_t n, size_t i,
-    size_t *by, size_t bymax)
+    size_t *by, size_t bymax, int flags)
 {
 	const struct policy_rule *l = &rules[i];
 	const char *m = l->methods;
@@ -302,7 +294,7 @@ admin_rule_shadowed(const struct policy_rule *rules, size_t n, size_t i,
 	if (m[0] == '\0') {
 		for (j = 0; j < i; j++)
 			if (rules[j].methods[0] == '\0' &&
-			    admin_glob_covers(rules[j].path, l->path)) {
+			    admin_glob_covers(rules[j].path, l->path, flags)) {
 				by[0] = j;
 				return 1;
 			}
@@ -313,8 +305,8 @@ admin_rule_shadowed(const struct policy_rule *rules, size_t n, size_t i,
 		int found = 0;
 
 		for (j = 0; j < i && !found; j++) {
-			if (takes_method(rules[j].methods, m, mn) &&
-			    admin_glob_covers(rules[j].path, l->path)) {
+			if (policy_method_takes(rules[j].methods, m, mn) &&
+			    admin_glob_covers(rules[j].path, l->path, flags)) {
 				k = add_by(by, k, bymax, j);
 				found = 1;
 			}
@@ -417,7 +409,7 @@ admin_rules_shadow(struct admin_rules *rs)
 		struct admin_rule *r = &rs->v[map[i]];
 
 		k = admin_rule_shadowed(valid, nv, i, by,
-		    ADMIN_MAX_SHADOWERS);
+		    ADMIN_MAX_SHADOWERS, rs->flags);
 		for (x = 0; x < k; x++)
 			r->shadowed_by[x] = valid[by[x]].id;
 		r->nshadow = k;
@@ -447,11 +439,12 @@ admin_rules_sort(struct admin_rules *rs)
 }
 
 int
-admin_rules_load(struct store *s, struct admin_rules *rs)
+admin_rules_load(struct store *s, struct admin_rules *rs, int flags)
 {
 	int rc;
 
 	memset(rs, 0, sizeof(*rs));
+	rs->flags = flags;
 	rc = store_rules_list(s, collect_rule, rs);
 	if (rc < 0)
 		return -1;
@@ -895,9 +888,14 @@ doctor_rules(struct admin_report *r, struct store *s)
 	struct admin_rules rs;
 	char fix[ADMIN_MAX_TEXT];
 	size_t i, bad = 0, shadowed = 0;
-	int rc;
+	int rc, strict = 0;
 
-	rc = admin_rules_load(s, &rs);
+	/* shadowing as the live decision matches (AUTHGATE_CASE_SENSITIVE);
+	 * a bad value there is reported by the settings check */
+	if (config_flag(&strict, "AUTHGATE_CASE_SENSITIVE", fix,
+	    sizeof(fix)) != 0)
+		strict = 0;
+	rc = admin_rules_load(s, &rs, strict ? 0 : POLICY_FOLD_CASE);
 	if (rc < 0) {
 		admin_report_add(r, ADMIN_FAIL, "rules", "see 'authgate rule"
 		    " list'", "the rules cannot be read");
@@ -950,6 +948,15 @@ admin_doctor_store(struct admin_report *r, struct store *s, const char *db,
 	int64_t ev;
 	int rc;
 
+	/* First the decision's own view: a column it reads renamed or gone
+	 * is a 503 for every request (and may also stop the counts below). */
+	if (store_decision_check(s) != 0 && (m = store_schema_problem(s))[0]) {
+		say(fix, sizeof(fix), "put the table back as better-auth"
+		    " creates it (authgate init --db %s adds what is missing)",
+		    db);
+		admin_report_add(r, ADMIN_FAIL, "schema", fix, "%s: every"
+		    " request gets 503", m);
+	}
 	if (store_stats_get(s, now, &st) != 0) {
 		store_last_error(s, &m);
 		admin_report_add(r, ADMIN_FAIL, "db.open", "restore the file"

@@ -55,19 +55,20 @@ const char	*admin_rule_problem(const char *why);
  * trailing '**' segment in a covers any rest of b (b needs at least as
  * many segments before it). Both globs must be valid.
  */
-int	admin_glob_covers(const char *a, const char *b);
+int	admin_glob_covers(const char *a, const char *b, int flags);
 
 /*
  * Is rules[i] unreachable? rules are in match order (priority, id).
  * It is when earlier rules take every request it could match: for a
  * rule on any method, one earlier any-method rule whose glob covers its
  * glob; for a method list, for each of its methods an earlier rule
- * that takes that method and covers its glob. Returns the number of
- * such earlier rules written to by[] (indices, at most bymax), 0 when
- * the rule can still match.
+ * that takes that method (as policy_match does: HEAD also through GET)
+ * and covers its glob. flags are policy_match's (POLICY_FOLD_CASE).
+ * Returns the number of such earlier rules written to by[] (indices, at
+ * most bymax), 0 when the rule can still match.
  */
 size_t	admin_rule_shadowed(const struct policy_rule *rules, size_t n,
-	    size_t i, size_t *by, size_t bymax);
+	    size_t i, size_t *by, size_t bymax, int flags);
 
 /* One authgate_rule row as the CLI handles it: the text (owned), the
  * parsed rule when valid, and which earlier rules shadow it. */
@@ -84,16 +85,19 @@ struct admin_rules {
 	struct admin_rule	*v;
 	size_t			 n;
 	size_t			 cap;
+	int			 flags;	/* matching flags for shadowing */
 };
 
 /*
  * Loads every rule in match order, validates each, and computes
  * shadowing among the valid ones (see admin_rule_shadowed). Inside
- * store_admin_begin. Returns 1 (table present), 0 (no authgate_rule
- * table; rs empty), -1 on a store error or out of memory. The caller
- * frees rs with admin_rules_free, also after an error.
+ * store_admin_begin. flags: the matching flags of the live decision
+ * (POLICY_FOLD_CASE unless AUTHGATE_CASE_SENSITIVE=1). Returns 1 (table
+ * present), 0 (no authgate_rule table; rs empty), -1 on a store error or
+ * out of memory. The caller frees rs with admin_rules_free, also after an
+ * error.
  */
-int	admin_rules_load(struct store *s, struct admin_rules *rs);
+int	admin_rules_load(struct store *s, struct admin_rules *rs, int flags);
 
 /* Recomputes shadowing after the caller changed rs (add, set). Keeps
  * the order of rs->v, which must be match order. */

@@ -25,10 +25,11 @@ enum cred_kind {
 
 int
 authz_init(struct authz *a, struct store *s, const unsigned char *secret,
-    size_t secret_n, const char *prefix)
+    size_t secret_n, const char *prefix, int case_sensitive)
 {
 	memset(a, 0, sizeof(*a));
 	a->store = s;
+	a->match_flags = case_sensitive ? 0 : POLICY_FOLD_CASE;
 	if (secret_n > sizeof(a->secret))
 		return -1;
 	if (secret != NULL && secret_n > 0)
@@ -101,7 +102,7 @@ reload_rules(struct authz *a)
 	a->rules_ok = 0;
 	a->nrules = 0;
 	rc = store_rules_load(a->store, load_rule, &lc);
-	if (rc < 0 || lc.bad) {
+	if (rc != 1 || lc.bad) {	/* no rules table is not "no rules" */
 		a->nrules = 0;
 		return -1;
 	}
@@ -151,46 +152,85 @@ set_user(struct authz_identity *id, const struct store_user *u)
 	memcpy(id->remote_user, u->id, sizeof(id->remote_user));
 }
 
+/* Copies a role list into the identity; -1 (deny) if it does not fit. */
+static int
+set_roles(struct authz_identity *id, const char *roles)
+{
+	return util_copy(id->roles, sizeof(id->roles), roles, strlen(roles));
+}
+
 /*
- * Sets org and roles from a membership lookup. For a session the org
- * counts only if the user is a member of it. For an API key (key_org)
- * the org was named by the IdP (metadata or owner), so it counts while
- * the organization exists; meta_role then overrides the membership's
- * roles. Returns 0, or -1 on store error.
+ * Sets the organization and roles of a user (session, or a user's key) in
+ * org_id, from the user's own member row only: not a member, no
+ * organization and no role. narrow: a key's metadata role, or NULL.
+ * Invariant: narrow can lower the role, never raise it; key metadata is
+ * chosen by clients in better-auth. Returns 0, or -1 on store error.
  */
 static int
-set_org(struct authz *a, struct authz_identity *id, const char *org_id,
-    const char *user_id, const char *meta_role, int key_org, int *oversize)
+set_member_org(struct authz *a, struct authz_identity *id, const char *org_id,
+    const char *user_id, const char *narrow, int *oversize)
 {
 	struct store_membership m;
+	enum policy_role real, want;
 	int rc;
 
-	if (org_id[0] == '\0') {
-		if (meta_role != NULL && meta_role[0] != '\0')
-			util_copy(id->roles, sizeof(id->roles), meta_role,
-			    strlen(meta_role));
+	if (org_id[0] == '\0')
 		return 0;
-	}
 	rc = store_membership_find(a->store, org_id, user_id, &m);
 	if (rc < 0)
 		return -1;
-	if (rc == 0)
-		return 0;	/* organization gone: no org, no role */
+	if (rc == 0 || !m.member)
+		return 0;	/* no such org, or not theirs: ignored */
 	if (m.oversize)
 		*oversize = 1;
-	if (!key_org && !m.member)
-		return 0;	/* not a member: the org is not theirs */
-	if (meta_role != NULL && meta_role[0] != '\0')
-		util_copy(id->roles, sizeof(id->roles), meta_role,
-		    strlen(meta_role));
-	else if (m.member)
-		memcpy(id->roles, m.roles, sizeof(id->roles));
 	memcpy(id->org_id, m.org_id, sizeof(id->org_id));
 	memcpy(id->org_slug, m.slug, sizeof(id->org_slug));
+	memcpy(id->roles, m.roles, sizeof(id->roles));
+	if (narrow != NULL && narrow[0] != '\0') {
+		real = policy_role_highest(m.roles, strlen(m.roles));
+		want = policy_role_highest(narrow, strlen(narrow));
+		if (want < real && set_roles(id, narrow) != 0)
+			*oversize = 1;
+	}
 	return 0;
 }
 
-static void
+/*
+ * An organization's own key: the organization is its owner, whatever the
+ * metadata says, and the role is the one an admin granted it in
+ * authgate_key_role (none without a grant). Returns 0, or -1 on error.
+ */
+static int
+set_key_org(struct authz *a, struct authz_identity *id, const char *org_id,
+    const char *key_id, int *oversize)
+{
+	struct store_membership m;
+	char role[STORE_MAX_ROLES + 1];
+	int rc;
+
+	if ((rc = store_membership_find(a->store, org_id, "", &m)) < 0)
+		return -1;
+	if (rc == 0)
+		return 0;	/* the organization is gone */
+	if (m.oversize)
+		*oversize = 1;
+	memcpy(id->org_id, m.org_id, sizeof(id->org_id));
+	memcpy(id->org_slug, m.slug, sizeof(id->org_slug));
+	if ((rc = store_key_role_find(a->store, key_id, role,
+	    sizeof(role))) < 0)
+		return -1;
+	if (rc == 1 && set_roles(id, role) != 0)
+		*oversize = 1;
+	return 0;
+}
+
+/* Outcome of one credential check: authenticated, or d holds the deny. */
+enum auth_rc {
+	AUTH_DENIED = 0,
+	AUTH_OK
+};
+
+static enum auth_rc
 by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
     int64_t now)
 {
@@ -206,11 +246,11 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		case CRED_MALFORMED:
 			deny(d, 401, "session_malformed",
 			    "Unauthorized - invalid session");
-			return;
+			return AUTH_DENIED;
 		default:
 			deny(d, 401, "session_bad_signature",
 			    "Unauthorized - invalid session");
-			return;
+			return AUTH_DENIED;
 		}
 	} else if (req_is_signed_token(v, n)) {
 		token_n = n - 45;	/* TOKEN of TOKEN.SIG, unverified */
@@ -218,117 +258,115 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	rc = store_session_find(a->store, v, token_n, &s);
 	if (rc < 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return;
+		return AUTH_DENIED;
 	}
 	if (rc == 0) {
 		deny(d, 401, "session_unknown", "Unauthorized - invalid session");
-		return;
+		return AUTH_DENIED;
 	}
 	if (!s.expires.present || expired(&s.expires, now)) {
 		deny(d, 401, "session_expired", "Unauthorized - session expired");
-		return;
+		return AUTH_DENIED;
 	}
 	if (banned(&s.user, now)) {
 		deny(d, 403, "user_banned", "Forbidden - banned");
-		return;
+		return AUTH_DENIED;
 	}
 	set_user(&d->id, &s.user);
 	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
 	memcpy(d->id.method, "session", sizeof("session"));
 	util_time_format(s.expires.ms, d->id.expires_at,
 	    sizeof(d->id.expires_at));
-	if (set_org(a, &d->id, s.org_id, s.user.id, NULL, 0, &oversize) != 0) {
+	if (set_member_org(a, &d->id, s.org_id, s.user.id, NULL,
+	    &oversize) != 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return;
+		return AUTH_DENIED;
 	}
 	if (s.oversize || s.user.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		return;
+		return AUTH_DENIED;
 	}
-	d->reason = "authenticated";
+	return AUTH_OK;
 }
 
-static void
+static enum auth_rc
 by_api_key(struct authz *a, const struct slice *key,
     struct authz_decision *d, int64_t now)
 {
 	char b64[CRED_HASH_B64URL_LEN + 1], hex[CRED_HASH_HEX_LEN + 1];
-	const char *org;
 	struct store_apikey k;
 	struct store_user u;
-	int rc, oversize = 0, have_user = 0;
+	int rc, oversize = 0, is_user = 0, is_org = 0;
 
 	if (cred_apikey_hash(key->p, key->n, b64, hex) != 0) {
 		deny(d, 503, "hash_error", "Service Unavailable - internal error");
-		return;
+		return AUTH_DENIED;
 	}
 	rc = store_apikey_find(a->store, b64, hex, &k);
 	OPENSSL_cleanse(b64, sizeof(b64));
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (rc < 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return;
+		return AUTH_DENIED;
 	}
 	if (rc == 0) {
 		deny(d, 401, "api_key_unknown", "Unauthorized - invalid API key");
-		return;
+		return AUTH_DENIED;
 	}
 	if (!k.enabled) {
 		deny(d, 401, "api_key_disabled", "Unauthorized - API key disabled");
-		return;
+		return AUTH_DENIED;
 	}
 	if (expired(&k.expires, now)) {
 		deny(d, 401, "api_key_expired", "Unauthorized - API key expired");
-		return;
+		return AUTH_DENIED;
 	}
-	org = k.meta_org;
 	if (k.owner[0] != '\0') {
-		rc = store_user_find(a->store, k.owner, &u);
+		if ((rc = store_user_find(a->store, k.owner, &u)) == 1)
+			is_user = 1;
+		else if (rc == 0 && (rc = store_org_exists(a->store,
+		    k.owner)) == 1)
+			is_org = 1;
 		if (rc < 0) {
 			deny(d, 503, "store_error",
 			    "Service Unavailable - store error");
-			return;
-		}
-		if (rc == 1) {
-			have_user = 1;
-		} else if ((rc = store_org_exists(a->store, k.owner)) < 0) {
-			deny(d, 503, "store_error",
-			    "Service Unavailable - store error");
-			return;
-		} else if (rc == 1 && org[0] == '\0') {
-			org = k.owner;	/* a key owned by an organization */
+			return AUTH_DENIED;
 		}
 	}
-	if (!have_user && org[0] == '\0') {
+	if (!is_user && !is_org) {
 		deny(d, 401, "api_key_orphan", "Unauthorized - invalid API key");
-		return;
+		return AUTH_DENIED;
 	}
-	if (have_user) {
+	if (is_user) {
 		if (banned(&u, now)) {
 			deny(d, 403, "user_banned", "Forbidden - banned");
-			return;
+			return AUTH_DENIED;
 		}
 		if (u.oversize)
 			oversize = 1;
 		set_user(&d->id, &u);
+		/* The metadata may name an organization of the owner's and a
+		 * lower role there; nothing the owner does not hold. */
+		rc = set_member_org(a, &d->id, k.meta_org, u.id, k.meta_role,
+		    &oversize);
 	} else {
 		memcpy(d->id.remote_user, k.id, sizeof(d->id.remote_user));
+		rc = set_key_org(a, &d->id, k.owner, k.id, &oversize);
+	}
+	if (rc != 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
+		return AUTH_DENIED;
 	}
 	memcpy(d->id.api_key_id, k.id, sizeof(d->id.api_key_id));
 	memcpy(d->id.method, "api_key", sizeof("api_key"));
 	if (k.expires.present)
 		util_time_format(k.expires.ms, d->id.expires_at,
 		    sizeof(d->id.expires_at));
-	if (set_org(a, &d->id, org, have_user ? u.id : "", k.meta_role, 1,
-	    &oversize) != 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return;
-	}
 	if (k.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		return;
+		return AUTH_DENIED;
 	}
-	d->reason = "authenticated";
+	return AUTH_OK;
 }
 
 static int
@@ -347,12 +385,14 @@ identity_ok(const struct authz_identity *id)
 
 /*
  * Picks the credential the rule's access allows. Explicit headers win
- * over the cookie: an API client that sends one means it.
+ * over the cookie: an API client that sends one means it. AUTH_OK with
+ * the identity filled in, or AUTH_DENIED with the deny in d.
  */
-static void
+static enum auth_rc
 authenticate(struct authz *a, const struct authz_input *in,
     enum policy_access access, struct authz_decision *d, int64_t now)
 {
+	enum auth_rc arc;
 	char cookie[REQ_MAX_COOKIE_VALUE + 1], btok[REQ_MAX_CREDENTIAL + 1];
 	struct slice bearer, key = { NULL, 0 }, sess = { NULL, 0 };
 	enum cred_kind kind = KIND_NONE;
@@ -364,7 +404,7 @@ authenticate(struct authz *a, const struct authz_input *in,
 	case REQ_AUTHZ_MALFORMED:
 		deny(d, 401, "authorization_malformed",
 		    "Unauthorized - malformed Authorization header");
-		return;
+		return AUTH_DENIED;
 	case REQ_AUTHZ_BEARER:
 		/* better-auth's bearer plugin also takes the cookie's
 		 * percent-encoded form of TOKEN.SIG. */
@@ -375,7 +415,7 @@ authenticate(struct authz *a, const struct authz_input *in,
 				deny(d, 401, "authorization_malformed",
 				    "Unauthorized - malformed Authorization"
 				    " header");
-				return;
+				return AUTH_DENIED;
 			}
 			bearer.p = btok;
 			bearer.n = (size_t)bn;
@@ -393,7 +433,7 @@ authenticate(struct authz *a, const struct authz_input *in,
 		if (rc < 0) {
 			deny(d, 401, "api_key_malformed",
 			    "Unauthorized - malformed x-api-key header");
-			return;
+			return AUTH_DENIED;
 		}
 	}
 	if (key.p == NULL && sess.p == NULL) {
@@ -409,15 +449,15 @@ authenticate(struct authz *a, const struct authz_input *in,
 		case REQ_COOKIE_DUPLICATE:
 			deny(d, 401, "cookie_duplicate",
 			    "Unauthorized - conflicting session cookies");
-			return;
+			return AUTH_DENIED;
 		case REQ_COOKIE_TOO_LONG:
 			deny(d, 401, "cookie_too_long",
 			    "Unauthorized - invalid session");
-			return;
+			return AUTH_DENIED;
 		default:
 			deny(d, 401, "cookie_malformed",
 			    "Unauthorized - invalid session");
-			return;
+			return AUTH_DENIED;
 		}
 		if (sess.p != NULL)
 			kind = KIND_SESSION_COOKIE;
@@ -427,24 +467,25 @@ authenticate(struct authz *a, const struct authz_input *in,
 
 	if (kind == KIND_NONE) {
 		deny(d, 401, "no_credentials", "Unauthorized - sign in required");
-		return;
+		return AUTH_DENIED;
 	}
 	if (access == ACCESS_SESSION && kind == KIND_API_KEY) {
 		deny(d, 401, "session_required",
 		    "Unauthorized - session required");
-		return;
+		return AUTH_DENIED;
 	}
 	if (access == ACCESS_API_KEY && kind != KIND_API_KEY) {
 		deny(d, 401, "api_key_required",
 		    "Unauthorized - API key required");
-		return;
+		return AUTH_DENIED;
 	}
 	if (kind == KIND_API_KEY)
-		by_api_key(a, &key, d, now);
+		arc = by_api_key(a, &key, d, now);
 	else
-		by_session(a, sess.p, sess.n, d, now);
+		arc = by_session(a, sess.p, sess.n, d, now);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	OPENSSL_cleanse(btok, sizeof(btok));
+	return arc;
 }
 
 /* Turns a 401 into a redirect when the rule or the client asks for it. */
@@ -453,6 +494,7 @@ maybe_redirect(const struct authz_input *in, enum policy_on_deny on_deny,
     const char *target, struct authz_decision *d)
 {
 	char next[3 * REQ_MAX_PATH + 1];
+	size_t nn;
 	int nav;
 
 	if (d->status != 401 || on_deny == ON_DENY_JSON)
@@ -462,15 +504,52 @@ maybe_redirect(const struct authz_input *in, enum policy_on_deny on_deny,
 	    in->fetch_mode.n);
 	if (on_deny == ON_DENY_AUTO && !nav)
 		return;
-	if (req_query_encode(d->path, strlen(d->path), next,
-	    sizeof(next)) == 0)
-		return;		/* cannot encode: stay a 401 */
-	if (snprintf(d->location, sizeof(d->location), "%s?next=%s", target,
-	    next) >= (int)sizeof(d->location)) {
+	nn = req_query_encode(d->path, strlen(d->path), next, sizeof(next));
+	/* Invariant: the Location header fits every server's buffer. A path
+	 * too long to come back to is dropped, not the redirect. */
+	if (nn == 0 || nn > AUTHZ_MAX_NEXT)
+		nn = (size_t)snprintf(d->location, sizeof(d->location), "%s",
+		    target);
+	else
+		nn = (size_t)snprintf(d->location, sizeof(d->location),
+		    "%s?next=%s", target, next);
+	if (nn >= sizeof(d->location)) {
 		d->location[0] = '\0';
 		return;
 	}
 	d->status = 302;
+}
+
+const char *
+authz_route(const struct policy_rule *rules, size_t nrules, int match_flags,
+    const struct slice *method, const struct slice *uri,
+    const struct slice *overrides, char *method_out, char *path_out,
+    size_t *path_n, const struct policy_rule **rule)
+{
+	enum req_path_rc prc;
+	size_t i;
+
+	*rule = NULL;
+	*path_n = 0;
+	method_out[0] = '\0';
+	path_out[0] = '\0';
+	if (!method_ok(method))
+		return "bad_method";
+	memcpy(method_out, method->p, method->n);
+	method_out[method->n] = '\0';
+	/* Invariant: the method a backend routes by is the method the rules
+	 * saw; an override header naming another one is refused. */
+	for (i = 0; overrides != NULL && i < AUTHZ_OVERRIDES; i++)
+		if (overrides[i].p != NULL && !util_ieq(overrides[i].p,
+		    overrides[i].n, method->p, method->n))
+			return "method_override";
+	prc = req_path_canon(uri->p, uri->n, path_out, REQ_MAX_PATH + 1,
+	    path_n);
+	if (prc != REQ_PATH_OK)
+		return req_path_rc_name(prc);
+	*rule = policy_match(rules, nrules, method_out, method->n, path_out,
+	    *path_n, match_flags);
+	return NULL;
 }
 
 void
@@ -482,7 +561,7 @@ authz_decide(struct authz *a, const struct authz_input *in,
 	enum policy_on_deny on_deny = ON_DENY_AUTO;
 	const char *redirect_to = POLICY_DEFAULT_REDIRECT;
 	enum policy_role need = ROLE_NONE, have;
-	enum req_path_rc prc;
+	const char *refused;
 	size_t pn;
 	int changed;
 	int64_t now;
@@ -492,22 +571,15 @@ authz_decide(struct authz *a, const struct authz_input *in,
 	d->rule_id = -1;
 	d->access = ACCESS_AUTHENTICATED;
 
-	if (!method_ok(&in->method)) {
-		deny(d, 400, "bad_method", "Bad Request - invalid method");
-		return;
-	}
-	memcpy(d->method, in->method.p, in->method.n);
-	d->method[in->method.n] = '\0';
-	prc = req_path_canon(in->uri.p, in->uri.n, d->path, sizeof(d->path),
-	    &pn);
-	if (prc != REQ_PATH_OK) {
-		deny(d, 400, req_path_rc_name(prc), "Bad Request - invalid path");
-		return;
-	}
-
 	if (store_read_begin(a->store, &changed) != 0) {
-		deny(d, 503, "store_unavailable",
-		    "Service Unavailable - store unavailable");
+		const char *msg;
+
+		if (store_last_error(a->store, &msg) == STORE_ERR_SCHEMA)
+			deny(d, 503, "store_schema", "Service Unavailable -"
+			    " store schema not understood");
+		else
+			deny(d, 503, "store_unavailable",
+			    "Service Unavailable - store unavailable");
 		return;
 	}
 	if ((changed || !a->rules_ok) && reload_rules(a) != 0) {
@@ -515,8 +587,15 @@ authz_decide(struct authz *a, const struct authz_input *in,
 		    "Service Unavailable - rules unavailable");
 		goto out;
 	}
-	rule = policy_match(a->rules, a->nrules, d->method, in->method.n,
-	    d->path, pn);
+	if ((refused = authz_route(a->rules, a->nrules, a->match_flags,
+	    &in->method, &in->uri, in->overrides, d->method, d->path, &pn,
+	    &rule)) != NULL) {
+		deny(d, 400, refused, strcmp(refused, "bad_method") == 0 ?
+		    "Bad Request - invalid method" : strcmp(refused,
+		    "method_override") == 0 ? "Bad Request - method override"
+		    " not allowed" : "Bad Request - invalid path");
+		goto out;
+	}
 	if (rule != NULL) {
 		access = rule->access;
 		need = rule->min_role;
@@ -541,8 +620,7 @@ authz_decide(struct authz *a, const struct authz_input *in,
 
 	now = util_now_ms();
 	deny(d, 503, "internal", "Service Unavailable - internal error");
-	authenticate(a, in, access, d, now);
-	if (d->reason == NULL || strcmp(d->reason, "authenticated") != 0) {
+	if (authenticate(a, in, access, d, now) != AUTH_OK) {
 		memset(&d->id, 0, sizeof(d->id));
 		maybe_redirect(in, on_deny, redirect_to, d);
 		goto out;

@@ -18,7 +18,11 @@
 
 #define AUTHZ_MAX_SECRET	1024	/* BETTER_AUTH_SECRET bytes */
 #define AUTHZ_MAX_METHOD	32	/* longest HTTP method we accept */
-#define AUTHZ_MAX_LOCATION	(POLICY_MAX_REDIRECT + 6 + 3 * REQ_MAX_PATH)
+#define AUTHZ_MAX_NEXT		1024	/* encoded sign-in "next": the Location
+					   header must fit every server's FastCGI
+					   buffer (nginx: 4 KiB with the rest) */
+#define AUTHZ_MAX_LOCATION	(POLICY_MAX_REDIRECT + 6 + AUTHZ_MAX_NEXT)
+#define AUTHZ_OVERRIDES		3	/* method-override headers we refuse */
 
 /* What the web server told us; NULL .p means the parameter is absent. */
 struct authz_input {
@@ -30,6 +34,9 @@ struct authz_input {
 	struct slice	accept;
 	struct slice	requested_with;	/* X-Requested-With */
 	struct slice	fetch_mode;	/* Sec-Fetch-Mode */
+	/* X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override: a
+	 * backend with method-override middleware routes by them. */
+	struct slice	overrides[AUTHZ_OVERRIDES];
 };
 
 /* The identity handed to the backend; every field validated. */
@@ -67,6 +74,7 @@ struct authz {
 	unsigned char		 secret[AUTHZ_MAX_SECRET];
 	size_t			 secret_n;	/* 0: signatures not checked */
 	char			 cookie_prefix[REQ_MAX_PREFIX + 1];
+	int			 match_flags;	/* POLICY_FOLD_CASE unless strict */
 	int			 rules_ok;	/* cache valid and well formed */
 	size_t			 nrules;
 	struct policy_rule	 rules[POLICY_MAX_RULES];
@@ -74,10 +82,28 @@ struct authz {
 
 /*
  * Prepares a decision context over an open store. secret may be NULL
- * (no signature check). Copies what it keeps. Returns 0, or -1.
+ * (no signature check). case_sensitive: 0 matches rules ignoring letter
+ * case (the default), 1 byte for byte (AUTHGATE_CASE_SENSITIVE=1). Copies
+ * what it keeps. Returns 0, or -1.
  */
 int	authz_init(struct authz *a, struct store *s,
-	    const unsigned char *secret, size_t secret_n, const char *prefix);
+	    const unsigned char *secret, size_t secret_n, const char *prefix,
+	    int case_sensitive);
+
+/*
+ * The route function: the first steps of every decision, shared by the
+ * live authorizer, `authgate check` and `authgate rule test`, so an
+ * explanation cannot disagree with the decision. Checks the method and
+ * the override headers (overrides may be NULL), canonicalizes the path
+ * into path_out (REQ_MAX_PATH + 1 bytes, length in *path_n) and the
+ * method into method_out (AUTHZ_MAX_METHOD + 1 bytes), then finds the
+ * rule with policy_match (*rule NULL: the default, authenticated).
+ * Returns NULL, or the stable reason of the 400 the request gets.
+ */
+const char	*authz_route(const struct policy_rule *rules, size_t nrules,
+	    int match_flags, const struct slice *method, const struct slice *uri,
+	    const struct slice *overrides, char *method_out, char *path_out,
+	    size_t *path_n, const struct policy_rule **rule);
 
 /* Wipes the secret copy. Does not close the store. */
 void	authz_fini(struct authz *a);

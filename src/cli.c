@@ -326,6 +326,9 @@ set_header(struct authz_input *in, const char *h)
 		{ "accept", &in->accept },
 		{ "x-requested-with", &in->requested_with },
 		{ "sec-fetch-mode", &in->fetch_mode },
+		{ "x-http-method-override", &in->overrides[0] },
+		{ "x-http-method", &in->overrides[1] },
+		{ "x-method-override", &in->overrides[2] },
 	};
 	size_t i, nl;
 	const char *v;
@@ -518,7 +521,7 @@ cmd_check(int argc, char **argv)
 	}
 	if (store_open(&s, cfg.db, STORE_READONLY, err, sizeof(err)) != 0 ||
 	    authz_init(&az, s, cfg.secret, cfg.secret_n,
-	    cfg.cookie_prefix) != 0) {
+	    cfg.cookie_prefix, cfg.case_sensitive) != 0) {
 		rc = cli_fail("check: cannot set up the decision");
 		goto out;
 	}

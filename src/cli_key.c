@@ -35,9 +35,12 @@ static const char usage_key[] =
 "         only its SHA-256 is stored (better-auth's apikey layout).\n"
 "         --user ID: the user's key; --org ID: the organization's key;\n"
 "         both: the user's key acting in that organization (the user\n"
-"         must be a member). --role guest|member|admin|owner sets the\n"
-"         role in metadata (it needs --org; above the user's own role\n"
-"         there needs --force).\n"
+"         must be a member, or --force). --role guest|member|admin|owner\n"
+"         needs --org. With --user it goes into the key's metadata and\n"
+"         can only narrow: the key never holds more than the user's own\n"
+"         role there (above it needs --force, and is capped anyway).\n"
+"         Without --user it is the organization key's role, granted in\n"
+"         authgate_key_role (keys without a grant hold no role).\n"
 "         --expires 90m|12h|30d|8w, 2026-12-31 (00:00 UTC),\n"
 "         2026-12-31T18:00:00Z, or never (default). --prefix default ag_\n"
 "list     id, name, start, owner, organization, role, enabled, expiry,\n"
@@ -185,10 +188,9 @@ key_create(int argc, char **argv)
 	if (exp != NULL && !never &&
 	    util_time_format(at, expires, sizeof(expires)) != 0)
 		return cli_failf(cmd, "--expires is out of range");
-	if (role != NULL && org == NULL && !force)
+	if (role != NULL && org == NULL)
 		return cli_failf(cmd, "--role needs --org: a role is held in an"
-		    " organization, and a user's key without one would carry"
-		    " it everywhere (--force to allow it)");
+		    " organization");
 	if (prefix == NULL)
 		prefix = CLI_DEFAULT_PREFIX;
 	if (!cred_apikey_prefix_ok(prefix))
@@ -238,21 +240,22 @@ key_create(int argc, char **argv)
 		    policy_role_parse(role, strlen(role)) >
 		    policy_role_highest(roles, strlen(roles))) {
 			cli_failf(cmd, "--role %s is above %s's own role in %s;"
-			    " a key should not outrank its owner (--force to"
-			    " allow it)", role, user, org);
+			    " a key never outranks its owner: it would be"
+			    " capped at %s (--force to store it anyway)", role,
+			    user, org, roles);
 			goto out;
 		}
 	}
 	kind = user != NULL ? STORE_OWNER_USER : STORE_OWNER_ORG;
-	if ((user != NULL && org != NULL) || role != NULL) {
+	/* metadata only for a user's key; an organization's role is a grant */
+	if (user != NULL && org != NULL) {
 		cJSON *m = cJSON_CreateObject();
 
 		if (m == NULL) {
 			cli_fail("out of memory");
 			goto out;
 		}
-		if (user != NULL && org != NULL)
-			cJSON_AddStringToObject(m, "organizationId", org);
+		cJSON_AddStringToObject(m, "organizationId", org);
 		if (role != NULL)
 			cJSON_AddStringToObject(m, "role", role);
 		meta = cJSON_PrintUnformatted(m);
@@ -275,7 +278,8 @@ key_create(int argc, char **argv)
 	k.metadata = meta;
 	k.expires_at = expires[0] ? expires : NULL;
 	k.now = now;
-	if (store_key_insert(s, &k) != 0) {
+	if (store_key_insert(s, &k) != 0 || (user == NULL && role != NULL &&
+	    store_key_role_set(s, id, role, now) != 0)) {
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}

@@ -127,16 +127,18 @@ rule_list(int argc, char **argv)
 	const char *pos[1], *db;
 	char **cells = NULL, buf[64], status[96], note[CLI_MAX_NOTE + 1];
 	size_t i, c;
-	int npos, r, rc, bad = 0, shadowed = 0;
+	int npos, r, rc, bad = 0, shadowed = 0, flags;
 
 	memset(&rs, 0, sizeof(rs));
 	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
 		return 2;
 	db = cli_db_default(cli_opt_val(o, "--db"));
+	if (cli_match_flags(cmd, &flags) != 0)
+		return 2;
 	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
 		return rc;
 	rc = 2;
-	if ((r = admin_rules_load(s, &rs)) < 0) {
+	if ((r = admin_rules_load(s, &rs, flags)) < 0) {
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}
@@ -400,7 +402,7 @@ rule_write(int argc, char **argv, int add)
 	char phrase[2400], where[128];
 	long long id = 0, maxid = 0;
 	size_t i;
-	int npos, r, rc, force, k;
+	int npos, r, rc, force, k, flags;
 
 	memset(&before, 0, sizeof(before));
 	memset(&after, 0, sizeof(after));
@@ -424,11 +426,13 @@ rule_write(int argc, char **argv, int add)
 	}
 	force = cli_opt_set(o, "--force");
 	db = cli_db_default(cli_opt_val(o, "--db"));
+	if (cli_match_flags(cmd, &flags) != 0)
+		return 2;
 	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
 		return rc;
 	rc = 2;
-	if ((r = admin_rules_load(s, &before)) < 0 ||
-	    admin_rules_load(s, &after) < 0) {
+	if ((r = admin_rules_load(s, &before, flags)) < 0 ||
+	    admin_rules_load(s, &after, flags) < 0) {
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}
@@ -534,7 +538,7 @@ rule_rm(int argc, char **argv)
 	const char *pos[1], *db;
 	char phrase[2400];
 	long long id;
-	int npos, r, rc;
+	int npos, r, rc, flags;
 
 	memset(&rs, 0, sizeof(rs));
 	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, 1, &npos) != 0)
@@ -545,10 +549,12 @@ rule_rm(int argc, char **argv)
 	if (rule_id_arg(cmd, pos[0], &id) != 0)
 		return 2;
 	db = cli_db_default(cli_opt_val(o, "--db"));
+	if (cli_match_flags(cmd, &flags) != 0)
+		return 2;
 	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
 		return rc;
 	rc = 2;
-	if ((r = admin_rules_load(s, &rs)) < 0) {
+	if ((r = admin_rules_load(s, &rs, flags)) < 0) {
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}
@@ -590,8 +596,7 @@ rule_test(int argc, char **argv)
 	const char *pos[1], *db, *method, *uri, *refused = NULL;
 	long long invalid_id = -1;
 	size_t i, nv = 0, pn = 0, k;
-	enum req_path_rc prc = REQ_PATH_OK;
-	int npos, r, rc, json;
+	int npos, r, rc, json, flags;
 
 	memset(&rs, 0, sizeof(rs));
 	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
@@ -603,10 +608,12 @@ rule_test(int argc, char **argv)
 		return cli_failf(cmd, "--method and --path are required, such as"
 		    " --method GET --path /api/admin/users");
 	db = cli_db_default(cli_opt_val(o, "--db"));
+	if (cli_match_flags(cmd, &flags) != 0)
+		return 2;
 	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
 		return rc;
 	rc = 2;
-	if ((r = admin_rules_load(s, &rs)) < 0) {
+	if ((r = admin_rules_load(s, &rs, flags)) < 0) {
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}
@@ -620,21 +627,21 @@ rule_test(int argc, char **argv)
 		if (rs.v[i].why == NULL)
 			valid[nv++] = rs.v[i].r;
 	}
-	/* The same checks as authz_decide, in the same order. */
-	for (i = 0; method[i] != '\0'; i++)
-		if (!((method[i] >= 'A' && method[i] <= 'Z') ||
-		    (method[i] >= 'a' && method[i] <= 'z') ||
-		    method[i] == '-' || method[i] == '_'))
-			break;
-	if (method[i] != '\0' || i == 0 || i > AUTHZ_MAX_METHOD)
-		refused = "bad_method";
-	else if ((prc = req_path_canon(uri, strlen(uri), path, sizeof(path),
-	    &pn)) != REQ_PATH_OK)
-		refused = req_path_rc_name(prc);
-	else if (invalid_id >= 0)
-		refused = "rules_invalid";
-	else
-		m = policy_match(valid, nv, method, strlen(method), path, pn);
+	/* The live decision's own route function, so the explanation is
+	 * the decision. */
+	{
+		struct slice sm = { method, strlen(method) };
+		struct slice su = { uri, strlen(uri) };
+		char mbuf[AUTHZ_MAX_METHOD + 1];
+
+		/* as live: an invalid rule is a 503 before the request's
+		 * own shape is looked at */
+		if (invalid_id >= 0)
+			refused = "rules_invalid";
+		else
+			refused = authz_route(valid, nv, flags, &sm, &su, NULL,
+			    mbuf, path, &pn, &m);
+	}
 	if (json) {
 		cJSON *doc = cJSON_CreateObject(), *x, *also;
 
@@ -666,7 +673,7 @@ rule_test(int argc, char **argv)
 		    k < nv; k++)
 			if (valid[k].id != m->id && valid + k > m &&
 			    policy_match(&valid[k], 1, method, strlen(method),
-			    path, pn) != NULL)
+			    path, pn, flags) != NULL)
 				cJSON_AddItemToArray(also, cJSON_CreateNumber(
 				    (double)valid[k].id));
 		if (cli_print_json(doc) != 0)
@@ -689,7 +696,7 @@ rule_test(int argc, char **argv)
 			    policy_role_name(m->min_role) : "-");
 			for (k = 0; k < nv; k++)
 				if (valid + k > m && policy_match(&valid[k], 1,
-				    method, strlen(method), path, pn) != NULL)
+				    method, strlen(method), path, pn, flags) != NULL)
 					printf("also matches (never reached"
 					    " for this request): rule %lld"
 					    " (%s)\n", valid[k].id,

@@ -398,3 +398,16 @@ cli_cell(const char *s)
 
 	return strdup(cli_term(s, buf, sizeof(buf)));
 }
+
+int
+cli_match_flags(const char *cmd, int *flags)
+{
+	char err[128];
+	int strict;
+
+	if (config_flag(&strict, "AUTHGATE_CASE_SENSITIVE", err,
+	    sizeof(err)) != 0)
+		return cli_failf(cmd, "%s", err);
+	*flags = strict ? 0 : POLICY_FOLD_CASE;
+	return 0;
+}

@@ -55,6 +55,10 @@ int	cli_admin_open(const char *cmd, const char *db, int write,
 	    struct store **out);
 int	cli_admin_close(const char *cmd, const char *db, struct store *s,
 	    int commit, int rc);
+/* The live decision's rule-matching flags (AUTHGATE_CASE_SENSITIVE), so
+ * the CLI explains and checks rules the way they are matched. Returns 0
+ * with *flags set, or prints one line and returns 2. */
+int	cli_match_flags(const char *cmd, int *flags);
 /* Output: dates, aligned tables, JSON, terminal-safe cells. */
 void	cli_time_text(const struct store_time *t, const char *absent,
 	    char *out, size_t outsz);

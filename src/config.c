@@ -43,6 +43,22 @@ set_path(char *dst, size_t dstsz, const char *name, const char *def,
 	return 0;
 }
 
+int
+config_flag(int *dst, const char *name, char *err, size_t errsz)
+{
+	const char *v = getenv(name);
+
+	*dst = 0;
+	if (v == NULL || *v == '\0' || strcmp(v, "0") == 0)
+		return 0;
+	if (strcmp(v, "1") == 0) {
+		*dst = 1;
+		return 0;
+	}
+	snprintf(err, errsz, "%s must be 0 or 1", name);
+	return -1;
+}
+
 long
 config_read_secret_file(const char *path, unsigned char *out, size_t outsz,
     char *err, size_t errsz)
@@ -172,16 +188,10 @@ config_load(struct config *c, char *err, size_t errsz)
 		c->max_body = mb;
 	}
 
-	v = getenv("AUTHGATE_TRUST_FORWARDED");
-	if (v != NULL && *v != '\0') {
-		if (strcmp(v, "1") == 0)
-			c->trust_forwarded = 1;
-		else if (strcmp(v, "0") != 0) {
-			snprintf(err, errsz, "AUTHGATE_TRUST_FORWARDED must be"
-			    " 0 or 1");
-			return -1;
-		}
-	}
+	if (config_flag(&c->trust_forwarded, "AUTHGATE_TRUST_FORWARDED", err,
+	    errsz) != 0 || config_flag(&c->case_sensitive,
+	    "AUTHGATE_CASE_SENSITIVE", err, errsz) != 0)
+		return -1;
 	return 0;
 }
 

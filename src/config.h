@@ -32,6 +32,7 @@ struct config {
 	char		check_path[CONFIG_MAX_URL_PATH + 1];
 	uint64_t	max_body;
 	int		trust_forwarded;
+	int		case_sensitive;		/* AUTHGATE_CASE_SENSITIVE=1 */
 };
 
 /*
@@ -39,6 +40,12 @@ struct config {
  * naming the variable and what is wrong with it.
  */
 int	config_load(struct config *c, char *err, size_t errsz);
+
+/*
+ * A 0/1 setting from the environment; unset or empty is 0. Returns 0, or
+ * -1 with one line in err when it is anything else.
+ */
+int	config_flag(int *dst, const char *name, char *err, size_t errsz);
 
 /* Wipes the secrets held in c. */
 void	config_wipe(struct config *c);

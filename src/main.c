@@ -160,6 +160,9 @@ decide(const struct params *p, enum role role, FCGX_Stream *o)
 	in.accept = slice_of(param(p, "HTTP_ACCEPT"));
 	in.requested_with = slice_of(param(p, "HTTP_X_REQUESTED_WITH"));
 	in.fetch_mode = slice_of(param(p, "HTTP_SEC_FETCH_MODE"));
+	in.overrides[0] = slice_of(param(p, "HTTP_X_HTTP_METHOD_OVERRIDE"));
+	in.overrides[1] = slice_of(param(p, "HTTP_X_HTTP_METHOD"));
+	in.overrides[2] = slice_of(param(p, "HTTP_X_METHOD_OVERRIDE"));
 
 	authz_decide(&az, &in, &dec);
 	if (dec.status != 200)
@@ -417,7 +420,7 @@ main_setup(void)
 		return 2;
 	}
 	if (authz_init(&az, s, cfg.secret, cfg.secret_n,
-	    cfg.cookie_prefix) != 0) {
+	    cfg.cookie_prefix, cfg.case_sensitive) != 0) {
 		fprintf(stderr, "authgate: cannot set up the decision\n");
 		store_close(s);
 		return 2;

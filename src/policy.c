@@ -114,8 +114,23 @@ policy_glob_valid(const char *g, size_t n)
 	return 1;
 }
 
+static unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int
+same(char a, char b, int flags)
+{
+	if (flags & POLICY_FOLD_CASE)
+		return fold((unsigned char)a) == fold((unsigned char)b);
+	return a == b;
+}
+
 int
-policy_segment_match(const char *g, size_t gn, const char *p, size_t pn)
+policy_segment_match(const char *g, size_t gn, const char *p, size_t pn,
+    int flags)
 {
 	size_t gi = 0, pi = 0, star_g = (size_t)-1, star_p = 0;
 
@@ -123,7 +138,7 @@ policy_segment_match(const char *g, size_t gn, const char *p, size_t pn)
 		if (gi < gn && g[gi] == '*') {
 			star_g = gi++;
 			star_p = pi;
-		} else if (gi < gn && g[gi] == p[pi]) {
+		} else if (gi < gn && same(g[gi], p[pi], flags)) {
 			gi++;
 			pi++;
 		} else if (star_g != (size_t)-1) {
@@ -139,7 +154,8 @@ policy_segment_match(const char *g, size_t gn, const char *p, size_t pn)
 }
 
 int
-policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
+policy_glob_match(const char *g, size_t gn, const char *p, size_t pn,
+    int flags)
 {
 	size_t gi = 0, pi = 0;
 
@@ -151,7 +167,7 @@ policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
 		for (pi = 0; pi <= pn; pi++) {
 			if (pi == pn || p[pi] == '/') {
 				/* Try: base matches p[0..pi) */
-				if (policy_glob_match(g, base, p, pi) &&
+				if (policy_glob_match(g, base, p, pi, flags) &&
 				    (pi == pn || p[pi] == '/'))
 					return 1;
 			}
@@ -176,7 +192,8 @@ policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
 			pe++;
 		if (pe == pi && pe < pn)
 			return 0;	/* an empty middle segment never matches */
-		if (!policy_segment_match(g + gi, ge - gi, p + pi, pe - pi))
+		if (!policy_segment_match(g + gi, ge - gi, p + pi, pe - pi,
+		    flags))
 			return 0;
 		gi = ge;
 		pi = pe;
@@ -184,10 +201,11 @@ policy_glob_match(const char *g, size_t gn, const char *p, size_t pn)
 	return gi == gn && pi == pn;
 }
 
-static int
-method_in(const char *list, const char *m, size_t mn)
+int
+policy_method_takes(const char *list, const char *m, size_t mn)
 {
 	size_t i = 0, n = strlen(list);
+	int head = util_ieq(m, mn, "HEAD", 4);
 
 	if (n == 0)
 		return 1;
@@ -197,24 +215,36 @@ method_in(const char *list, const char *m, size_t mn)
 		while (i < n && list[i] != ',')
 			i++;
 		e = i++;
-		if (util_ieq(list + s, e - s, m, mn))
+		if (util_ieq(list + s, e - s, m, mn) ||
+		    (head && util_ieq(list + s, e - s, "GET", 3)))
 			return 1;
 	}
 	return 0;
 }
 
+/* Length without one trailing '/', unless the whole is "/". */
+static size_t
+strip_slash(const char *s, size_t n)
+{
+	return n > 1 && s[n - 1] == '/' ? n - 1 : n;
+}
+
 const struct policy_rule *
 policy_match(const struct policy_rule *rules, size_t n, const char *method,
-    size_t method_n, const char *path, size_t path_n)
+    size_t method_n, const char *path, size_t path_n, int flags)
 {
 	size_t i;
 
+	/* Invariant: /a/b/ and /a/b meet the same rule (non-strict routing,
+	 * the default of Express and most frameworks). */
+	path_n = strip_slash(path, path_n);
 	for (i = 0; i < n; i++) {
 		const struct policy_rule *r = &rules[i];
 
-		if (!method_in(r->methods, method, method_n))
+		if (!policy_method_takes(r->methods, method, method_n))
 			continue;
-		if (policy_glob_match(r->path, strlen(r->path), path, path_n))
+		if (policy_glob_match(r->path, strip_slash(r->path,
+		    strlen(r->path)), path, path_n, flags))
 			return r;
 	}
 	return NULL;

@@ -16,6 +16,14 @@
 #define POLICY_MAX_REDIRECT	512	/* redirect_to */
 #define POLICY_DEFAULT_REDIRECT	"/sign-in"
 
+/*
+ * Matching flags. POLICY_FOLD_CASE: ASCII letters compare equal whatever
+ * their case (the default: Express, ASP.NET and others route /API/Admin to
+ * the handler of /api/admin). Without it bytes compare exactly (the strict
+ * mode, AUTHGATE_CASE_SENSITIVE=1, for case-sensitive backends).
+ */
+#define POLICY_FOLD_CASE	0x1
+
 enum policy_access {
 	ACCESS_PUBLIC = 0,
 	ACCESS_AUTHENTICATED,	/* a session or an API key */
@@ -78,26 +86,40 @@ int	policy_glob_valid(const char *glob, size_t n);
 /*
  * Matches a canonical path against a glob: '*' matches within one
  * segment, a trailing '**' segment matches the rest, also nothing (the
- * glob "/a/" + "**" matches "/a"). Returns 1 on match.
+ * glob "/a/" + "**" matches "/a"). flags: POLICY_FOLD_CASE or 0. Returns 1
+ * on match.
  */
 int	policy_glob_match(const char *glob, size_t gn, const char *path,
-	    size_t pn);
+	    size_t pn, int flags);
 
 /*
  * Matches one glob segment (with '*', any run of bytes) against one path
- * segment, both without '/'. Returns 1 on match.
+ * segment, both without '/'. flags as above. Returns 1 on match.
  */
 int	policy_segment_match(const char *g, size_t gn, const char *p,
-	    size_t pn);
+	    size_t pn, int flags);
 
 /*
- * First rule (in array order, which the caller sorted by priority then
- * id) whose method list and glob match. NULL when none matches; the
- * default is then ACCESS_AUTHENTICATED.
+ * The route function: the first rule (in array order, which the caller
+ * sorted by priority then id) whose method list and glob match. Every
+ * spelling a common backend routes to one handler meets one rule:
+ * - letter case is ignored with POLICY_FOLD_CASE;
+ * - a trailing '/' on the path (other than "/" itself) or on the glob is
+ *   ignored, so an exact rule also covers its trailing-slash form;
+ * - HEAD meets the rules that list GET (frameworks answer HEAD with the
+ *   GET handler), as well as those that list HEAD.
+ * NULL when none matches; the default is then ACCESS_AUTHENTICATED. The
+ * live decision, `authgate check` and `authgate rule test` all call this.
  */
 const struct policy_rule *policy_match(const struct policy_rule *rules,
 	    size_t n, const char *method, size_t method_n, const char *path,
-	    size_t path_n);
+	    size_t path_n, int flags);
+
+/*
+ * 1 if a rule's method list (normalized, "" = any) takes method m the way
+ * policy_match does (HEAD also through GET).
+ */
+int	policy_method_takes(const char *list, const char *m, size_t mn);
 
 /* Rank of one role name; ROLE_NONE if unknown. Case-sensitive. */
 enum policy_role policy_role_parse(const char *s, size_t n);

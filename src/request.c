@@ -15,7 +15,9 @@ static const char *const path_rc_names[] = {
 	"ok", "path_empty", "path_too_long", "path_not_absolute",
 	"path_control", "path_backslash", "path_encoded_slash",
 	"path_encoded_percent", "path_encoded_delimiter", "path_fragment",
-	"path_bad_escape", "path_dot_segment", "path_empty_segment"
+	"path_bad_escape", "path_dot_segment", "path_empty_segment",
+	"path_semicolon", "path_segment_end", "path_bad_utf8",
+	"path_folds_to_ascii"
 };
 
 const char *
@@ -44,10 +46,60 @@ is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
+/*
+ * Checks that s holds well-formed UTF-8: no overlong forms, no surrogates,
+ * nothing past U+10FFFF, and none of the four letters that Unicode case
+ * folding maps onto ASCII (U+0130 and U+0131 onto i, U+017F onto s,
+ * U+212A onto k). Returns REQ_PATH_OK or the verdict.
+ */
+static enum req_path_rc
+utf8_check(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		unsigned long cp;
+		size_t len, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return REQ_PATH_BAD_UTF8;	/* 80-C1, F5-FF */
+		}
+		if (n - i < len)
+			return REQ_PATH_BAD_UTF8;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return REQ_PATH_BAD_UTF8;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return REQ_PATH_BAD_UTF8;
+		if (cp == 0x130 || cp == 0x131 || cp == 0x17f || cp == 0x212a)
+			return REQ_PATH_FOLDS_TO_ASCII;
+		i += len;
+	}
+	return REQ_PATH_OK;
+}
+
 enum req_path_rc
 req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
     size_t *outn)
 {
+	enum req_path_rc rc;
 	size_t i, o = 0, seg;
 
 	*outn = 0;
@@ -108,8 +160,14 @@ req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
 		if ((end - seg == 1 && out[seg] == '.') ||
 		    (end - seg == 2 && out[seg] == '.' && out[seg + 1] == '.'))
 			return REQ_PATH_DOT_SEGMENT;
+		if (memchr(out + seg, ';', end - seg) != NULL)
+			return REQ_PATH_SEMICOLON;
+		if (end > seg && (out[end - 1] == '.' || out[end - 1] == ' '))
+			return REQ_PATH_SEGMENT_END;
 		seg = end + 1;
 	}
+	if ((rc = utf8_check((const unsigned char *)out, o)) != REQ_PATH_OK)
+		return rc;
 	*outn = o;
 	return REQ_PATH_OK;
 }

@@ -34,7 +34,11 @@ enum req_path_rc {
 	REQ_PATH_FRAGMENT,		/* a raw '#' */
 	REQ_PATH_BAD_ESCAPE,		/* '%' not followed by two hex digits */
 	REQ_PATH_DOT_SEGMENT,		/* "." or ".." segment, raw or encoded */
-	REQ_PATH_EMPTY_SEGMENT		/* "//" */
+	REQ_PATH_EMPTY_SEGMENT,		/* "//" */
+	REQ_PATH_SEMICOLON,		/* ';': path parameters (Tomcat, Jetty) */
+	REQ_PATH_SEGMENT_END,		/* a segment ending in '.' or ' ' (IIS) */
+	REQ_PATH_BAD_UTF8,		/* not UTF-8, or overlong (%C0%AF is '/') */
+	REQ_PATH_FOLDS_TO_ASCII		/* a letter whose case folds to ASCII */
 };
 
 /* Short stable name of a path verdict for logs and tests. */
@@ -43,8 +47,13 @@ const char	*req_path_rc_name(enum req_path_rc rc);
 /*
  * Turns a request target (REQUEST_URI) into the canonical path that rules
  * match: the query is cut at the first '?', the rest percent-decoded once.
- * Rejects every form listed in enum req_path_rc; a trailing '/' is kept.
- * out must hold at least REQ_MAX_PATH + 1 bytes; *outn gets the length.
+ * Rejects every form listed in enum req_path_rc: each is a spelling that
+ * some common backend routes to another path than its bytes say (a ';'
+ * parameter cut off, a trailing dot or blank dropped, an overlong UTF-8
+ * '/', a dotless i or Kelvin sign that case-insensitive matching in Java
+ * or .NET takes for i or k). A trailing '/' is kept (policy_match ignores
+ * it). out must hold at least REQ_MAX_PATH + 1 bytes; *outn gets the
+ * length.
  */
 enum req_path_rc req_path_canon(const char *uri, size_t n, char *out,
 	    size_t outsz, size_t *outn);

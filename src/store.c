@@ -9,10 +9,18 @@
  * builds SQL from data: the few statements that differ between schema
  * variants are chosen from constant strings.
  */
+#define _GNU_SOURCE	/* statx: birth times */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -34,8 +42,24 @@ enum stmt_id {
 	Q_MEMBERSHIP,
 	Q_ORG,
 	Q_APIKEY,
+	Q_KEY_ROLE,
 	Q_COUNT
 };
+
+/*
+ * Which file a connection is on, to notice it replaced under us: device,
+ * inode and birth time (an inode number is soon reused; a birth time is
+ * not; where the file system has none, btime is 0 and only the first two
+ * count).
+ */
+struct file_id {
+	int		 present;
+	dev_t		 dev;
+	ino_t		 ino;
+	int64_t		 btime_ns;
+};
+
+#define STORE_REPLACE_CHECK_MS	250	/* a replaced file is noticed within 1 s */
 
 struct store {
 	sqlite3		*db;
@@ -45,6 +69,10 @@ struct store {
 	sqlite3_stmt	*w[STORE_MAX_WSTMT];	/* writers only, see wst() */
 	long long	 data_version;	/* last seen; -1 before first use */
 	long long	 schema_version;
+	long long	 bad_schema;	/* schema_version found unusable; -1 */
+	char		 problem[256];	/* why it is unusable, for doctor */
+	struct file_id	 file, wal, shm;	/* what this connection opened */
+	int64_t		 checked_ms;	/* last replacement check */
 	int		 in_read;
 	int		 quiet;		/* record errors, do not log them */
 	enum store_error last_kind;
@@ -52,21 +80,32 @@ struct store {
 	char		 skipped[256];	/* views store_init left out */
 };
 
-/* The banned columns exist only with better-auth's admin plugin. */
-static const char sql_session_banned[] =
-    "SELECT s.id, s.expiresAt, s.activeOrganizationId,"
-    " u.id, u.email, u.name, u.banned, u.banExpires"
-    " FROM session s JOIN \"user\" u ON u.id = s.userId"
-    " WHERE s.token = ?1";
-static const char sql_session_plain[] =
-    "SELECT s.id, s.expiresAt, s.activeOrganizationId,"
-    " u.id, u.email, u.name, NULL, NULL"
-    " FROM session s JOIN \"user\" u ON u.id = s.userId"
-    " WHERE s.token = ?1";
-static const char sql_user_banned[] =
-    "SELECT id, email, name, banned, banExpires FROM \"user\" WHERE id = ?1";
-static const char sql_user_plain[] =
-    "SELECT id, email, name, NULL, NULL FROM \"user\" WHERE id = ?1";
+/*
+ * The banned columns exist only with better-auth's admin plugin, and
+ * activeOrganizationId only with its organization plugin. A variant per
+ * shape, all constant text (indexed [banned][banExpires][activeOrg]):
+ * Invariant: banned without banExpires is banned with no end, never
+ * "nobody is banned".
+ */
+#define SESSION_SQL(ban, exp, org) \
+    "SELECT s.id, s.expiresAt, " org ", u.id, u.email, u.name, " ban ", " exp \
+    " FROM session s JOIN \"user\" u ON u.id = s.userId WHERE s.token = ?1"
+static const char *const sql_session[2][2][2] = {
+	{ { SESSION_SQL("NULL", "NULL", "NULL"),
+	    SESSION_SQL("NULL", "NULL", "s.activeOrganizationId") },
+	  { SESSION_SQL("NULL", "NULL", "NULL"),
+	    SESSION_SQL("NULL", "NULL", "s.activeOrganizationId") } },
+	{ { SESSION_SQL("u.banned", "NULL", "NULL"),
+	    SESSION_SQL("u.banned", "NULL", "s.activeOrganizationId") },
+	  { SESSION_SQL("u.banned", "u.banExpires", "NULL"),
+	    SESSION_SQL("u.banned", "u.banExpires", "s.activeOrganizationId") } },
+};
+#define USER_SQL(ban, exp) \
+    "SELECT id, email, name, " ban ", " exp " FROM \"user\" WHERE id = ?1"
+static const char *const sql_user[2][2] = {
+	{ USER_SQL("NULL", "NULL"), USER_SQL("NULL", "NULL") },
+	{ USER_SQL("banned", "NULL"), USER_SQL("banned", "banExpires") },
+};
 static const char sql_membership[] =
     "SELECT o.id, o.slug, m.id IS NOT NULL, m.role"
     " FROM organization o"
@@ -99,6 +138,27 @@ static const char sql_apikey_ref[] =
 static const char sql_rules[] =
     "SELECT id, priority, method, path, access, min_role, on_deny,"
     " redirect_to FROM authgate_rule ORDER BY priority, id";
+static const char sql_key_role[] =
+    "SELECT role FROM authgate_key_role WHERE key_id = ?1";
+
+/*
+ * The columns the decision reads. A table the decision needs must be
+ * there with every listed column; an optional table (a better-auth plugin
+ * that may be off) may be absent, but if it is there it must be whole.
+ * Invariant: a schema the code does not fully understand is a 503 for
+ * every request, never a silent default ("no rules", "nobody banned").
+ */
+static const char *const cols_user[] = { "id", "email", "name", NULL };
+static const char *const cols_session[] = { "id", "token", "userId",
+	"expiresAt", NULL };
+static const char *const cols_rule[] = { "id", "priority", "method", "path",
+	"access", "min_role", "on_deny", "redirect_to", NULL };
+static const char *const cols_org[] = { "id", "slug", NULL };
+static const char *const cols_member[] = { "organizationId", "userId",
+	"role", "createdAt", NULL };
+static const char *const cols_apikey[] = { "id", "key", "enabled",
+	"expiresAt", "metadata", NULL };
+static const char *const cols_key_role[] = { "key_id", "role", NULL };
 
 static enum store_error
 error_kind(int rc)
@@ -161,6 +221,10 @@ disconnect(struct store *s)
 	s->in_read = 0;
 	s->data_version = -1;
 	s->schema_version = -1;
+	s->bad_schema = -1;
+	memset(&s->file, 0, sizeof(s->file));
+	memset(&s->wal, 0, sizeof(s->wal));
+	memset(&s->shm, 0, sizeof(s->shm));
 }
 
 static int
@@ -205,61 +269,169 @@ out:
 	return found;
 }
 
+/* 1 if a table (not a view) of that name exists, 0 if not, -1 on error. */
+static int
+has_table(struct store *s, const char *table)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, found = -1;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE"
+	    " type = 'table' AND name = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	}
+	if (found < 0)
+		store_err(s, "schema probe", rc);
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Records why this schema cannot be used; logged once per schema. */
+static void schema_problem(struct store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+schema_problem(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->last_kind = STORE_ERR_SCHEMA;
+	va_start(ap, fmt);
+	vsnprintf(s->problem, sizeof(s->problem), fmt, ap);
+	va_end(ap);
+	snprintf(s->last_msg, sizeof(s->last_msg), "%s", s->problem);
+	if (!s->quiet)
+		log_msg("store: %s; every request is refused (503) until it"
+		    " is fixed (authgate doctor, authgate init)", s->problem);
+}
+
+/*
+ * Checks one table: 1 present with every column, 0 absent (and optional),
+ * -1 unusable (problem recorded) or error.
+ */
+static int
+table_ok(struct store *s, const char *table, const char *const *cols,
+    int required)
+{
+	int rc;
+
+	if ((rc = has_column(s, table, cols[0])) < 0)
+		return -1;
+	if (rc == 0) {
+		/* no first column: is the table there at all? */
+		if ((rc = has_table(s, table)) < 0)
+			return -1;
+		if (rc == 0 && !required)
+			return 0;
+		if (rc == 0) {
+			schema_problem(s, "table %s is missing", table);
+			return -1;
+		}
+		schema_problem(s, "table %s lacks column %s", table, cols[0]);
+		return -1;
+	}
+	for (cols++; *cols != NULL; cols++) {
+		if ((rc = has_column(s, table, *cols)) < 0)
+			return -1;
+		if (rc == 0) {
+			schema_problem(s, "table %s lacks column %s", table,
+			    *cols);
+			return -1;
+		}
+	}
+	return 1;
+}
+
 /*
  * Prepares the lookups that depend on which tables and columns exist.
  * Called on connect and whenever schema_version moves. Returns 0, or -1
- * when the database lacks better-auth's session/user tables.
+ * when the schema is not one the decision fully understands (problem
+ * recorded) or on error.
  */
 static int
 prepare_lookups(struct store *s)
 {
-	int banned, t;
+	int banned, ban_exp, active_org, org, member, key, ref;
 	enum stmt_id id;
 
 	for (id = Q_RULES; id < Q_COUNT; id++) {
 		sqlite3_finalize(s->q[id]);
 		s->q[id] = NULL;
 	}
-	if ((t = has_column(s, "session", "token")) != 1 ||
-	    has_column(s, "user", "email") != 1) {
-		if (t >= 0) {
-			s->last_kind = STORE_ERR_SCHEMA;
-			snprintf(s->last_msg, sizeof(s->last_msg), "no"
-			    " better-auth session and user tables");
-			if (!s->quiet)
-				log_msg("store: no better-auth session/user"
-				    " tables; run 'authgate init'");
-		}
+	s->problem[0] = '\0';
+	if (table_ok(s, "user", cols_user, 1) != 1 ||
+	    table_ok(s, "session", cols_session, 1) != 1 ||
+	    table_ok(s, "authgate_rule", cols_rule, 1) != 1 ||
+	    (org = table_ok(s, "organization", cols_org, 0)) < 0 ||
+	    (member = table_ok(s, "member", cols_member, 0)) < 0 ||
+	    (key = table_ok(s, "apikey", cols_apikey, 0)) < 0)
+		return -1;
+	if (org != member) {
+		schema_problem(s, "table %s is there without table %s",
+		    org ? "organization" : "member", org ? "member" :
+		    "organization");
 		return -1;
 	}
-	if ((banned = has_column(s, "user", "banned")) < 0)
+	if ((banned = has_column(s, "user", "banned")) < 0 ||
+	    (ban_exp = has_column(s, "user", "banExpires")) < 0 ||
+	    (active_org = has_column(s, "session",
+	    "activeOrganizationId")) < 0)
 		return -1;
-	if (banned && has_column(s, "user", "banExpires") != 1)
-		banned = 0;
-	if (prepare(s, Q_SESSION, banned ? sql_session_banned :
-	    sql_session_plain) || prepare(s, Q_USER, banned ?
-	    sql_user_banned : sql_user_plain))
-		return -1;
-
-	if (has_column(s, "member", "role") == 1 &&
-	    has_column(s, "organization", "slug") == 1) {
-		if (prepare(s, Q_MEMBERSHIP, sql_membership) ||
-		    prepare(s, Q_ORG, sql_org))
-			return -1;
-	}
-	if (has_column(s, "apikey", "key") == 1) {
-		if (has_column(s, "apikey", "userId") == 1) {
-			if (prepare(s, Q_APIKEY, sql_apikey_user))
-				return -1;
-		} else if (has_column(s, "apikey", "referenceId") == 1) {
-			if (prepare(s, Q_APIKEY, sql_apikey_ref))
-				return -1;
-		}
-	}
-	if (has_column(s, "authgate_rule", "access") == 1 &&
+	if (prepare(s, Q_SESSION, sql_session[banned][ban_exp][active_org]) ||
+	    prepare(s, Q_USER, sql_user[banned][ban_exp]) ||
 	    prepare(s, Q_RULES, sql_rules))
 		return -1;
+	if (org && (prepare(s, Q_MEMBERSHIP, sql_membership) ||
+	    prepare(s, Q_ORG, sql_org)))
+		return -1;
+	if (key) {
+		if ((ref = has_column(s, "apikey", "referenceId")) < 0 ||
+		    (!ref && has_column(s, "apikey", "userId") != 1)) {
+			if (ref >= 0)
+				schema_problem(s, "table %s lacks column %s",
+				    "apikey", "referenceId (or userId)");
+			return -1;
+		}
+		if (prepare(s, Q_APIKEY, ref ? sql_apikey_ref :
+		    sql_apikey_user))
+			return -1;
+	}
+	/* authgate's own grants for organization keys: absent in a database
+	 * from before it existed, which then gives such keys no role. */
+	if ((key = table_ok(s, "authgate_key_role", cols_key_role, 0)) < 0)
+		return -1;
+	if (key && prepare(s, Q_KEY_ROLE, sql_key_role))
+		return -1;
 	return 0;
+}
+
+/* Fills id from path + suffix; present = 0 when it does not exist. */
+static void
+file_id_of(const char *path, const char *suffix, struct file_id *id)
+{
+	char p[PATH_MAX + 8];
+	struct statx sx;
+
+	memset(id, 0, sizeof(*id));
+	if (snprintf(p, sizeof(p), "%s%s", path, suffix) >= (int)sizeof(p) ||
+	    statx(AT_FDCWD, p, 0, STATX_INO | STATX_BTIME, &sx) != 0)
+		return;
+	id->present = 1;
+	id->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	id->ino = (ino_t)sx.stx_ino;
+	if (sx.stx_mask & STATX_BTIME)
+		id->btime_ns = (int64_t)sx.stx_btime.tv_sec * 1000000000 +
+		    sx.stx_btime.tv_nsec;
+}
+
+static int
+file_id_same(const struct file_id *a, const struct file_id *b)
+{
+	return a->present && b->present && a->dev == b->dev &&
+	    a->ino == b->ino && a->btime_ns == b->btime_ns;
 }
 
 /*
@@ -304,6 +476,9 @@ connect_db(struct store *s, char *err, size_t errsz)
 	}
 	s->data_version = -1;
 	s->schema_version = -1;
+	s->bad_schema = -1;
+	file_id_of(s->path, "", &s->file);
+	s->checked_ms = util_mono_ms();
 	return 0;
 }
 
@@ -323,6 +498,7 @@ store_open(struct store **out, const char *path, enum store_mode mode,
 	s->mode = mode;
 	s->data_version = -1;
 	s->schema_version = -1;
+	s->bad_schema = -1;
 	if (mode == STORE_READWRITE && connect_db(s, err, errsz) != 0) {
 		store_close(s);
 		return -1;
@@ -362,6 +538,98 @@ step_simple(struct store *s, enum stmt_id id)
 	sqlite3_reset(s->q[id]);
 }
 
+/*
+ * The database file was replaced (mv of a restored or rebuilt copy) while
+ * this connection had the old one open. SQLite pairs a database with its
+ * -wal and -shm by name, so the old file's WAL must not be read as the new
+ * file's: under an exclusive lock on the directory (every authgate process
+ * takes it for this), remove the -wal and -shm if they are still the ones
+ * this connection used, then reconnect. Returns 0, or -1 (then 503).
+ */
+static int
+reconnect_replaced(struct store *s)
+{
+	struct file_id wal = s->wal, shm = s->shm, now;
+	char dir[PATH_MAX], p[PATH_MAX + 8], err[PATH_MAX + 128];
+	const char *slash;
+	int dfd, rc = -1;
+
+	log_msg("store: %s was replaced; reopening it", s->path);
+	disconnect(s);
+	slash = strrchr(s->path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (util_copy(dir, sizeof(dir), s->path, slash == s->path ? 1 :
+	    (size_t)(slash - s->path)) != 0)
+		return -1;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    flock(dfd, LOCK_EX) != 0) {
+		log_msg("store: cannot lock %s to reopen the database", dir);
+		goto out;
+	}
+	file_id_of(s->path, "-wal", &now);
+	if (wal.present && file_id_same(&wal, &now) &&
+	    snprintf(p, sizeof(p), "%s-wal", s->path) < (int)sizeof(p) &&
+	    unlink(p) != 0) {
+		log_msg("store: cannot remove the replaced file's %s", p);
+		goto out;
+	}
+	file_id_of(s->path, "-shm", &now);
+	if (shm.present && file_id_same(&shm, &now) &&
+	    snprintf(p, sizeof(p), "%s-shm", s->path) < (int)sizeof(p) &&
+	    unlink(p) != 0) {
+		log_msg("store: cannot remove the replaced file's %s", p);
+		goto out;
+	}
+	if (connect_db(s, err, sizeof(err)) != 0) {
+		if (!s->quiet)
+			log_msg("store: %s", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);	/* drops the lock */
+	return rc;
+}
+
+/* Which -wal and -shm this connection uses, once they exist. */
+static void
+note_files(struct store *s)
+{
+	if (!s->wal.present)
+		file_id_of(s->path, "-wal", &s->wal);
+	if (!s->shm.present)
+		file_id_of(s->path, "-shm", &s->shm);
+}
+
+/*
+ * At most every STORE_REPLACE_CHECK_MS: is the file at the path still the
+ * one this connection has open? Reconnects if not. Returns 0 or -1.
+ */
+static int
+check_replaced(struct store *s)
+{
+	struct file_id now;
+	int64_t t = util_mono_ms();
+
+	if (s->db == NULL || t - s->checked_ms < STORE_REPLACE_CHECK_MS)
+		return 0;
+	s->checked_ms = t;
+	file_id_of(s->path, "", &now);
+	if (!now.present) {
+		/* Gone: the next open fails closed (or finds a new one). */
+		disconnect(s);
+		return 0;
+	}
+	if (file_id_same(&now, &s->file)) {
+		/* -wal and -shm appear with the first writer: learn them */
+		note_files(s);
+		return 0;
+	}
+	return reconnect_replaced(s);
+}
+
 int
 store_read_begin(struct store *s, int *changed)
 {
@@ -370,6 +638,8 @@ store_read_begin(struct store *s, int *changed)
 	int rc;
 
 	*changed = 0;
+	if (check_replaced(s) != 0)
+		return -1;
 	if (s->db == NULL && connect_db(s, err, sizeof(err)) != 0) {
 		if (!s->quiet)
 			log_msg("store: %s", err);
@@ -391,11 +661,26 @@ store_read_begin(struct store *s, int *changed)
 		store_err(s, "data_version", rc);
 		goto fail_tx;
 	}
+	if (sv == s->bad_schema) {
+		/* Known unusable: refuse at once, without probing or logging
+		 * again, until the schema changes. */
+		s->last_kind = STORE_ERR_SCHEMA;
+		step_simple(s, Q_ROLLBACK);
+		return -1;
+	}
 	if (sv != s->schema_version || s->q[Q_SESSION] == NULL) {
-		if (prepare_lookups(s) != 0)
+		if (prepare_lookups(s) != 0) {
+			if (s->last_kind == STORE_ERR_SCHEMA) {
+				s->bad_schema = sv;
+				step_simple(s, Q_ROLLBACK);
+				return -1;
+			}
 			goto fail_tx;
+		}
 		s->schema_version = sv;
+		s->bad_schema = -1;
 		*changed = 1;
+		note_files(s);
 	}
 	if (dv != s->data_version) {
 		s->data_version = dv;
@@ -663,6 +948,46 @@ store_apikey_find(struct store *s, const char *hash_b64url,
 	return rc;
 }
 
+int
+store_key_role_find(struct store *s, const char *key_id, char *role,
+    size_t rolesz)
+{
+	sqlite3_stmt *st = s->q[Q_KEY_ROLE];
+	int rc, over = 0;
+
+	role[0] = '\0';
+	if (st == NULL)
+		return 0;	/* no grants table: no grants */
+	sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+	if ((rc = step_row(s, st, "key role lookup")) == 1) {
+		col_text(st, 0, role, rolesz, &over);
+		if (over)
+			rc = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+const char *
+store_schema_problem(const struct store *s)
+{
+	return s->problem;
+}
+
+int
+store_decision_check(struct store *s)
+{
+	int quiet = s->quiet, rc;
+
+	s->quiet = 1;
+	rc = prepare_lookups(s);
+	s->quiet = quiet;
+	/* the lookups are prepared again by the next store_read_begin */
+	s->schema_version = -1;
+	return rc;
+}
+
 /* Runs a script of statements; returns 0 or -1 with err set. */
 static int
 exec_script(struct store *s, const char *sql, char *err, size_t errsz)
@@ -862,6 +1187,9 @@ enum wstmt_id {
 	W_KEY_ROTATE_REF,
 	W_KEY_ROTATE_USER,
 	W_KEY_ENABLE,
+	W_KEY_ROLE_GET,
+	W_KEY_ROLE_SET,
+	W_KEY_ROLE_COPY,
 	W_RULE_LIST,
 	W_RULE_INSERT,
 	W_RULE_UPDATE,
@@ -1030,6 +1358,12 @@ static const char *const wsql[W_COUNT] = {
 	    " ?7, ?7, permissions, metadata FROM apikey WHERE id = ?1",
 	[W_KEY_ENABLE] = "UPDATE apikey SET enabled = ?2, updatedAt = ?3"
 	    " WHERE id = ?1",
+	[W_KEY_ROLE_GET] = "SELECT role FROM authgate_key_role WHERE key_id = ?1",
+	[W_KEY_ROLE_SET] = "INSERT OR REPLACE INTO authgate_key_role (key_id,"
+	    " role, granted_at) VALUES (?1, ?2, ?3)",
+	[W_KEY_ROLE_COPY] = "INSERT OR REPLACE INTO authgate_key_role (key_id,"
+	    " role, granted_at, note) SELECT ?2, role, ?3, note FROM"
+	    " authgate_key_role WHERE key_id = ?1",
 	[W_RULE_LIST] = "SELECT id, priority, method, path, access, min_role,"
 	    " on_deny, redirect_to, note FROM authgate_rule ORDER BY priority, id",
 	[W_RULE_INSERT] = "INSERT INTO authgate_rule (priority, method, path,"
@@ -1509,6 +1843,8 @@ write_begin(struct store *s)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (check_replaced(s) != 0)
+		return -1;
 	if (s->db == NULL && connect_db(s, err, sizeof(err)) != 0) {
 		log_msg("store: %s", err);
 		return -1;
@@ -1521,6 +1857,7 @@ write_begin(struct store *s)
 		store_err(s, "begin immediate", rc);
 		return busy_rc(rc);
 	}
+	note_files(s);
 	return 0;
 }
 
@@ -1777,6 +2114,14 @@ key_from(struct store *s, sqlite3_stmt *st, struct store_key_row *k)
 	col_time(st, 9, &k->created);
 	kind = k->owner[0] != '\0' ? store_owner_kind(s, k->owner) : 0;
 	k->owner_kind = kind > 0 ? (enum store_owner)kind : STORE_OWNER_NONE;
+	/* An organization's key holds the role an admin granted it, never
+	 * its metadata's (the decision reads it the same way). */
+	if (k->owner_kind == STORE_OWNER_ORG) {
+		k->role[0] = '\0';
+		if (query_text(s, W_KEY_ROLE_GET, k->id, NULL, k->role,
+		    sizeof(k->role)) < 0)
+			k->role[0] = '\0';
+	}
 }
 
 int
@@ -1876,7 +2221,29 @@ store_key_rotate(struct store *s, const char *old_id,
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
+	/* the new key keeps an organization key's granted role */
+	if ((st = wst(s, W_KEY_ROLE_COPY)) != NULL) {
+		bind_opt(st, 1, old_id);
+		bind_opt(st, 2, k->id);
+		bind_opt(st, 3, k->now);
+		if (run(s, st, "key role copy") != 0)
+			return -1;
+	}
 	return store_key_set_enabled(s, old_id, 0, k->now) == 1 ? 1 : -1;
+}
+
+int
+store_key_role_set(struct store *s, const char *key_id, const char *role,
+    const char *now)
+{
+	sqlite3_stmt *st = wst(s, W_KEY_ROLE_SET);
+
+	if (st == NULL)
+		return -1;
+	bind_opt(st, 1, key_id);
+	bind_opt(st, 2, role);
+	bind_opt(st, 3, now);
+	return run(s, st, "key role") == 0 ? 0 : -1;
 }
 
 int

@@ -109,10 +109,13 @@ void	store_close(struct store *s);
 /*
  * Starts a read snapshot for one request. *changed is 1 when the data
  * may differ from the previous snapshot (first use, a commit by another
- * connection, a schema change), so cached rules must be reloaded.
+ * connection, a schema change, the file replaced), so cached rules must
+ * be reloaded. At most every 250 ms it checks that the file at the path
+ * is still the one open, and reopens it if it was replaced.
  * Returns 0, or -1 (store missing, corrupt, locked past the busy
- * timeout, or not an authgate/better-auth database); then the caller
- * answers 503 and must not call store_read_end.
+ * timeout, or of a schema the decision does not fully understand:
+ * store_last_error says STORE_ERR_SCHEMA and store_schema_problem why);
+ * then the caller answers 503 and must not call store_read_end.
  */
 int	store_read_begin(struct store *s, int *changed);
 
@@ -152,6 +155,27 @@ int	store_apikey_find(struct store *s, const char *hash_b64url,
 
 /* 1 if an organization with this id exists, 0 if not, -1 error. */
 int	store_org_exists(struct store *s, const char *id);
+
+/*
+ * The role an admin granted an organization-owned key in
+ * authgate_key_role (a table only the CLI and the sqlite3 shell write,
+ * never the webhook). 1 found (copied into role), 0 none, -1 error.
+ */
+int	store_key_role_find(struct store *s, const char *key_id, char *role,
+	    size_t rolesz);
+
+/*
+ * Why the schema cannot be used by the decision ("table apikey lacks
+ * column enabled"), "" when it can or was not checked yet.
+ */
+const char	*store_schema_problem(const struct store *s);
+
+/*
+ * Inside store_admin_begin: would the decision understand this schema?
+ * Returns 0, or -1 (STORE_ERR_SCHEMA with store_schema_problem saying
+ * why, or another error).
+ */
+int	store_decision_check(struct store *s);
 
 /*
  * Creates or migrates the schema (read-write handles only). On a
@@ -336,7 +360,9 @@ struct store_key_row {
 	char		 owner[STORE_MAX_ID + 1];	/* referenceId or userId */
 	enum store_owner owner_kind;
 	char		 org[STORE_MAX_ID + 1];		/* metadata.organizationId */
-	char		 role[STORE_MAX_ROLES + 1];	/* metadata.role */
+	char		 role[STORE_MAX_ROLES + 1];	/* metadata.role; for an
+							   organization's key its
+							   granted role */
 	int		 enabled;
 	struct store_time expires;
 	struct store_time created;
@@ -363,11 +389,20 @@ int	store_key_insert(struct store *s, const struct store_key_new *k);
 
 /*
  * Copies key old_id into a new row (same owner, name, metadata,
- * permissions, limits) with a new id, start, prefix, hash and expiry,
- * enabled; then disables old_id. 1 done, 0 no key old_id, -1 error.
+ * permissions, limits, granted role) with a new id, start, prefix, hash
+ * and expiry, enabled; then disables old_id. 1 done, 0 no key old_id, -1
+ * error.
  */
 int	store_key_rotate(struct store *s, const char *old_id,
 	    const struct store_key_new *k);
+
+/*
+ * Grants an organization's key a role (authgate_key_role), replacing any
+ * earlier grant. Write transaction only. Returns 0, or -1 (also when the
+ * table is missing: run authgate init).
+ */
+int	store_key_role_set(struct store *s, const char *key_id,
+	    const char *role, const char *now);
 
 /* One key by id. 1 found, 0 absent, -1 error. */
 int	store_key_find(struct store *s, const char *id,

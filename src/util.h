@@ -4,7 +4,7 @@
  *
  * Owns nothing. Trusts nothing: every function takes explicit lengths and
  * reports truncation as an error. Never allocates, never does I/O (except
- * util_now_ms, which reads the clock).
+ * util_now_ms and util_mono_ms, which read the clocks).
  */
 #ifndef AUTHGATE_UTIL_H
 #define AUTHGATE_UTIL_H
@@ -70,6 +70,10 @@ int	util_time_format(int64_t ms, char *out, size_t outsz);
 
 /* Current wall-clock time in epoch milliseconds. */
 int64_t	util_now_ms(void);
+
+/* A monotonic clock in milliseconds, coarse and cheap (a few ms of
+ * resolution): for "at most once per interval", never for dates. */
+int64_t	util_mono_ms(void);
 
 /*
  * Parses a non-negative decimal integer of at most 18 digits.

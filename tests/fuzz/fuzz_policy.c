@@ -35,11 +35,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.method = part[2];
 	t.access = "authenticated";
 	t.min_role = part[3][0] ? part[3] : NULL;
-	if (policy_rule_parse(&t, &r, &why) == 0)
-		policy_match(&r, 1, "GET", 3, part[1], strlen(part[1]));
-	if (policy_glob_valid(part[0], strlen(part[0])))
+	if (policy_rule_parse(&t, &r, &why) == 0) {
+		policy_match(&r, 1, "GET", 3, part[1], strlen(part[1]), 0);
+		policy_match(&r, 1, "HEAD", 4, part[1], strlen(part[1]),
+		    POLICY_FOLD_CASE);
+	}
+	if (policy_glob_valid(part[0], strlen(part[0]))) {
 		policy_glob_match(part[0], strlen(part[0]), part[1],
-		    strlen(part[1]));
+		    strlen(part[1]), 0);
+		policy_glob_match(part[0], strlen(part[0]), part[1],
+		    strlen(part[1]), POLICY_FOLD_CASE);
+	}
 	policy_role_highest(part[3], strlen(part[3]));
 	policy_local_path_ok(part[1], strlen(part[1]));
 	return 0;

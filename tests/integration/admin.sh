@@ -156,7 +156,8 @@ t_noerr key-017
 K2=$(json 'd["key"]'); K2_ID=$(json 'd["id"]')
 t_ok key-018 test "$(json 'd["owner"], d["owner_kind"], d["org_id"], d["role"], d["expires_at"]')" = "org_acme organization org_acme admin None"
 [[ $K2 =~ ^acme_live_[A-Za-z0-9_-]{43}$ ]] && t_pass key-019 || t_fail key-019 "key format: $K2"
-t_ok key-020 test "$(q "select referenceId || '|' || coalesce(expiresAt, 'null') || '|' || json_extract(metadata, '$.role') || '|' || start from apikey where id = '$K2_ID'")" = "org_acme|null|admin|acme_l"
+# issue 8: an organization key's role is a grant, not client-settable metadata
+t_ok key-020 test "$(q "select referenceId || '|' || coalesce(expiresAt, 'null') || '|' || coalesce(metadata, 'null') || '|' || start || '|' || (select role from authgate_key_role where key_id = '$K2_ID') from apikey where id = '$K2_ID'")" = "org_acme|null|null|acme_l|admin"
 t_run key-021 0 "$AG" key create --name plain --user u_nora --prefix '' --expires never
 K3=$(sed -n 's/^key: //p' "$T_DIR/out"); K3_ID=$(sed -n 's/^id: //p' "$T_DIR/out")
 [[ $K3 =~ ^[A-Za-z0-9_-]{43}$ ]] && t_pass key-022 || t_fail key-022 "key format: $K3"
@@ -214,8 +215,18 @@ t_bad key-129 "$AG" key create --name x --user u_mia --json --json
 t_bad key-130 "$AG" key create --name x --user u_mia extra-arg
 t_bad key-131 "$AG" key create --name x --user u_mia --json=1
 t_ok key-132 test "$(q "select count(*) from apikey")" = "$before"
-t_run key-135 0 "$AG" key create --name x-forced --user u_nora --role admin --force --json
-t_ok key-136 test "$(json 'd["role"], d["org_id"]')" = "admin None"
+# issue 8: a role outside an organization is refused even with --force (the
+# decision gives a key no role without an organization of its owner's)
+t_bad key-135 "$AG" key create --name x-forced --user u_nora --role admin --force --json
+t_err key-136 -- '--role needs --org'
+# an organization's key: --role is a grant in authgate_key_role, not metadata
+t_run key-137 0 "$AG" key create --name org-granted --org org_acme --role admin --json
+K_GRANT=$(json 'd["id"]')
+t_ok key-138 test "$(q "select role from authgate_key_role where key_id = '$K_GRANT'")" = admin
+t_ok key-139 test "$(q "select coalesce(metadata, 'NULL') from apikey where id = '$K_GRANT'")" = NULL
+t_run key-140 0 "$AG" key rotate "$K_GRANT" --json
+K_GRANT2=$(json 'd["id"]')
+t_ok key-141 test "$(q "select role from authgate_key_role where key_id = '$K_GRANT2'")" = admin
 
 # --- key list: never a secret
 t_run list-001 0 "$AG" key list
@@ -580,9 +591,12 @@ t_status live-038 200 -b "$ADMIN" "$U/api/admin/users"
 t_status live-039 302 -H 'Accept: application/json' "$U/app/admin/x"	# on-deny redirect, to /login
 t_header live-040 '^Location: /login\?next=/app/admin/x'
 t_status live-041 403 -b "$MEMBER" -H 'Accept: text/html' "$U/app/admin/x"	# a role is a 403, never a redirect
-t_run live-044 0 "$AG" rule add --path /api/health --access deny --method GET --priority 5
+# HEAD follows GET's rules (issue 8): a GET rule in front of rule 1 (GET,HEAD)
+# takes HEAD too, so rule 1 would never match again and add refuses it
+t_run live-044 2 "$AG" rule add --path /api/health --access deny --method GET --priority 5
+t_run live-045 0 "$AG" rule add --path /api/health --access deny --method GET --priority 5 --force
 t_status live-042 403 "$U/api/health"
-t_status live-043 200 -I "$U/api/health"	# HEAD still meets rule 1
+t_status live-043 403 -I "$U/api/health"	# HEAD meets the GET rule first
 t_sanitizers live-asan "$T_DIR/state/error.log"
 if grep -E -q -e "$KL" -e "$KO" -e "$KS" "$T_DIR/state/error.log"; then t_fail live-log "a key reached the log"; else t_pass live-log; fi
 t_cleanup

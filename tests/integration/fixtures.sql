@@ -31,5 +31,12 @@ insert into apikey (id, configId, name, start, prefix, key, referenceId, enabled
   ('k_meta',    'default', 'meta admin', 'ag_tes', 'ag_', 'Q6qGaciP4k3XK3QDRFLW1VpBR0o7BnvWvMusk_FwJCg', 'u_gus', 1, '2099-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme","role":"admin"}'),
   ('k_org',     'org',     'org owned', 'ag_tes', 'ag_', 'NdLzhp97pspkPPcifLlm3n6yGXOiuQ6xrht2ST-1OiM', 'org_acme', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 'null'),
   ('k_bea',     'default', 'banned',    'ag_tes', 'ag_', 'IXq9uCzTVNsgzVChiO1ivdqMRE75UlHkPejkvi9a0-E', 'u_bea', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', NULL),
-  ('k_hex',     'default', 'hex',       'ag_tes', 'ag_', 'a1cfcdd79af6039acddd69b4ea3bc39a6455ca50220f6456e389d745fe2d67bc', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme"}');
+  ('k_hex',     'default', 'hex',       'ag_tes', 'ag_', 'a1cfcdd79af6039acddd69b4ea3bc39a6455ca50220f6456e389d745fe2d67bc', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme"}'),
+  -- key metadata is client-chosen in better-auth: it may only narrow (issue 8)
+  ('k_mia_own', 'default', 'member claims owner', 'ag_tes', 'ag_', 'Ogo8c7GQI94gGIzTsZ-72SVlQ5u_vxS3h2mpbDhlce8', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme","role":"owner"}'),
+  ('k_nora',    'default', 'no org claims owner', 'ag_tes', 'ag_', 'o_1chEETdB20UO8P7HKK3EIjW1r62eA9ikEjgv2ZtUI', 'u_nora', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme","role":"owner"}'),
+  ('k_org_adm', 'org',     'org key granted admin', 'ag_tes', 'ag_', '02rfA-wixIBUIfpYgjSJyGk8CPFYE4GcQBiwWkKLBm8', 'org_acme', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_other","role":"owner"}');
+-- an organization's key takes its role only from an admin's grant
+insert into authgate_key_role (key_id, role, granted_at, note) values
+  ('k_org_adm', 'admin', '2026-01-01T00:00:00.000Z', 'granted by the test');
 commit;

@@ -35,6 +35,9 @@ KEY_META=ag_test_admin_meta_key_22222222222222222222222
 KEY_ORG=ag_test_org_owned_key_333333333333333333333333
 KEY_BAN=ag_test_banned_user_key_44444444444444444444444
 KEY_HEX=ag_test_hex_stored_key_555555555555555555555555
+KEY_MIA_OWN=ag_test_member_claims_owner_6666666666666666666
+KEY_NORA=ag_test_noorg_claims_owner_77777777777777777777
+KEY_ORG_ADM=ag_test_org_granted_admin_888888888888888888888
 HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
 
 # --- anonymous, and how a deny is shaped for each kind of client
@@ -138,9 +141,33 @@ t_status key-011 401 -H "x-api-key: ag_unknown_key_000" "$U/api/projects"
 t_status key-012 401 -H "x-api-key: $KEY" "$U/app/"	# session only
 t_status key-013 200 -H "x-api-key: $KEY" "$U/api/machine/jobs"
 t_status key-014 401 -b "$MEMBER" "$U/api/machine/jobs"	# api_key only
-t_status key-015 200 -H "x-api-key: $KEY_META" "$U/api/admin/users"
-t_body   key-016 '^AUTH_ROLE=admin$'
-t_body   key-017 '^AUTH_USER_ID=u_gus$'
+# Issue 8, finding 2: key metadata is client-chosen, so it only narrows.
+# Gus is a guest in Acme; his key's metadata says admin: he stays a guest.
+t_status key-015 403 -H "x-api-key: $KEY_META" "$U/api/admin/users"
+t_body   key-016 'admin role required'
+t_status key-017 200 -H "x-api-key: $KEY_META" "$U/api/projects"
+t_body   key-017a '^AUTH_ROLE=guest$'
+t_body   key-017b '^AUTH_USER_ID=u_gus$'
+t_body   key-017c '^AUTH_ORG_ID=org_acme$'
+# a member's own key claiming owner is a member
+t_status key-040 403 -H "x-api-key: $KEY_MIA_OWN" "$U/api/admin/users"
+t_status key-041 200 -H "x-api-key: $KEY_MIA_OWN" "$U/api/projects"
+t_body   key-042 '^AUTH_ROLE=member$'
+t_body   key-043 '^AUTH_ROLES=member$'
+# a user in no organization: the metadata's organization is ignored
+t_status key-044 200 -H "x-api-key: $KEY_NORA" "$U/api/projects"
+t_body   key-045 '^AUTH_ORG_ID=$'
+t_body   key-046 '^AUTH_ROLE=$'
+t_status key-047 403 -H "x-api-key: $KEY_NORA" "$U/api/admin/users"
+# an organization's key: its own organization whatever the metadata says,
+# and the role an admin granted in authgate_key_role, no more
+t_status key-048 200 -H "x-api-key: $KEY_ORG_ADM" "$U/api/admin/users"
+t_body   key-049 '^AUTH_ORG_ID=org_acme$'
+t_body   key-050 '^AUTH_ROLE=admin$'
+sqlite3 "$DB" "delete from authgate_key_role where key_id = 'k_org_adm'"
+t_status key-052 403 -H "x-api-key: $KEY_ORG_ADM" "$U/api/admin/users"
+t_body   key-053 'admin role required'
+sqlite3 "$DB" "insert into authgate_key_role values ('k_org_adm', 'admin', '2026-01-01T00:00:00.000Z', NULL)"
 t_status key-018 200 -H "x-api-key: $KEY_ORG" "$U/api/projects"
 t_body   key-019 '^AUTH_USER_ID=$'
 t_body   key-020 '^AUTH_ORG_ID=org_acme$'
@@ -181,6 +208,43 @@ t_status query-001 200 "$U/api/health?next=/api/admin/x"
 t_status query-002 403 -b "$MEMBER" "$U/api/admin/users?/api/health"
 t_status query-003 401 "$U/api/projects?x=/../health"
 t_status query-004 403 -b "$MEMBER" "$U/api/admin/users?%2e%2e"
+
+# --- issue 8, finding 1: every spelling a common backend routes to one
+# handler gets that handler's rule, or a 400 (matching ignores case, an
+# exact rule takes its trailing slash, HEAD follows GET)
+t_status spell-001 403 -b "$MEMBER" "$U/api/ADMIN/users"
+t_body   spell-001b 'admin role required'
+t_status spell-002 403 -b "$MEMBER" "$U/api/Admin/Users/"
+t_status spell-003 403 -b "$MEMBER" "$U/api/INTERNAL/metrics"
+t_body   spell-003b 'access denied'
+t_status spell-004 200 -b "$ADMIN" "$U/api/ADMIN/users"
+t_status spell-005 403 -b "$MEMBER" "$U/api/admin/users/"
+t_status spell-006 200 "$U/api/HEALTH"
+t_status spell-007 200 "$U/api/health/"
+t_status spell-008 400 -b "$MEMBER" "$U/api/admin;x=1/users"
+t_body   spell-008b 'invalid path'
+t_status spell-009 400 -b "$MEMBER" "$U/api/admin/users;jsessionid=1"
+t_status spell-010 400 -b "$MEMBER" "$U/api/admin./users"
+t_status spell-011 400 -b "$MEMBER" "$U/api/admin%20/users"
+t_status spell-012 400 -b "$MEMBER" "$U/api/adm%C4%B1n/users"	# dotless i
+t_status spell-013 400 -b "$MEMBER" "$U/api/%C0%AFadmin"	# overlong '/'
+sqlite3 "$DB" "insert into authgate_rule (id, priority, method, path, access, min_role) values (60, 25, 'GET', '/api/reports/**', 'authenticated', 'admin')"
+t_status spell-014 403 -b "$MEMBER" "$U/api/reports/q3"
+t_status spell-015 403 -b "$MEMBER" -I "$U/api/reports/q3"	# HEAD
+t_status spell-016 200 -b "$ADMIN" -I "$U/api/Reports/q3/"
+t_status spell-017 200 -b "$MEMBER" -X POST --data x "$U/api/reports/q3"
+# a method-override header naming another method is refused
+t_status spell-018 400 -b "$MEMBER" -X POST --data x -H 'X-HTTP-Method-Override: GET' "$U/api/reports/q3"
+t_body   spell-018b 'method override'
+t_status spell-019 400 -b "$MEMBER" -X POST --data x -H 'X-Method-Override: DELETE' "$U/api/reports/q3"
+t_status spell-020 200 -b "$MEMBER" -X POST --data x -H 'X-HTTP-Method: post' "$U/api/reports/q3"
+sqlite3 "$DB" "delete from authgate_rule where id = 60"
+# issue 8, finding 6: the sign-in redirect always fits the server's buffers
+long=$(head -c 3000 /dev/zero | tr '\0' 'x')
+t_status next-001 302 -H 'Accept: text/html' "$U/app/$long"
+t_header next-002 $'^Location: /sign-in\r$'
+t_status next-003 302 -H 'Accept: text/html' "$U/app/settings/profile"
+t_header next-004 '^Location: /sign-in\?next=/app/settings/profile'
 
 # --- the body is never read: a large POST is answered at once
 head -c 8000000 /dev/zero > "$T_DIR/big"
@@ -225,12 +289,44 @@ t_status live-012 503 -b "$ADMIN" "$U/api/projects"
 t_header live-013 '^Retry-After:'
 sqlite3 "$DB" "delete from authgate_rule where id = 51"
 t_status live-014 200 -b "$ADMIN" "$U/api/projects"
-# without authgate's tables the default rule applies
-sqlite3 "$DB" "alter table authgate_rule rename to authgate_rule_off"
-t_status live-015 200 -b "$MEMBER" "$U/api/admin/users"	# no rules: authenticated
-t_status live-016 401 "$U/api/health"
-sqlite3 "$DB" "alter table authgate_rule_off rename to authgate_rule"
+# Issue 8, finding 3: a schema the decision does not fully understand is a
+# 503 for every request, never a default. No rules table is not "no rules".
+sq() { sqlite3 "$DB" "$1" || t_fail "$2" "sqlite3 failed: $1"; }
+sq "alter table authgate_rule rename to authgate_rule_off" live-015a
+t_status live-015 503 -b "$MEMBER" "$U/api/admin/users"
+t_body   live-015b 'store schema not understood'
+t_status live-016 503 "$U/api/health"
+sq "alter table authgate_rule_off rename to authgate_rule" live-016a
 t_status live-017 403 -b "$MEMBER" "$U/api/admin/users"
+# a renamed column in the rules, in the keys, in the memberships
+for spec in "authgate_rule redirect_to redirect" "apikey enabled active" \
+    "member role roles" "session expiresAt expires" "user email mail" \
+    "organization slug handle"; do
+	set -- $spec
+	sq "alter table \"$1\" rename column \"$2\" to \"$3\"" "drift-$1-a"
+	t_status "drift-$1-1" 503 -b "$ADMIN" "$U/api/projects"
+	t_status "drift-$1-2" 503 "$U/api/health"
+	"$T_ROOT/cgi-bin/authgate" doctor --db "$DB" > "$T_DIR/doctor.out" 2>&1
+	grep -q "table $1 lacks column $2" "$T_DIR/doctor.out" &&
+		t_pass "drift-$1-3" || t_fail "drift-$1-3" "doctor does not name it: $(head -c 400 "$T_DIR/doctor.out")"
+	sq "alter table \"$1\" rename column \"$3\" to \"$2\"" "drift-$1-b"
+	t_status "drift-$1-4" 200 -b "$ADMIN" "$U/api/projects"
+done
+# the organization plugin's tables come together or not at all
+sq "alter table member rename to member_off" drift-org-a
+t_status drift-org-1 503 -b "$ADMIN" "$U/api/projects"
+sq "alter table member_off rename to member" drift-org-b
+t_status drift-org-2 200 -b "$ADMIN" "$U/api/projects"
+# banned without banExpires: banned, with no end (Tim's ban had expired)
+t_status drift-ban-1 200 -b "$TEMPBAN" "$U/api/projects"
+sq "alter table \"user\" drop column banExpires" drift-ban-a
+t_status drift-ban-2 403 -b "$TEMPBAN" "$U/api/projects"
+t_body   drift-ban-3 'banned'
+t_status drift-ban-4 403 -b "$BANNED" "$U/api/projects"
+t_status drift-ban-5 200 -b "$ADMIN" "$U/api/projects"
+sq "alter table \"user\" add column banExpires date" drift-ban-b
+sq "update \"user\" set banExpires = '2020-01-01T00:00:00.000Z' where id = 'u_tim'" drift-ban-c
+t_status drift-ban-6 200 -b "$TEMPBAN" "$U/api/projects"
 
 t_sanitizers asan-001 "$T_DIR/state/error.log"
 grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$T_DIR/state/error.log" &&
@@ -240,6 +336,28 @@ if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET" "$T_DIR/sta
 	t_fail log-002 "a credential reached the log"
 else t_pass log-002; fi
 [ "$(grep -c 'deny status=' "$T_DIR/state/error.log")" -gt 50 ] && t_pass log-003 || t_fail log-003 "too few deny lines"
+
+# --- issue 8, finding 5: a database replaced by mv (a restore) is noticed
+# within a second, and what it revoked is revoked; the old file's WAL is
+# not read as the new file's
+t_status swap-001 200 -b "$MEMBER" "$U/api/projects"
+sqlite3 "$DB" ".backup '$T_DIR/restore.db'" || t_fail swap-002 "backup failed"
+sqlite3 "$T_DIR/restore.db" "delete from session where id = 's_mia'" || t_fail swap-003 "sqlite3 failed"
+sqlite3 "$DB" "update \"user\" set name = 'Adam Old' where id = 'u_adam'"	# a frame in the old WAL
+mv "$T_DIR/restore.db" "$DB"
+ok=0
+for _ in $(seq 1 30); do
+	code=$(curl -s -o /dev/null -w '%{http_code}' -b "$MEMBER" "$U/api/projects")
+	[ "$code" = 401 ] && { ok=1; break; }
+	sleep 0.1
+done
+[ $ok = 1 ] && t_pass swap-004 || t_fail swap-004 "the restored file's revocation did not take effect (last $code)"
+for _ in 1 2 3 4; do curl -s -o /dev/null -b "$MEMBER" "$U/api/projects"; done	# every worker
+t_status swap-005 401 -b "$MEMBER" "$U/api/projects"
+t_status swap-006 200 -b "$ADMIN" "$U/api/projects"
+t_body   swap-007 '^AUTH_USER_NAME=Adam Admin$'
+t_ok swap-008 test "$(sqlite3 "$DB" 'pragma quick_check')" = ok
+grep -q 'was replaced; reopening it' "$T_DIR/state/error.log" && t_pass swap-009 || t_fail swap-009 "no log line"
 t_cleanup
 
 # --- a missing store: 503, then it recovers once the file exists

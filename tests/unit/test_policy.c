@@ -197,7 +197,7 @@ test_glob_match(void)
 
 	for (i = 0; i < NELEM(c); i++) {
 		int got = policy_glob_match(c[i].g, strlen(c[i].g), c[i].p,
-		    strlen(c[i].p));
+		    strlen(c[i].p), 0);
 
 		if (got != c[i].want)
 			printf("  %s: glob \"%s\" path \"%s\"\n", c[i].id,
@@ -205,9 +205,9 @@ test_glob_match(void)
 		T_EQ_INT(c[i].id, got, c[i].want);
 	}
 	/* explicit lengths */
-	T_EQ_INT("pol-gm-082", policy_glob_match("/a/b", 2, "/a", 2), 1);
-	T_EQ_INT("pol-gm-083", policy_glob_match("/a", 2, "/a/b", 2), 1);
-	T_EQ_INT("pol-gm-084", policy_glob_match("/a", 2, "/a/b", 4), 0);
+	T_EQ_INT("pol-gm-082", policy_glob_match("/a/b", 2, "/a", 2, 0), 1);
+	T_EQ_INT("pol-gm-083", policy_glob_match("/a", 2, "/a/b", 2, 0), 1);
+	T_EQ_INT("pol-gm-084", policy_glob_match("/a", 2, "/a/b", 4, 0), 0);
 
 	/* long paths and globs at their limits */
 	{
@@ -217,20 +217,20 @@ test_glob_match(void)
 		memset(p + 1, 'x', sizeof(p) - 2);
 		p[sizeof(p) - 1] = '\0';
 		T_EQ_INT("pol-gm-085", policy_glob_match("/*", 2, p,
-		    strlen(p)), 1);
+		    strlen(p), 0), 1);
 		T_EQ_INT("pol-gm-086", policy_glob_match("/**", 3, p,
-		    strlen(p)), 1);
+		    strlen(p), 0), 1);
 		T_EQ_INT("pol-gm-087", policy_glob_match("/*y", 3, p,
-		    strlen(p)), 0);
+		    strlen(p), 0), 0);
 		/* many segments under a "**" segment */
 		for (i = 2; i + 1 < sizeof(p) - 1; i += 2)
 			p[i] = '/';
 		T_EQ_INT("pol-gm-088", policy_glob_match("/x/**", 5, p,
-		    strlen(p)), 1);
+		    strlen(p), 0), 1);
 		T_EQ_INT("pol-gm-089", policy_glob_match("/*/*/**", 7, p,
-		    strlen(p)), 1);
+		    strlen(p), 0), 1);
 		T_EQ_INT("pol-gm-090", policy_glob_match("/y/**", 5, p,
-		    strlen(p)), 0);
+		    strlen(p), 0), 0);
 	}
 }
 
@@ -629,7 +629,7 @@ test_match(void)
 
 	for (i = 0; i < NELEM(c); i++) {
 		m = policy_match(rules, c[i].nrules, c[i].method,
-		    strlen(c[i].method), c[i].path, strlen(c[i].path));
+		    strlen(c[i].method), c[i].path, strlen(c[i].path), 0);
 		T_EQ_INT(c[i].id, m != NULL ? m->id : 0, c[i].want);
 	}
 
@@ -642,20 +642,113 @@ test_match(void)
 		b.id = 1;
 		T_CHECK("pol-match-030", policy_rule_parse(&a, &two[0],
 		    &why) == 0 && policy_rule_parse(&b, &two[1], &why) == 0);
-		m = policy_match(two, 2, "GET", 3, "/api/public/x", 13);
+		m = policy_match(two, 2, "GET", 3, "/api/public/x", 13, 0);
 		T_EQ_INT("pol-match-031", m != NULL ? m->id : 0, 9);
-		m = policy_match(two + 1, 1, "GET", 3, "/api/public/x", 13);
+		m = policy_match(two + 1, 1, "GET", 3, "/api/public/x", 13, 0);
 		T_EQ_INT("pol-match-032", m != NULL ? m->id : 0, 1);
 		/* the returned pointer is into the caller's array */
-		m = policy_match(two, 2, "GET", 3, "/x", 2);
+		m = policy_match(two, 2, "GET", 3, "/x", 2, 0);
 		T_CHECK("pol-match-033", m == &two[0]);
 	}
 	/* NULL method: any method (rule 2 has none) */
-	m = policy_match(rules + 1, 1, "BREW", 4, "/api/admin/x", 12);
+	m = policy_match(rules + 1, 1, "BREW", 4, "/api/admin/x", 12, 0);
 	T_EQ_INT("pol-match-034", m != NULL ? m->id : 0, 2);
 	/* explicit lengths */
-	m = policy_match(rules, 5, "GETX", 3, "/api/public/xyz", 11);
+	m = policy_match(rules, 5, "GETX", 3, "/api/public/xyz", 11, 0);
 	T_EQ_INT("pol-match-035", m != NULL ? m->id : 0, 1);
+}
+
+/* ---- policy_match: every spelling a backend routes alike (issue 8) -- */
+
+static void
+test_match_spellings(void)
+{
+	static const struct policy_rule_text rows[] = {
+		{ 1, 10, "GET", "/api/health", "public", NULL, NULL, NULL },
+		{ 2, 20, NULL, "/api/internal/**", "deny", NULL, NULL, NULL },
+		{ 3, 30, NULL, "/api/admin/**", "authenticated", "admin", NULL,
+		    NULL },
+		{ 4, 35, NULL, "/api/projects/secret", "authenticated", "owner",
+		    NULL, NULL },
+		{ 5, 36, NULL, "/api/teams/*/billing/", "authenticated", "owner",
+		    NULL, NULL },
+		{ 6, 40, "POST,DELETE", "/api/projects/**", "authenticated",
+		    "member", NULL, NULL },
+		{ 7, 45, "HEAD", "/api/probe", "public", NULL, NULL, NULL },
+		{ 8, 90, NULL, "/api/**", "authenticated", NULL, NULL, NULL },
+	};
+	static const struct {
+		const char	*id;
+		const char	*method;
+		const char	*path;
+		int		 flags;
+		long long	 want;	/* rule id, 0: none */
+	} c[] = {
+		/* letter case: one rule, whatever the case (default) */
+		{ "pol-sp-001", "GET", "/api/ADMIN/users", POLICY_FOLD_CASE, 3 },
+		{ "pol-sp-002", "GET", "/API/admin/users", POLICY_FOLD_CASE, 3 },
+		{ "pol-sp-003", "GET", "/Api/Admin/Users", POLICY_FOLD_CASE, 3 },
+		{ "pol-sp-004", "GET", "/api/INTERNAL/metrics", POLICY_FOLD_CASE, 2 },
+		{ "pol-sp-005", "GET", "/API/HEALTH", POLICY_FOLD_CASE, 1 },
+		{ "pol-sp-006", "GET", "/api/Projects/SECRET", POLICY_FOLD_CASE, 4 },
+		/* ... and byte for byte in the strict mode */
+		{ "pol-sp-010", "GET", "/api/ADMIN/users", 0, 8 },
+		{ "pol-sp-011", "GET", "/API/admin/users", 0, 0 },
+		{ "pol-sp-012", "GET", "/api/admin/users", 0, 3 },
+		/* non-ASCII bytes never fold */
+		{ "pol-sp-015", "GET", "/api/\xc3\x89", POLICY_FOLD_CASE, 8 },
+		/* an exact rule covers its trailing-slash form, both ways */
+		{ "pol-sp-020", "GET", "/api/projects/secret/", POLICY_FOLD_CASE, 4 },
+		{ "pol-sp-021", "GET", "/api/projects/secret/", 0, 4 },
+		{ "pol-sp-022", "GET", "/api/health/", POLICY_FOLD_CASE, 1 },
+		{ "pol-sp-023", "GET", "/api/teams/t1/billing", POLICY_FOLD_CASE, 5 },
+		{ "pol-sp-024", "GET", "/api/teams/t1/billing/", POLICY_FOLD_CASE, 5 },
+		{ "pol-sp-025", "GET", "/api/admin/", POLICY_FOLD_CASE, 3 },
+		{ "pol-sp-026", "GET", "/api/", POLICY_FOLD_CASE, 8 },
+		{ "pol-sp-027", "GET", "/", POLICY_FOLD_CASE, 0 },
+		{ "pol-sp-028", "GET", "/api/projects/secret/x", POLICY_FOLD_CASE, 8 },
+		/* HEAD meets GET's rules, and its own */
+		{ "pol-sp-030", "HEAD", "/api/health", POLICY_FOLD_CASE, 1 },
+		{ "pol-sp-031", "head", "/API/Health/", POLICY_FOLD_CASE, 1 },
+		{ "pol-sp-032", "HEAD", "/api/probe", POLICY_FOLD_CASE, 7 },
+		{ "pol-sp-033", "GET", "/api/probe", POLICY_FOLD_CASE, 8 },
+		{ "pol-sp-034", "HEAD", "/api/projects/x", POLICY_FOLD_CASE, 8 },
+		{ "pol-sp-035", "POST", "/api/health", POLICY_FOLD_CASE, 8 },
+		{ "pol-sp-036", "delete", "/API/PROJECTS/x", POLICY_FOLD_CASE, 6 },
+	};
+	struct policy_rule rules[NELEM(rows)];
+	const struct policy_rule *m;
+	const char *why;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < NELEM(rows); i++)
+		if (policy_rule_parse(&rows[i], &rules[i], &why) != 0)
+			ok = 0;
+	T_CHECK("pol-sp-000", ok);
+	for (i = 0; i < NELEM(c); i++) {
+		m = policy_match(rules, NELEM(rows), c[i].method,
+		    strlen(c[i].method), c[i].path, strlen(c[i].path),
+		    c[i].flags);
+		T_EQ_INT(c[i].id, m != NULL ? m->id : 0, c[i].want);
+	}
+	/* the method list as policy_match reads it */
+	T_EQ_INT("pol-sp-040", policy_method_takes("GET", "HEAD", 4), 1);
+	T_EQ_INT("pol-sp-041", policy_method_takes("HEAD", "GET", 3), 0);
+	T_EQ_INT("pol-sp-042", policy_method_takes("POST,GET", "head", 4), 1);
+	T_EQ_INT("pol-sp-043", policy_method_takes("POST", "HEAD", 4), 0);
+	T_EQ_INT("pol-sp-044", policy_method_takes("", "HEAD", 4), 1);
+	/* segments fold ASCII letters only */
+	T_EQ_INT("pol-sp-050", policy_segment_match("AdMiN", 5, "admin", 5,
+	    POLICY_FOLD_CASE), 1);
+	T_EQ_INT("pol-sp-051", policy_segment_match("ad*", 3, "ADMIN", 5,
+	    POLICY_FOLD_CASE), 1);
+	T_EQ_INT("pol-sp-052", policy_segment_match("ad*", 3, "ADMIN", 5, 0),
+	    0);
+	T_EQ_INT("pol-sp-053", policy_segment_match("[", 1, "{", 1,
+	    POLICY_FOLD_CASE), 0);
+	T_EQ_INT("pol-sp-054", policy_segment_match("@", 1, "`", 1,
+	    POLICY_FOLD_CASE), 0);
 }
 
 /* ---- roles -------------------------------------------------------- */
@@ -804,6 +897,7 @@ main(void)
 	test_glob_match();
 	test_rule_parse();
 	test_match();
+	test_match_spellings();
 	test_roles();
 	test_local_path();
 	return t_done("test_policy");

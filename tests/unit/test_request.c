@@ -114,12 +114,13 @@ test_path_table(void)
 		/* dots that are not dot segments */
 		{ "req-path-075", "/a/.b", 0, REQ_PATH_OK, "/a/.b" },
 		{ "req-path-076", "/a/..b", 0, REQ_PATH_OK, "/a/..b" },
-		{ "req-path-077", "/a/...", 0, REQ_PATH_OK, "/a/..." },
+		/* issue 8: a segment ending in '.' is refused (IIS drops it) */
+		{ "req-path-077", "/a/...", 0, REQ_PATH_SEGMENT_END, NULL },
 		{ "req-path-078", "/.well-known/x", 0, REQ_PATH_OK,
 		    "/.well-known/x" },
-		{ "req-path-079", "/a/b.", 0, REQ_PATH_OK, "/a/b." },
-		{ "req-path-080", "/a%2e", 0, REQ_PATH_OK, "/a." },
-		{ "req-path-081", "/a/b..", 0, REQ_PATH_OK, "/a/b.." },
+		{ "req-path-079", "/a/b.", 0, REQ_PATH_SEGMENT_END, NULL },
+		{ "req-path-080", "/a%2e", 0, REQ_PATH_SEGMENT_END, NULL },
+		{ "req-path-081", "/a/b..", 0, REQ_PATH_SEGMENT_END, NULL },
 		/* empty segments */
 		{ "req-path-085", "//a", 0, REQ_PATH_EMPTY_SEGMENT, NULL },
 		{ "req-path-086", "/a//b", 0, REQ_PATH_EMPTY_SEGMENT, NULL },
@@ -136,8 +137,53 @@ test_path_table(void)
 		    "/caf\xc3\xa9" },
 		{ "req-path-094", "/a%20b", 0, REQ_PATH_OK, "/a b" },
 		{ "req-path-095", "/%7e", 0, REQ_PATH_OK, "/~" },
-		{ "req-path-096", "/a%3Bb", 0, REQ_PATH_OK, "/a;b" },
-		{ "req-path-097", "/%ff", 0, REQ_PATH_OK, "/\xff" },
+		/* issue 8: ';' parameters and bytes that are not UTF-8 */
+		{ "req-path-096", "/a%3Bb", 0, REQ_PATH_SEMICOLON, NULL },
+		{ "req-path-097", "/%ff", 0, REQ_PATH_BAD_UTF8, NULL },
+		/* path parameters, raw or encoded, anywhere (Tomcat, Jetty) */
+		{ "req-path-120", "/api/admin;x=1/users", 0, REQ_PATH_SEMICOLON, NULL },
+		{ "req-path-121", "/api/admin/users;jsessionid=1", 0, REQ_PATH_SEMICOLON, NULL },
+		{ "req-path-122", "/api/admin/users;", 0, REQ_PATH_SEMICOLON, NULL },
+		{ "req-path-123", "/;/api", 0, REQ_PATH_SEMICOLON, NULL },
+		{ "req-path-124", "/a?b;c", 0, REQ_PATH_OK, "/a" },
+		/* trailing dots and blanks, raw or encoded (IIS, Windows) */
+		{ "req-path-125", "/api/admin./users", 0, REQ_PATH_SEGMENT_END, NULL },
+		{ "req-path-126", "/api/admin%20/users", 0, REQ_PATH_SEGMENT_END, NULL },
+		{ "req-path-127", "/api/admin/users%20", 0, REQ_PATH_SEGMENT_END, NULL },
+		{ "req-path-128", "/api/admin/users%2E", 0, REQ_PATH_SEGMENT_END, NULL },
+		{ "req-path-129", "/a/b/", 0, REQ_PATH_OK, "/a/b/" },
+		{ "req-path-130", "/a.b/c", 0, REQ_PATH_OK, "/a.b/c" },
+		{ "req-path-131", "/a b/c", 0, REQ_PATH_OK, "/a b/c" },
+		{ "req-path-132", "/ a", 0, REQ_PATH_OK, "/ a" },
+		{ "req-path-133", "/v1.0/x", 0, REQ_PATH_OK, "/v1.0/x" },
+		/* UTF-8: well formed passes; overlong, surrogates, stray and
+		 * cut sequences, past U+10FFFF are refused */
+		{ "req-path-140", "/%C3%A9t%C3%A9", 0, REQ_PATH_OK, "/\xc3\xa9t\xc3\xa9" },
+		{ "req-path-141", "/%E2%82%AC", 0, REQ_PATH_OK, "/\xe2\x82\xac" },
+		{ "req-path-142", "/%F0%9F%98%80", 0, REQ_PATH_OK, "/\xf0\x9f\x98\x80" },
+		{ "req-path-143", "/%C0%AF", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-144", "/%C1%81", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-145", "/%E0%80%AF", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-146", "/%F0%80%80%AF", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-147", "/%ED%A0%80", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-148", "/%F4%90%80%80", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-149", "/%80", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-150", "/%C3", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-151", "/%E2%82", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-152", "/%C3%28", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-153", "/\xc3", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-154", "/%F8%88%80%80%80", 0, REQ_PATH_BAD_UTF8, NULL },
+		{ "req-path-155", "/%F4%8F%BF%BF", 0, REQ_PATH_OK, "/\xf4\x8f\xbf\xbf" },
+		{ "req-path-156", "/%EF%BF%BF", 0, REQ_PATH_OK, "/\xef\xbf\xbf" },
+		/* letters whose Unicode case folds onto ASCII: admın (U+0131)
+		 * is "admin" to Java's equalsIgnoreCase, the Kelvin sign k */
+		{ "req-path-160", "/api/adm%C4%B1n", 0, REQ_PATH_FOLDS_TO_ASCII, NULL },
+		{ "req-path-161", "/api/%C4%B0", 0, REQ_PATH_FOLDS_TO_ASCII, NULL },
+		{ "req-path-162", "/api/ma%C5%BFter", 0, REQ_PATH_FOLDS_TO_ASCII, NULL },
+		{ "req-path-163", "/api/%E2%84%AAey", 0, REQ_PATH_FOLDS_TO_ASCII, NULL },
+		{ "req-path-164", "/api/\xe2\x84\xaa", 0, REQ_PATH_FOLDS_TO_ASCII, NULL },
+		{ "req-path-165", "/api/%C4%B2", 0, REQ_PATH_OK, "/api/\xc4\xb2" },
+		{ "req-path-166", "/api/%E2%84%AB", 0, REQ_PATH_OK, "/api/\xe2\x84\xab" },
 		/* not absolute, empty */
 		{ "req-path-100", "a/b", 0, REQ_PATH_NOT_ABSOLUTE, NULL },
 		{ "req-path-101", "*", 0, REQ_PATH_NOT_ABSOLUTE, NULL },
@@ -294,6 +340,11 @@ test_path_names(void)
 		{ "req-pname-012", REQ_PATH_DOT_SEGMENT, "path_dot_segment" },
 		{ "req-pname-013", REQ_PATH_EMPTY_SEGMENT,
 		    "path_empty_segment" },
+		{ "req-pname-030", REQ_PATH_SEMICOLON, "path_semicolon" },
+		{ "req-pname-031", REQ_PATH_SEGMENT_END, "path_segment_end" },
+		{ "req-pname-032", REQ_PATH_BAD_UTF8, "path_bad_utf8" },
+		{ "req-pname-033", REQ_PATH_FOLDS_TO_ASCII,
+		    "path_folds_to_ascii" },
 	};
 	size_t i, j;
 	int distinct = 1;
@@ -305,11 +356,11 @@ test_path_names(void)
 			if (strcmp(req_path_rc_name(c[i].rc),
 			    req_path_rc_name(c[j].rc)) == 0)
 				distinct = 0;
-	T_CHECK("req-pname-014", distinct);
+	T_CHECK("req-pname-020", distinct);
 	T_EQ_STR("req-pname-015",
-	    req_path_rc_name((enum req_path_rc)(REQ_PATH_EMPTY_SEGMENT + 1)),
+	    req_path_rc_name((enum req_path_rc)(REQ_PATH_FOLDS_TO_ASCII + 1)),
 	    "path_unknown");
-	T_EQ_STR("req-pname-016", req_path_rc_name((enum req_path_rc)99),
+	T_EQ_STR("req-pname-022", req_path_rc_name((enum req_path_rc)99),
 	    "path_unknown");
 }
 

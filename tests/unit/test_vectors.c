@@ -4,8 +4,10 @@
  *
  * tests/vectors/betterauth/ holds a database made by better-auth 1.7.5
  * and vectors.json, both written by gen.mjs there. This drives the whole
- * decision (authz_decide) over that database, with no authgate tables in
- * it, so the default rule ('authenticated') applies.
+ * decision (authz_decide) over a copy of that database to which `authgate
+ * init` added only its own tables (no rules in them), so the default
+ * rule ('authenticated') applies. The untouched file, without
+ * authgate_rule, is refused: no rules table is never "no rules".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,10 @@
 #include "harness.h"
 
 #define VECTORS	"tests/vectors/betterauth/vectors.json"
-#define DB	"tests/vectors/betterauth/betterauth.db"
+#define SRC_DB	"tests/vectors/betterauth/betterauth.db"
+#define DB	"tests/tmp/vectors-betterauth.db"
+
+extern const char schema_sql[];
 
 static struct authz az;
 static struct authz_decision d;
@@ -92,10 +97,44 @@ main(void)
 	T_CHECK("vec-001", root != NULL);
 	secret = str(root, "secret");
 	T_CHECK("vec-002", strlen(secret) >= 32);
+	/* the untouched better-auth file: 503, the schema is not whole */
+	T_EQ_INT("vec-003a", store_open(&s, SRC_DB, STORE_READONLY, err,
+	    sizeof(err)), 0);
+	T_EQ_INT("vec-003b", authz_init(&az, s, (const unsigned char *)secret,
+	    strlen(secret), "better-auth", 0), 0);
+	{
+		struct authz_input in;
+
+		memset(&in, 0, sizeof(in));
+		in.method.p = "GET";
+		in.method.n = 3;
+		in.uri.p = "/api/x";
+		in.uri.n = 6;
+		authz_decide(&az, &in, &d);
+		T_EQ_INT("vec-003c", d.status, 503);
+		T_EQ_STR("vec-003d", d.reason, "store_schema");
+	}
+	authz_fini(&az);
+	store_close(s);
+	/* a copy with authgate's tables added as `authgate init` does */
+	T_EQ_INT("vec-003e", system("mkdir -p tests/tmp && rm -f " DB "*"
+	    " && cp " SRC_DB " " DB), 0);
+	T_EQ_INT("vec-003f", store_open(&s, DB, STORE_READWRITE, err,
+	    sizeof(err)), 0);
+	{
+		const char *ag = strstr(schema_sql, "-- @authgate-tables");
+		char *ba = ag != NULL ? strndup(schema_sql,
+		    (size_t)(ag - schema_sql)) : NULL;
+
+		T_EQ_INT("vec-003g", ba != NULL && store_init(s, ba, ag, err,
+		    sizeof(err)) == 0, 1);
+		free(ba);
+	}
+	store_close(s);
 	T_EQ_INT("vec-003", store_open(&s, DB, STORE_READONLY, err,
 	    sizeof(err)), 0);
 	T_EQ_INT("vec-004", authz_init(&az, s, (const unsigned char *)secret,
-	    strlen(secret), "better-auth"), 0);
+	    strlen(secret), "better-auth", 0), 0);
 
 	cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
 	T_CHECK("vec-005", cJSON_GetArraySize(cases) >= 40);
@@ -151,7 +190,7 @@ main(void)
 	authz_fini(&az);
 	T_EQ_INT("vec-010", authz_init(&az, s,
 	    (const unsigned char *)"another-secret-another-secret-0000", 34,
-	    "better-auth"), 0);
+	    "better-auth", 0), 0);
 	cJSON_ArrayForEach(c, cases) {
 		struct authz_input in;
 
