@@ -103,17 +103,21 @@ struct ll_ruleset_attr {
  * The rights inside the database's directory. SQLite opens the -wal and
  * -shm files read-write even for a read-only connection, creates them
  * when they are missing (a database replaced by mv comes without them)
- * and truncates the -shm when it is first to map it. A writer also
- * removes its -journal, -wal and -shm files, and opens the directory to
- * fsync it after a delete. The rules name the directory, not the file,
- * so they still hold after the file is replaced.
+ * and truncates the -shm when it is first to map it. When the file was
+ * replaced, store.c locks the directory (open, flock) and removes the
+ * old file's -wal and -shm before it reconnects; every process does
+ * this, the read-only ones too. A writer also creates and removes its
+ * -journal and opens the directory to fsync it. No subdirectories, no
+ * links, no renames, no special files: the rules name the directory, not
+ * the file, so they still hold after the file is replaced.
  */
 #define LL_DB_DECIDE	(LANDLOCK_ACCESS_FS_READ_FILE | \
 			 LANDLOCK_ACCESS_FS_WRITE_FILE | \
 			 LANDLOCK_ACCESS_FS_MAKE_REG | \
-			 LANDLOCK_ACCESS_FS_TRUNCATE)
-#define LL_DB_WEBHOOK	(LL_DB_DECIDE | LANDLOCK_ACCESS_FS_READ_DIR | \
+			 LANDLOCK_ACCESS_FS_TRUNCATE | \
+			 LANDLOCK_ACCESS_FS_READ_DIR | \
 			 LANDLOCK_ACCESS_FS_REMOVE_FILE)
+#define LL_DB_WEBHOOK	LL_DB_DECIDE
 
 /*
  * Files outside the database directory a serving process still reads:
@@ -169,16 +173,18 @@ static const char *const sc_common[] = {
 	"exit_group",
 	/* SQLite's files (landlock says where): open, stat, locks, read
 	 * and write at offsets, grow the -shm, resolve the path again on
-	 * reconnect, keep modes and owner of files it creates. */
+	 * reconnect, keep modes and owner of files it creates; store.c's
+	 * replaced-file check (statx), directory lock (flock) and removal
+	 * of the old -wal and -shm. */
 	"open", "openat", "fstat", "stat", "lstat", "newfstatat", "statx",
 	"access", "faccessat", "faccessat2", "getcwd", "readlink",
 	"readlinkat", "lseek", "pread64", "pwrite64", "ftruncate",
-	"fallocate", "fchmod", "fchown",
+	"fallocate", "fchmod", "fchown", "flock", "unlink", "unlinkat",
 };
 
-/* A webhook worker commits: durable writes and removing its journals. */
+/* A webhook worker commits: its writes are made durable. */
 static const char *const sc_webhook[] = {
-	"fsync", "fdatasync", "unlink", "unlinkat",
+	"fsync", "fdatasync",
 };
 
 #ifdef SANDBOX_SANITIZER

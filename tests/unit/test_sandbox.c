@@ -12,6 +12,7 @@
  * check needs ptrace, which the sandbox never allows.
  */
 #define _GNU_SOURCE	/* syscall() */
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -155,6 +156,27 @@ do_unlink_in_dir(void)
 	return unlink(p) == 0 ? 0 : 1;
 }
 
+/* What store.c does when the file was replaced: lock the directory,
+ * remove the old -wal and -shm. */
+static int
+do_lock_and_unlink(void)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0 || flock(dfd, LOCK_EX) != 0)
+		return 1;
+	close(dfd);
+	return do_unlink_in_dir();
+}
+
+static int
+do_fsync(void)
+{
+	int fd = open(db, O_RDONLY | O_CLOEXEC);
+
+	return fd >= 0 && fsync(fd) == 0 ? 0 : 1;
+}
+
 static int
 do_chmod(void)
 {
@@ -164,6 +186,8 @@ do_chmod(void)
 static void
 test_forbidden(void)
 {
+	char p[160];
+
 	T_CHECK("sandbox-001", killed_by_sigsys(in_sandbox(SANDBOX_DECIDE,
 	    do_socket)));
 	T_CHECK("sandbox-002", killed_by_sigsys(in_sandbox(SANDBOX_WEBHOOK,
@@ -184,11 +208,16 @@ test_forbidden(void)
 	    do_mmap_exec)));
 	T_CHECK("sandbox-010", killed_by_sigsys(in_sandbox(SANDBOX_DECIDE,
 	    do_mprotect_exec)));
-	/* A decision-only process never removes a file. */
-	T_CHECK("sandbox-011", killed_by_sigsys(in_sandbox(SANDBOX_DECIDE,
-	    do_unlink_in_dir)));
+	/* A decision-only process never makes a write durable. */
+	T_CHECK("sandbox-013", killed_by_sigsys(in_sandbox(SANDBOX_DECIDE,
+	    do_fsync)));
 	T_CHECK("sandbox-012", killed_by_sigsys(in_sandbox(SANDBOX_WEBHOOK,
 	    do_chmod)));
+	snprintf(p, sizeof(p), "%s/victim", dir);
+	close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	T_CHECK("sandbox-014", exited(in_sandbox(SANDBOX_DECIDE,
+	    do_lock_and_unlink), 0));
+	T_CHECK("sandbox-015", access(p, F_OK) != 0);
 }
 
 /* ---- landlock ------------------------------------------------------- */
