@@ -349,7 +349,8 @@ serve_fastcgi(void)
 		fprintf(stderr, "authgate: cannot initialise FastCGI\n");
 		return 2;
 	}
-	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db))
+	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db,
+	    0))
 		return 2;
 	while (FCGX_Accept_r(&req) >= 0) {
 		p.envp = req.envp;
@@ -373,7 +374,8 @@ worker_loop(int listen_fd)
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, -1, 0) != 0)
 		return 2;
-	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db))
+	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db,
+	    0))
 		return 2;
 	while (!serve_stopping) {
 		if ((fd = serve_accept(listen_fd, 1000)) < 0)

@@ -82,9 +82,6 @@
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)	/* ABI 6 */
 #endif
-#ifndef LANDLOCK_SCOPE_SIGNAL
-#define LANDLOCK_SCOPE_SIGNAL		(1ULL << 1)	/* ABI 6 */
-#endif
 
 /* Every filesystem right of ABI 1 (execute .. make symlink). */
 #define LL_FS_ABI1	((1ULL << 13) - 1)
@@ -324,10 +321,11 @@ landlock_enter(enum sandbox_kind kind, const char *db_path, char *err,
 		attr_size = offsetof(struct ll_ruleset_attr, scoped);
 	}
 	if (abi >= 6) {
-		/* No signals to, nor abstract sockets of, processes outside
-		 * this domain. */
-		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
-		    LANDLOCK_SCOPE_SIGNAL;
+		/* No abstract unix sockets outside this domain. Signals are
+		 * left to seccomp, which is more precise: landlock's signal
+		 * scope would also keep a worker from stopping the webhook
+		 * process it started before it entered the sandbox. */
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 		attr_size = sizeof(attr);
 	}
 	if ((ruleset = ll_create_ruleset(&attr, attr_size, 0)) < 0) {
@@ -385,7 +383,7 @@ sc_allow(scmp_filter_ctx ctx, const char *const *list, size_t n, char *err,
 
 /* Installs the allow-list for kind. Returns 0, or -1 with err set. */
 static int
-seccomp_enter(enum sandbox_kind kind, char *err, size_t errsz)
+seccomp_enter(enum sandbox_kind kind, pid_t child, char *err, size_t errsz)
 {
 	scmp_filter_ctx ctx;
 	int rc = -1, r;
@@ -423,7 +421,13 @@ seccomp_enter(enum sandbox_kind kind, char *err, size_t errsz)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0 ||
 	    /* abort() and raise(): signals to this process only. */
 	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) != 0) {
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) != 0 ||
+	    /* The one child: SIGKILL when it hangs, and reap it. */
+	    (child > 0 && ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+	    SCMP_SYS(kill), 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child),
+	    SCMP_A1(SCMP_CMP_EQ, SIGKILL))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(wait4), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child))) != 0))) {
 		snprintf(err, errsz, "seccomp: cannot add a rule: %s",
 		    strerror(-r));
 		goto done;
@@ -468,8 +472,8 @@ preload(char *err, size_t errsz)
 }
 
 int
-sandbox_enter(enum sandbox_kind kind, const char *db_path, char *err,
-    size_t errsz)
+sandbox_enter(enum sandbox_kind kind, const char *db_path, pid_t child,
+    char *err, size_t errsz)
 {
 	if (preload(err, errsz) != 0)
 		return -1;
@@ -482,15 +486,15 @@ sandbox_enter(enum sandbox_kind kind, const char *db_path, char *err,
 	}
 	if (landlock_enter(kind, db_path, err, errsz) != 0)
 		return -1;
-	return seccomp_enter(kind, err, errsz);
+	return seccomp_enter(kind, child, err, errsz);
 }
 
 int
-sandbox_start(enum sandbox_kind kind, const char *db_path)
+sandbox_start(enum sandbox_kind kind, const char *db_path, pid_t child)
 {
 	char err[512];
 
-	if (sandbox_enter(kind, db_path, err, sizeof(err)) != 0) {
+	if (sandbox_enter(kind, db_path, child, err, sizeof(err)) != 0) {
 		log_msg("sandbox: %s; not serving", err);
 		return 2;
 	}

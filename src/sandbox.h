@@ -12,6 +12,8 @@
 #ifndef AUTHGATE_SANDBOX_H
 #define AUTHGATE_SANDBOX_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 enum sandbox_kind {
@@ -25,17 +27,20 @@ enum sandbox_kind {
  * Restricts the calling process for good: prctl(PR_SET_NO_NEW_PRIVS),
  * then landlock (the directory of db_path, symlinks resolved, with the
  * rights kind needs; /dev/urandom readable), then the seccomp filter.
- * A kernel without landlock is logged once and is not an error. Returns
- * 0, or -1 with one line in err (errsz bytes): the caller must not serve.
+ * child (0: none) is a process this one started before and may still
+ * stop with SIGKILL and reap; no other process can be signalled. A
+ * kernel without landlock is logged once and is not an error. Returns 0,
+ * or -1 with one line in err (errsz bytes): the caller must not serve.
  */
-int	sandbox_enter(enum sandbox_kind kind, const char *db_path, char *err,
-	    size_t errsz);
+int	sandbox_enter(enum sandbox_kind kind, const char *db_path, pid_t child,
+	    char *err, size_t errsz);
 
 /*
- * sandbox_enter for a call site: on failure logs "sandbox: <reason>"
- * and returns 2 (the exit code), else returns 0.
+ * sandbox_enter for a call site: on failure logs "sandbox: <reason>;
+ * not serving" and returns 2 (the exit code), else returns 0.
  */
-int	sandbox_start(enum sandbox_kind kind, const char *db_path);
+int	sandbox_start(enum sandbox_kind kind, const char *db_path,
+	    pid_t child);
 
 /*
  * The landlock ABI version the kernel offers (0: none). For the tests

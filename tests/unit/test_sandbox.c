@@ -57,7 +57,7 @@ in_sandbox(enum sandbox_kind kind, int (*fn)(void))
 	if ((pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
-		if (sandbox_enter(kind, db, err, sizeof(err)) != 0) {
+		if (sandbox_enter(kind, db, 0, err, sizeof(err)) != 0) {
 			printf("sandbox_enter: %s\n", err);
 			fflush(stdout);
 			_exit(100);
@@ -218,6 +218,52 @@ test_forbidden(void)
 	T_CHECK("sandbox-014", exited(in_sandbox(SANDBOX_DECIDE,
 	    do_lock_and_unlink), 0));
 	T_CHECK("sandbox-015", access(p, F_OK) != 0);
+}
+
+/*
+ * A process that started a child before the sandbox (the serve worker's
+ * webhook process) may SIGKILL and reap that child, nothing else. how:
+ * 0 SIGKILL and reap it, 1 SIGTERM it, 2 SIGKILL the parent.
+ */
+static int
+child_case(int how)
+{
+	char err[512];
+	pid_t pid, kid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		if ((kid = fork()) == 0) {
+			alarm(5);	/* never outlives the case */
+			pause();
+			_exit(0);
+		}
+		if (kid < 0 || sandbox_enter(SANDBOX_DECIDE, db, kid, err,
+		    sizeof(err)) != 0)
+			_exit(100);
+		if (how == 1)
+			kill(kid, SIGTERM);
+		else if (how == 2)
+			kill(getppid(), SIGKILL);
+		else if (kill(kid, SIGKILL) != 0 || waitpid(kid, &st, 0) !=
+		    kid || !WIFSIGNALED(st))
+			_exit(1);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+static void
+test_child(void)
+{
+	T_CHECK("sandbox-016", exited(child_case(0), 0));
+	T_CHECK("sandbox-017", killed_by_sigsys(child_case(1)));
+	T_CHECK("sandbox-018", killed_by_sigsys(child_case(2)));
 }
 
 /* ---- landlock ------------------------------------------------------- */
@@ -487,7 +533,7 @@ test_working(void)
 	if ((pid = fork()) == 0) {
 		char err[512];
 
-		if (sandbox_enter(SANDBOX_DECIDE, db, err, sizeof(err)) != 0)
+		if (sandbox_enter(SANDBOX_DECIDE, db, 0, err, sizeof(err)) != 0)
 			_exit(100);
 		_exit(do_sqlite_replaced());
 	}
@@ -559,8 +605,8 @@ test_setup(void)
 		int rc;
 
 		err[0] = '\0';
-		rc = sandbox_enter(SANDBOX_DECIDE, "/nonexistent-dir/x.db", err,
-		    sizeof(err));
+		rc = sandbox_enter(SANDBOX_DECIDE, "/nonexistent-dir/x.db", 0,
+		    err, sizeof(err));
 		if (abi == 0)	/* no landlock: the path is not needed */
 			_exit(rc == 0 ? 0 : 1);
 		_exit(rc != 0 && strstr(err, "/nonexistent-dir") != NULL &&
@@ -593,6 +639,7 @@ main(void)
 	printf("landlock ABI %d\n", abi);
 
 	test_forbidden();
+	test_child();
 	test_landlock();
 	test_working();
 	test_setup();
