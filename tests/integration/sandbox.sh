@@ -194,54 +194,72 @@ check_status asan-016 "200 OK" "$A" /api/admin/x HTTP_COOKIE="$ADMIN"
 kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
 
 # --- the shipped lighttpd.conf: authgate processes started by lighttpd
-# (as root here) are sandboxed from the start; no client can set a hook
-LDB="$T_DIR/ldb/authgate.db"
-mkdir -p "$T_DIR/ldb"
-t_db "$LDB" || t_fail light-000 "cannot build the lighttpd database"
-LPORT=$(t_port)
-AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_lighttpd "$LPORT" "$T_DIR/state" "$LDB" ||
-	t_fail light-000 "lighttpd did not start: $(cat "$T_DIR/state/error.log")"
-U="http://127.0.0.1:$LPORT"
-ELOG="$T_DIR/state/error.log"
-apps() { pgrep -P "$T_LPID" -x authgate | sort; }
-n_apps() { [ "$(apps | wc -l)" -ge 4 ]; }	# 2 authorizers, 2 webhooks
-t_ok light-001 until_true 10 n_apps
-t_ok light-002 until_true 5 all_sandboxed $(apps)
-START=$(apps | tr '\n' ' ')
+# (as root here) are sandboxed from the start; no client can set a hook.
+# Run with the sanitizer build (P=light) and the shipped one (P=ship,
+# cgi-bin/authgate, which has no hooks and no sanitizer allowances).
 KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
 OWNER=$(t_cookie demo-session-olivia-owner)
 GUEST=$(t_cookie demo-session-gus-guest)
 EXPIRED=$(t_cookie demo-session-expired)
 BANNED=$(t_cookie test-session-bea-banned)
-t_status light-010 401 "$U/api/projects"
-t_status light-011 200 -b "$MEMBER" "$U/api/projects"
-t_body   light-012 '^AUTH_USER_ID=u_mia$'
-t_status light-013 403 -b "$MEMBER" "$U/api/admin/users"
-t_status light-014 200 -b "$ADMIN" "$U/api/admin/users"
-t_status light-015 200 -b "$OWNER" "$U/api/admin/users"
-t_status light-016 403 -b "$GUEST" -X POST --data x "$U/api/projects/p1"
-t_status light-017 401 -b "$EXPIRED" "$U/api/projects"
-t_status light-018 403 -b "$BANNED" "$U/api/projects"
-t_status light-019 200 -H "Authorization: Bearer $KEY" "$U/api/projects"
-t_status light-020 200 -H "x-api-key: $KEY" "$U/api/projects"
-t_status light-021 401 -H "Authorization: Bearer ag_no_such_key" "$U/api/projects"
-t_status light-022 200 "$U/api/health"
-t_status light-023 400 "$U/api/a%2fb"
-t_status light-024 302 -H 'Accept: text/html' "$U/app/dashboard"
-# what a client sends arrives as HTTP_*: the hooks stay out of reach
-t_status light-030 200 -b "$MEMBER" -H 'AUTHGATE_TEST_SYSCALL: 1' \
-    -H 'AUTHGATE-TEST-OPEN: /etc/passwd' -H 'AUTHGATE_TEST_CRASH: heap-overflow' "$U/api/projects"
-t_body   light-031 '^AUTH_USER_ID=u_mia$'
-# a webhook delivery is applied by a sandboxed responder
-BODY='{"id":"evt-sandbox-2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_gus","organizationId":"org_acme","userId":"u_gus","role":"member"}}'
-SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
-t_status light-040 200 -X POST -H "X-Optare-Signature: sha256=$SIG" --data-binary "$BODY" "$U/webhooks/optare"
-t_body   light-041 '"outcome":"applied"'
-t_status light-042 200 -b "$GUEST" -X POST --data x "$U/api/projects/p1"
-# the same processes answered everything: none died or was replaced
-t_ok light-050 test "$(apps | tr '\n' ' ')" = "$START"
-if grep -E -q 'child (signalled|exited)|died' "$ELOG"; then
-	t_fail light-051 "$(grep -E 'child (signalled|exited)|died' "$ELOG" | head -n 3)"
-else t_pass light-051; fi
-t_sanitizers asan-020 "$ELOG"
+apps() { pgrep -P "$T_LPID" -x authgate | sort; }
+n_apps() { [ "$(apps | wc -l)" -ge 4 ]; }	# 2 authorizers, 2 webhooks
+
+# lighttpd_case P BIN
+lighttpd_case() {
+	local P=$1 bin=$2 ldb="$T_DIR/$1-db/authgate.db" lport start elog u body sig
+	mkdir -p "$T_DIR/$P-db"
+	t_db "$ldb" || t_fail "$P-000" "cannot build the lighttpd database"
+	lport=$(t_port)
+	AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_lighttpd "$lport" "$T_DIR/$P-state" "$ldb" "$bin" ||
+		t_fail "$P-000" "lighttpd did not start: $(cat "$T_DIR/$P-state/error.log")"
+	u="http://127.0.0.1:$lport"
+	elog="$T_DIR/$P-state/error.log"
+	t_ok "$P-001" until_true 10 n_apps
+	t_ok "$P-002" until_true 5 all_sandboxed $(apps)
+	start=$(apps | tr '\n' ' ')
+	t_status "$P-010" 401 "$u/api/projects"
+	t_status "$P-011" 200 -b "$MEMBER" "$u/api/projects"
+	t_body   "$P-012" '^AUTH_USER_ID=u_mia$'
+	t_status "$P-013" 403 -b "$MEMBER" "$u/api/admin/users"
+	t_status "$P-014" 200 -b "$ADMIN" "$u/api/admin/users"
+	t_status "$P-015" 200 -b "$OWNER" "$u/api/admin/users"
+	t_status "$P-016" 403 -b "$GUEST" -X POST --data x "$u/api/projects/p1"
+	t_status "$P-017" 401 -b "$EXPIRED" "$u/api/projects"
+	t_status "$P-018" 403 -b "$BANNED" "$u/api/projects"
+	t_status "$P-019" 200 -H "Authorization: Bearer $KEY" "$u/api/projects"
+	t_status "$P-020" 200 -H "x-api-key: $KEY" "$u/api/projects"
+	t_status "$P-021" 401 -H "Authorization: Bearer ag_no_such_key" "$u/api/projects"
+	t_status "$P-022" 200 "$u/api/health"
+	t_status "$P-023" 400 "$u/api/a%2fb"
+	t_status "$P-024" 302 -H 'Accept: text/html' "$u/app/dashboard"
+	# what a client sends arrives as HTTP_*: the hooks stay out of reach
+	t_status "$P-030" 200 -b "$MEMBER" -H 'AUTHGATE_TEST_SYSCALL: 1' \
+	    -H 'AUTHGATE-TEST-OPEN: /etc/passwd' -H 'AUTHGATE_TEST_CRASH: heap-overflow' "$u/api/projects"
+	t_body   "$P-031" '^AUTH_USER_ID=u_mia$'
+	# a webhook delivery is applied by a sandboxed responder, and the
+	# authorizers see it on the next request
+	body='{"id":"evt-'$P'","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_gus","organizationId":"org_acme","userId":"u_gus","role":"member"}}'
+	sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
+	t_status "$P-040" 200 -X POST -H "X-Optare-Signature: sha256=$sig" --data-binary "$body" "$u/webhooks/optare"
+	t_body   "$P-041" '"outcome":"applied"'
+	t_status "$P-042" 200 -b "$GUEST" -X POST --data x "$u/api/projects/p1"
+	t_status "$P-043" 400 -X POST -H "X-Optare-Signature: sha256=00" --data-binary "$body" "$u/webhooks/optare"
+	# the database replaced by mv: the authorizers reopen it, inside the sandbox
+	t_db "$T_DIR/$P-db/next.db" && sqlite3 "$T_DIR/$P-db/next.db" \
+	    "delete from session where token = 'demo-session-mia-member'" &&
+	    mv "$T_DIR/$P-db/next.db" "$ldb"
+	sleep 1.2	# past the replaced-file check (250 ms), with room
+	t_status "$P-044" 401 -b "$MEMBER" "$u/api/projects"
+	t_status "$P-045" 200 -b "$ADMIN" "$u/api/admin/users"
+	# the same processes answered everything: none died or was replaced
+	t_ok "$P-050" test "$(apps | tr '\n' ' ')" = "$start"
+	if grep -E -q 'child (signalled|exited)|died|not serving' "$elog"; then
+		t_fail "$P-051" "$(grep -E 'child (signalled|exited)|died|not serving' "$elog" | head -n 3)"
+	else t_pass "$P-051"; fi
+	t_sanitizers "$P-052" "$elog"
+	kill "$T_LPID"; wait "$T_LPID" 2>/dev/null
+}
+lighttpd_case light "$AG"
+lighttpd_case ship "$T_ROOT/cgi-bin/authgate"
 t_finish
