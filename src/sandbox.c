@@ -408,7 +408,7 @@ seccomp_enter(enum sandbox_kind kind, pid_t child, char *err, size_t errsz)
 	if (sc_allow(ctx, sc_sanitizer, NELEM(sc_sanitizer), err, errsz) != 0)
 		goto done;
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS))) != 0) {
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS, 0))) != 0) {
 		snprintf(err, errsz, "seccomp: cannot add a rule: %s",
 		    strerror(-r));
 		goto done;
@@ -421,13 +421,13 @@ seccomp_enter(enum sandbox_kind kind, pid_t child, char *err, size_t errsz)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0 ||
 	    /* abort() and raise(): signals to this process only. */
 	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) != 0 ||
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0))) != 0 ||
 	    /* The one child: SIGKILL when it hangs, and reap it. */
 	    (child > 0 && ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-	    SCMP_SYS(kill), 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child),
-	    SCMP_A1(SCMP_CMP_EQ, SIGKILL))) != 0 ||
+	    SCMP_SYS(kill), 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child, 0),
+	    SCMP_A1(SCMP_CMP_EQ, SIGKILL, 0))) != 0 ||
 	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(wait4), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child))) != 0))) {
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)child, 0))) != 0))) {
 		snprintf(err, errsz, "seccomp: cannot add a rule: %s",
 		    strerror(-r));
 		goto done;
