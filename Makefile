@@ -1,4 +1,4 @@
-# authgate - one flat Makefile. Targets: all run test bench fuzz clean.
+# authgate - one flat Makefile. Targets: all run test bench soak fuzz clean.
 # `make run` and `make test` install missing Debian packages when run as
 # root; as another user they say which packages to install.
 
@@ -14,8 +14,8 @@ SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
-	  src/store.c src/authz.c src/reply.c src/config.c src/cli.c \
-	  src/webhook.c src/serve.c src/main.c src/admin.c \
+	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
+	  src/event.c src/webhook.c src/serve.c src/main.c src/admin.c \
 	  src/cli_util.c src/cli_key.c src/cli_rule.c src/sandbox.c
 HDRS	= $(wildcard src/*.h)
 SCHEMA_C = build/schema_sql.c
@@ -34,10 +34,10 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy fcgiwrap
+	     python3 apache2 nginx caddy fcgiwrap faketime
 
-.PHONY: all run test bench fuzz clean deps-build deps-run deps-test \
-	asan db-demo
+.PHONY: all run test bench soak fuzz clean deps-build deps-run deps-test \
+	deps-node deps-node-debs asan db-demo
 
 all: deps-build $(BIN)
 
@@ -73,6 +73,24 @@ deps-run:
 	$(call ensure_debs,$(DEBS_BUILD) $(DEBS_RUN))
 deps-test:
 	$(call ensure_debs,$(DEBS_TEST))
+
+# Node.js for the Express test backend: Debian's nodejs and npm, only when
+# no `node`/`npm` is on the PATH (a Node.js from elsewhere is kept as is).
+DEBS_NODE = nodejs npm
+deps-node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) -s deps-node-debs; fi
+deps-node-debs:
+	$(call ensure_debs,$(DEBS_NODE))
+
+# The Express test backend (tests/integration/backends/express): its
+# packages, exactly as its committed package-lock.json names them, from
+# the npm registry, installed once.
+EXPRESS_DIR = tests/integration/backends/express
+$(EXPRESS_DIR)/node_modules/.package-lock.json: $(EXPRESS_DIR)/package-lock.json \
+    $(EXPRESS_DIR)/package.json
+	@$(MAKE) -s deps-node
+	cd $(EXPRESS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 # The schema authgate init runs: db/schema.sql, then the views of
 # db/admin.sql (one source for both the CLI and the sqlite3 shell).
@@ -120,16 +138,24 @@ run: deps-run $(BIN) db-demo
 	  AUTHGATE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) \
 	  lighttpd -D -f lighttpd.conf
 
-test: deps-test $(ASAN_BIN) $(BIN)
+test: deps-test $(ASAN_BIN) $(BIN) $(EXPRESS_DIR)/node_modules/.package-lock.json
 	@tests/run.sh
 
 bench: deps-test $(BIN) $(SCHEMA_C)
 	$(call ensure_debs,wrk)
 	@tests/bench/run.sh
 
+# The long campaign (tests/soak/): mixed traffic for SOAK_SECONDS through
+# lighttpd with every answer checked, then the fault suite. make test runs
+# both, the campaign for 60 s.
+SOAK_SECONDS ?= 600
+soak: deps-test $(ASAN_BIN) $(BIN)
+	@tests/soak/soak.sh $(SOAK_SECONDS); rc=$$?; \
+	  tests/soak/faults.sh || rc=1; exit $$rc
+
 FUZZ_SECONDS ?= 60
 fuzz: deps-test $(SCHEMA_C)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf build cgi-bin/authgate tests/tmp
+	rm -rf build cgi-bin/authgate tests/tmp $(EXPRESS_DIR)/node_modules

@@ -46,6 +46,8 @@ insert into apikey (id, configId, name, start, prefix, key, referenceId, enabled
    '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', NULL);
 
 -- Rules: first match by (priority, id) wins; no match means 'authenticated'.
+-- Paths match in any letter case; an exact path also matches its
+-- trailing-slash form; HEAD is matched as GET.
 insert into authgate_rule (id, priority, method, path, access, min_role, on_deny, redirect_to, note) values
   (1,  10, 'GET,HEAD', '/api/health',          'public',        NULL,     'json',     NULL,       'health check for load balancers'),
   (2,  20, NULL,       '/api/internal/**',     'deny',          NULL,     'json',     NULL,       'never exposed'),
@@ -53,6 +55,11 @@ insert into authgate_rule (id, priority, method, path, access, min_role, on_deny
   (4,  40, 'POST,PUT,PATCH,DELETE', '/api/projects/**', 'authenticated', 'member', 'json', NULL, 'writes need member; guests read'),
   (5,  50, NULL,       '/api/machine/**',      'api_key',       NULL,     'json',     NULL,       'machine clients only'),
   (6,  90, NULL,       '/api/**',              'authenticated', NULL,     'json',     NULL,       'the rest of the API'),
-  (7, 100, NULL,       '/app/**',              'session',       NULL,     'auto',     '/sign-in', 'the web app: browsers go to sign-in');
+  (7, 100, NULL,       '/app/**',              'session',       NULL,     'auto',     '/sign-in', 'the web app: browsers go to sign-in'),
+-- Public by rule: the server sends every path through authgate, so what
+-- anyone may see is listed here, not left out of the server config.
+  (8, 110, NULL,       '/public/**',           'public',        NULL,     'json',     NULL,       'the demo''s public area'),
+  (9, 120, 'GET,HEAD', '/',                    'public',        NULL,     'json',     NULL,       'the demo''s start page'),
+  (10, 130, 'GET,HEAD', '/sign-in/**',         'public',        NULL,     'json',     NULL,       'where /app/ sends browsers; must stay public');
 
 commit;

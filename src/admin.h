@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "policy.h"
-#include "store.h"
+#include "store_admin.h"
 
 #define ADMIN_MAX_EXPIRY_DAYS	36500	/* a century: longer is a typo */
 #define ADMIN_MAX_SHADOWERS	16	/* rules named in one report */

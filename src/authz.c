@@ -127,13 +127,6 @@ method_ok(const struct slice *m)
 }
 
 static int
-expired(const struct store_time *t, int64_t now)
-{
-	/* Invariant: an unreadable date is treated as already past. */
-	return t->bad || (t->present && t->ms <= now);
-}
-
-static int
 banned(const struct store_user *u, int64_t now)
 {
 	if (!u->banned)
@@ -264,7 +257,7 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		deny(d, 401, "session_unknown", "Unauthorized - invalid session");
 		return AUTH_DENIED;
 	}
-	if (!s.expires.present || expired(&s.expires, now)) {
+	if (!s.expires.present || store_time_past(&s.expires, now)) {
 		deny(d, 401, "session_expired", "Unauthorized - session expired");
 		return AUTH_DENIED;
 	}
@@ -317,7 +310,7 @@ by_api_key(struct authz *a, const struct slice *key,
 		deny(d, 401, "api_key_disabled", "Unauthorized - API key disabled");
 		return AUTH_DENIED;
 	}
-	if (expired(&k.expires, now)) {
+	if (store_time_past(&k.expires, now)) {
 		deny(d, 401, "api_key_expired", "Unauthorized - API key expired");
 		return AUTH_DENIED;
 	}

@@ -13,7 +13,7 @@
 
 #include "policy.h"
 #include "request.h"
-#include "store.h"
+#include "store_read.h"
 #include "util.h"
 
 #define AUTHZ_MAX_SECRET	1024	/* BETTER_AUTH_SECRET bytes */

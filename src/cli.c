@@ -28,9 +28,11 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "config.h"
+#include "event.h"
 #include "credential.h"
 #include "reply.h"
-#include "store.h"
+#include "schema.h"
+#include "store_admin.h"
 #include "webhook.h"
 
 #ifndef AUTHGATE_VERSION
@@ -302,7 +304,7 @@ cmd_import(int argc, char **argv)
 		    " run 'authgate init --db %s' first\n", db, db);
 		goto out;
 	}
-	rc = webhook_import(s, json, (size_t)n) == 0 ? 0 : 2;
+	rc = event_import(s, json, (size_t)n) == 0 ? 0 : 2;
 out:
 	if (f != NULL)
 		fclose(f);
@@ -387,47 +389,27 @@ identity_json(const struct authz_identity *id)
 	return o;
 }
 
-/* The reply as JSON: {"headers": {name: value}, "body": text}. */
+/* The reply as JSON: {"headers": {name: value}, "body": text}, from the
+ * same shape the server renders (reply_shape), not parsed back. */
 static void
-reply_json_into(cJSON *doc, const char *reply, size_t n)
+reply_json_into(cJSON *doc, const struct authz_decision *d,
+    enum reply_style rs)
 {
+	struct reply_shape sh;
 	cJSON *h = cJSON_AddObjectToObject(doc, "headers");
-	const char *p = reply, *end = reply + n;
-	char name[128], value[1024];
+	char body[6 * sizeof(d->message) + 16];
+	size_t i;
 
-	while (h != NULL && p < end) {
-		const char *eol = memchr(p, '\r', (size_t)(end - p));
-		const char *colon;
-		size_t ln;
-
-		if (eol == NULL)
-			break;
-		ln = (size_t)(eol - p);
-		if (ln == 0) {
-			p = eol + 2;
-			break;		/* end of headers */
-		}
-		colon = memchr(p, ':', ln);
-		if (colon != NULL && (size_t)(colon - p) < sizeof(name)) {
-			const char *v = colon + 1;
-
-			memcpy(name, p, (size_t)(colon - p));
-			name[colon - p] = '\0';
-			while (v < eol && *v == ' ')
-				v++;
-			snprintf(value, sizeof(value), "%.*s",
-			    (int)(eol - v), v);
-			cJSON_AddStringToObject(h, name, value);
-		}
-		p = eol + 2;
-	}
-	if (p < end) {
-		char *body = strndup(p, (size_t)(end - p));
-
-		if (body != NULL)
-			cJSON_AddStringToObject(doc, "body", body);
-		free(body);
-	}
+	reply_shape(d, rs, &sh);
+	snprintf(body, sizeof(body), "%d %s", sh.status,
+	    reply_status_text(sh.status));
+	if (h != NULL)
+		cJSON_AddStringToObject(h, "Status", body);
+	for (i = 0; h != NULL && i < sh.n && i < REPLY_MAX_HEADERS; i++)
+		cJSON_AddStringToObject(h, sh.h[i].name, sh.h[i].value);
+	if (sh.error != NULL &&
+	    reply_error_body(sh.error, body, sizeof(body)) > 0)
+		cJSON_AddStringToObject(doc, "body", body);
 }
 
 static int
@@ -559,7 +541,7 @@ cmd_check(int argc, char **argv)
 			cJSON_AddNullToObject(doc, "rule");
 		}
 		cJSON_AddItemToObject(doc, "identity", identity_json(&d.id));
-		reply_json_into(doc, reply, n);
+		reply_json_into(doc, &d, rs);
 		if (cli_print_json(doc) != 0) {
 			rc = 2;
 			goto out;

@@ -69,8 +69,7 @@ cli_term(const char *s, char *out, size_t outsz)
 	if (s == NULL)
 		s = "";
 	for (i = 0; s[i] != '\0' && i + 1 < outsz; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
-		    s[i];
+		out[i] = util_is_control((unsigned char)s[i]) ? '?' : s[i];
 	out[i] = '\0';
 	return out;
 }

@@ -32,7 +32,8 @@ set_path(char *dst, size_t dstsz, const char *name, const char *def,
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
-		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
+		if (util_is_control(c) || c == ' ' || c >= 0x80 || c == '?' ||
+		    c == '#' ||
 		    c == '%' || c == '\\') {
 			snprintf(err, errsz, "%s must be a plain URL path"
 			    " (no spaces, '?', '#', '%%' or '\\')", name);

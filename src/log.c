@@ -49,8 +49,8 @@ log_clean(const char *s, size_t n, char *out, size_t outsz)
 		n = outsz - 1;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		out[i] = (c <= 0x20 || c == 0x7f || c == '"' || c == '\\') ?
-		    '?' : (char)c;
+		out[i] = (util_is_control(c) || c == ' ' || c == '"' ||
+		    c == '\\') ? '?' : (char)c;
 	}
 	out[n] = '\0';
 	if (n == 0 && outsz >= 2) {

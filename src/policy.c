@@ -261,7 +261,7 @@ policy_local_path_ok(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c == 0x7f || c == '\\' || c == '#')
+		if (util_is_control(c) || c == ' ' || c == '\\' || c == '#')
 			return 0;
 	}
 	return 1;

@@ -6,6 +6,7 @@
  * descriptor.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,7 +78,7 @@ static int
 value_ok(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+		if (util_is_control((unsigned char)*s))
 			return 0;
 	return 1;
 }
@@ -96,6 +97,15 @@ put_json_error(struct buf *b, const char *msg)
 			put(b, "%c", *msg);
 	}
 	put(b, "\"}\n");
+}
+
+size_t
+reply_error_body(const char *message, char *buf, size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+
+	put_json_error(&b, message);
+	return b.overflow ? 0 : b.n;
 }
 
 /* The header block of a JSON answer; extra and extra2 are optional
@@ -168,12 +178,12 @@ reply_redirect_as_401(const struct authz_decision *d, char *buf, size_t bufsz)
 }
 
 struct field {
-	const char	*var;		/* Variable- name */
-	const char	*header;	/* X-Auth- header */
+	const char	*var;		/* Variable- header (authorizer) */
+	const char	*header;	/* X-Auth- header (check endpoint) */
 	size_t		 off;
 };
 
-#define F(v, h, m) { v, h, offsetof(struct authz_identity, m) }
+#define F(v, h, m) { "Variable-" v, h, offsetof(struct authz_identity, m) }
 static const struct field fields[] = {
 	F("AUTH_USER_ID", "X-Auth-User-Id", user_id),
 	F("AUTH_USER_EMAIL", "X-Auth-User-Email", email),
@@ -190,64 +200,89 @@ static const struct field fields[] = {
 };
 #undef F
 
+static void
+add(struct reply_shape *sh, const char *name, const char *value)
+{
+	if (sh->n < REPLY_MAX_HEADERS) {
+		sh->h[sh->n].name = name;
+		sh->h[sh->n].value = value;
+	}
+	sh->n++;	/* past the array: reply_decision answers 503 */
+}
+
+void
+reply_shape(const struct authz_decision *d, enum reply_style style,
+    struct reply_shape *sh)
+{
+	size_t i;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->status = d->status;
+	if (d->status != 200) {
+		add(sh, "Cache-Control", "no-store");
+		add(sh, "Content-Type", "application/json");
+		if (d->status == 401)
+			add(sh, "WWW-Authenticate", "Bearer realm=\"authgate\"");
+		else if (d->status == 302)
+			add(sh, "Location", d->location);
+		else if (d->status == 503)
+			add(sh, "Retry-After", "5");
+		/* The check endpoint repeats the message in X-Authgate-Error:
+		 * nginx's auth_request drops the body and builds its own. */
+		if (style == REPLY_CHECK && d->message[0] != '\0' &&
+		    strpbrk(d->message, "\"\\") == NULL)
+			add(sh, "X-Authgate-Error", d->message);
+		sh->error = d->message;
+		return;
+	}
+	/* An authorizer allow is read by the server, not the client: Apache's
+	 * mod_authnz_fcgi would pass any other header on to the response
+	 * (every allowed page would turn no-store). */
+	if (style == REPLY_CHECK) {
+		add(sh, "Cache-Control", "no-store");
+		add(sh, "Content-Type", "application/json");
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v = (const char *)&d->id + fields[i].off;
+
+		if (style == REPLY_AUTHORIZER)
+			add(sh, fields[i].var, v);
+		else if (fields[i].header != NULL)
+			add(sh, fields[i].header, v);
+	}
+}
+
 size_t
 reply_decision(const struct authz_decision *d, enum reply_style style,
     char *buf, size_t bufsz)
 {
 	struct buf b = { buf, bufsz, 0, 0 };
-	char why[sizeof(d->message) + 32];
-	const char *err = NULL;
+	struct reply_shape sh;
 	size_t i;
 
-	if (d->status != 200) {
-		/* The check endpoint repeats the message in X-Authgate-Error: nginx's
-		 * auth_request drops the body and builds its own from that. */
-		if (style == REPLY_CHECK && d->message[0] != '\0' &&
-		    strpbrk(d->message, "\"\\") == NULL) {
-			snprintf(why, sizeof(why), "X-Authgate-Error: %s",
-			    d->message);
-			err = why;
-		}
-		if (d->status == 401)
-			return deny_reply(401, d->message,
-			    "WWW-Authenticate: Bearer realm=\"authgate\"", err,
-			    buf, bufsz);
-		if (d->status == 302) {
-			char loc[sizeof(d->location) + 16];
-
-			if (d->location[0] == '\0' || !value_ok(d->location))
-				return reply_error(503, "Service Unavailable"
-				    " - internal error", NULL, buf, bufsz);
-			snprintf(loc, sizeof(loc), "Location: %s", d->location);
-			return deny_reply(302, d->message, loc, err, buf, bufsz);
-		}
-		if (d->status == 503)
-			return deny_reply(503, d->message, "Retry-After: 5", err,
-			    buf, bufsz);
-		return deny_reply(d->status, d->message, err, NULL, buf, bufsz);
-	}
-
-	put(&b, "Status: 200 OK\r\n");
-	/* An authorizer allow is read by the server, not the client: Apache's
-	 * mod_authnz_fcgi would pass any other header on to the response
-	 * (every allowed page would turn no-store). */
-	if (style == REPLY_CHECK)
-		put(&b, "Cache-Control: no-store\r\n"
-		    "Content-Type: application/json\r\n");
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *v = (const char *)&d->id + fields[i].off;
-
+	reply_shape(d, style, &sh);
+	if (sh.n > REPLY_MAX_HEADERS ||
+	    (sh.status == 302 && d->location[0] == '\0'))
+		b.overflow = 1;
+	/* Every identity value of an allow, also those this style does not
+	 * send: a bad one means the identity is not what authz checked. */
+	for (i = 0; sh.status == 200 && i < sizeof(fields) / sizeof(fields[0]);
+	    i++)
+		if (!value_ok((const char *)&d->id + fields[i].off))
+			b.overflow = 1;
+	put(&b, "Status: %d %s\r\n", sh.status,
+	    reply_status_text(sh.status));
+	for (i = 0; i < sh.n && i < REPLY_MAX_HEADERS; i++) {
 		/* Invariant: no control byte reaches a header (authz checked;
 		 * a miss here becomes a 503, not an allow). */
-		if (!value_ok(v)) {
+		if (!value_ok(sh.h[i].value)) {
 			b.overflow = 1;
 			break;
 		}
-		if (style == REPLY_AUTHORIZER)
-			put(&b, "Variable-%s: %s\r\n", fields[i].var, v);
-		else if (fields[i].header != NULL)
-			put(&b, "%s: %s\r\n", fields[i].header, v);
+		put(&b, "%s: %s\r\n", sh.h[i].name, sh.h[i].value);
 	}
 	put(&b, "\r\n");
+	if (sh.error != NULL)
+		put_json_error(&b, sh.error);
 	return finish(&b);
 }

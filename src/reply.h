@@ -21,10 +21,35 @@ enum reply_style {
 				 * X-Authgate-Error: <message> on a deny */
 };
 
+#define REPLY_MAX_HEADERS	16	/* the most a decision sends: 12 + 4 */
+
+/* One header of an answer; the strings point into the decision or are
+ * static. */
+struct reply_header {
+	const char	*name;
+	const char	*value;
+};
+
+/* A decision's answer as its parts, before it is rendered. */
+struct reply_shape {
+	int			 status;
+	struct reply_header	 h[REPLY_MAX_HEADERS];
+	size_t			 n;
+	const char		*error;	/* the JSON body's message; NULL: none */
+};
+
 /*
- * Formats d into buf. Returns the length; if buf is too small the reply
- * is replaced by a fixed 503 (never an allow), which always fits in
- * REPLY_MAX.
+ * The headers and body a decision is answered with, in order (Status is
+ * the status field). Valid while d is. reply_decision renders exactly
+ * this; `authgate check --json` shows it.
+ */
+void	reply_shape(const struct authz_decision *d, enum reply_style style,
+	    struct reply_shape *sh);
+
+/*
+ * Formats d into buf. Returns the length; if buf is too small, or a
+ * value holds a control byte, the reply is replaced by a fixed 503 (never
+ * an allow), which always fits in REPLY_MAX.
  */
 size_t	reply_decision(const struct authz_decision *d, enum reply_style style,
 	    char *buf, size_t bufsz);
@@ -52,6 +77,13 @@ size_t	reply_error(int status, const char *message, const char *extra,
  */
 size_t	reply_json(int status, const char *json, const char *extra, char *buf,
 	    size_t bufsz);
+
+/*
+ * The JSON body of a deny, {"error":"<message>"} and a newline, escaped
+ * as every answer escapes it. Returns the length, or 0 if buf is too
+ * small.
+ */
+size_t	reply_error_body(const char *message, char *buf, size_t bufsz);
 
 /* Reason phrase for the statuses authgate sends. */
 const char	*reply_status_text(int status);

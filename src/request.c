@@ -40,12 +40,6 @@ hexval(unsigned char c)
 	return -1;
 }
 
-static int
-is_control(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 /*
  * Checks that s holds well-formed UTF-8: no overlong forms, no surrogates,
  * nothing past U+10FFFF, and none of the four letters that Unicode case
@@ -121,7 +115,7 @@ req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
 			return REQ_PATH_FRAGMENT;
 		if (c == '\\')
 			return REQ_PATH_BACKSLASH;
-		if (is_control(c))
+		if (util_is_control(c))
 			return REQ_PATH_CONTROL;
 		if (c == '%') {
 			int hi, lo;
@@ -142,7 +136,7 @@ req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
 				return REQ_PATH_ENCODED_DELIM;
 			if (c == '\\')
 				return REQ_PATH_BACKSLASH;
-			if (is_control(c))
+			if (util_is_control(c))
 				return REQ_PATH_CONTROL;
 		}
 		out[o++] = (char)c;
@@ -198,7 +192,7 @@ req_percent_decode(const char *s, size_t n, char *out, size_t outsz)
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
 		}
-		if (is_control(c) || o + 1 >= outsz)
+		if (util_is_control(c) || o + 1 >= outsz)
 			return -1;
 		out[o++] = (char)c;
 	}
@@ -340,7 +334,8 @@ visible_ascii(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+		if (s[i] == ' ' || util_is_control((unsigned char)s[i]) ||
+		    (unsigned char)s[i] >= 0x80)
 			return 0;
 	return 1;
 }

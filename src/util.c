@@ -44,15 +44,25 @@ util_ieq(const char *a, size_t an, const char *b, size_t bn)
 }
 
 int
+util_is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+int64_t
+util_epoch_ms(int64_t v)
+{
+	return v >= 0 && v < 100000000000LL ? v * 1000 : v;
+}
+
+int
 util_header_value_ok(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
+	for (i = 0; i < n; i++)
+		if (util_is_control((unsigned char)s[i]))
 			return 0;
-	}
 	return 1;
 }
 

@@ -26,6 +26,17 @@ struct slice {
  */
 int	util_copy(char *dst, size_t dstsz, const char *src, size_t n);
 
+/* Returns 1 for a control byte (below 0x20, or DEL): never in a header
+ * value, a path or a log line. */
+int	util_is_control(unsigned char c);
+
+/*
+ * Epoch seconds or milliseconds, as stores and senders write them, in
+ * milliseconds: a value below 1e11 can only be seconds (as milliseconds
+ * it would be 1973). Negative values are left alone.
+ */
+int64_t	util_epoch_ms(int64_t v);
+
 /* Returns 1 if a and b (explicit lengths) are equal ignoring ASCII case. */
 int	util_ieq(const char *a, size_t an, const char *b, size_t bn);
 

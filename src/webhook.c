@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "credential.h"
+#include "event.h"
 #include "log.h"
 #include "request.h"
 #include "util.h"
@@ -334,379 +335,6 @@ webhook_verify(const struct webhook_secrets *ws,
 	return verify_standard(ws, h, body, n, now_s);
 }
 
-/* ------------------------------------------------------------------ */
-/* Normalization: cJSON object -> struct store_object. */
-
-static const struct {
-	const char		*type;
-	enum store_kind		 kind;
-	enum store_action	 action;
-} catalog[] = {
-	{ "user.created", STORE_USER, STORE_UPSERT },
-	{ "user.updated", STORE_USER, STORE_UPSERT },
-	{ "user.deleted", STORE_USER, STORE_DELETE },
-	{ "organization.created", STORE_ORG, STORE_UPSERT },
-	{ "organization.updated", STORE_ORG, STORE_UPSERT },
-	{ "organization.deleted", STORE_ORG, STORE_DELETE },
-	{ "member.added", STORE_MEMBER, STORE_UPSERT },
-	{ "organization.member.added", STORE_MEMBER, STORE_UPSERT },
-	{ "organization_membership.created", STORE_MEMBER, STORE_UPSERT },
-	{ "member.role.changed", STORE_MEMBER, STORE_UPSERT },
-	{ "organization.member.role_changed", STORE_MEMBER, STORE_UPSERT },
-	{ "organization_membership.updated", STORE_MEMBER, STORE_UPSERT },
-	{ "member.removed", STORE_MEMBER, STORE_DELETE },
-	{ "organization.member.removed", STORE_MEMBER, STORE_DELETE },
-	{ "organization_membership.deleted", STORE_MEMBER, STORE_DELETE },
-	{ "session.created", STORE_SESSION, STORE_UPSERT },
-	{ "session.updated", STORE_SESSION, STORE_UPSERT },
-	{ "session.revoked", STORE_SESSION, STORE_DELETE },
-	{ "session.expired", STORE_SESSION, STORE_DELETE },
-	{ "session.deleted", STORE_SESSION, STORE_DELETE },
-	{ "api_key.created", STORE_APIKEY, STORE_UPSERT },
-	{ "api_key.updated", STORE_APIKEY, STORE_UPSERT },
-	{ "api_key.revoked", STORE_APIKEY, STORE_DELETE },
-	{ "api_key.deleted", STORE_APIKEY, STORE_DELETE },
-};
-
-/* Storage that outlives cJSON's strings for one object. */
-struct norm {
-	struct store_object	 o;
-	char			 created[UTIL_TIME_ISO_LEN + 1];
-	char			 updated[UTIL_TIME_ISO_LEN + 1];
-	char			 ban_expires[UTIL_TIME_ISO_LEN + 1];
-	char			 expires[UTIL_TIME_ISO_LEN + 1];
-	char			 key_hash[CRED_HASH_B64URL_LEN + 1];
-	char			 start[8];
-	char			 roles[STORE_MAX_ROLES + 1];
-	char			*metadata;	/* cJSON_Print output, freed */
-	char			*permissions;
-	const char		*bad;		/* first problem, static text */
-};
-
-static void
-norm_free(struct norm *nm)
-{
-	cJSON_free(nm->metadata);
-	cJSON_free(nm->permissions);
-	OPENSSL_cleanse(nm->key_hash, sizeof(nm->key_hash));
-	nm->metadata = nm->permissions = NULL;
-}
-
-/* The member named camel, else snake; NULL if neither. */
-static const cJSON *
-field(const cJSON *obj, const char *camel, const char *snake)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, camel);
-
-	if (v == NULL && snake != NULL)
-		v = cJSON_GetObjectItemCaseSensitive(obj, snake);
-	return v;
-}
-
-/* A string field of at most max bytes without control characters.
- * Absent or null: NULL. Anything else sets nm->bad. */
-static const char *
-text(struct norm *nm, const cJSON *obj, const char *camel, const char *snake,
-    size_t max)
-{
-	const cJSON *v = field(obj, camel, snake);
-	size_t n;
-
-	if (v == NULL || cJSON_IsNull(v))
-		return NULL;
-	if (!cJSON_IsString(v) || v->valuestring == NULL) {
-		if (nm->bad == NULL)
-			nm->bad = camel;
-		return NULL;
-	}
-	n = strlen(v->valuestring);
-	if (n > max || !util_header_value_ok(v->valuestring, n)) {
-		if (nm->bad == NULL)
-			nm->bad = camel;
-		return NULL;
-	}
-	return v->valuestring;
-}
-
-/* An id: a non-empty text field; also accepts a nested {"id": ...}. */
-static const char *
-ident(struct norm *nm, const cJSON *obj, const char *camel, const char *snake,
-    const char *nested)
-{
-	const char *v = text(nm, obj, camel, snake, STORE_MAX_ID);
-	const cJSON *o;
-
-	if (v == NULL && nested != NULL &&
-	    cJSON_IsObject(o = cJSON_GetObjectItemCaseSensitive(obj, nested)))
-		v = text(nm, o, "id", NULL, STORE_MAX_ID);
-	if (v != NULL && *v == '\0') {
-		if (nm->bad == NULL)
-			nm->bad = camel;
-		return NULL;
-	}
-	return v;
-}
-
-/* A date: ISO-8601 text or epoch milliseconds, normalized to ISO text.
- * *ms gets the value when ms is not NULL. */
-static const char *
-date(struct norm *nm, const cJSON *obj, const char *camel, const char *snake,
-    char *buf, size_t bufsz, int64_t *ms, int *present)
-{
-	const cJSON *v = field(obj, camel, snake);
-	int64_t t;
-
-	if (present != NULL)
-		*present = v != NULL;
-	if (v == NULL || cJSON_IsNull(v))
-		return NULL;
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
-	    v->valuedouble < 9.0e15) {
-		t = (int64_t)v->valuedouble;
-	} else if (!cJSON_IsString(v) || util_time_parse(v->valuestring,
-	    strlen(v->valuestring), &t) != 0) {
-		if (nm->bad == NULL)
-			nm->bad = camel;
-		return NULL;
-	}
-	if (util_time_format(t, buf, bufsz) != 0) {
-		if (nm->bad == NULL)
-			nm->bad = camel;
-		return NULL;
-	}
-	if (ms != NULL)
-		*ms = t;
-	return buf;
-}
-
-/* true/false, 0/1: -1 when absent. */
-static int
-boolean(struct norm *nm, const cJSON *obj, const char *camel,
-    const char *snake)
-{
-	const cJSON *v = field(obj, camel, snake);
-
-	if (v == NULL || cJSON_IsNull(v))
-		return -1;
-	if (cJSON_IsBool(v))
-		return cJSON_IsTrue(v);
-	if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1))
-		return v->valuedouble == 1;
-	if (nm->bad == NULL)
-		nm->bad = camel;
-	return -1;
-}
-
-/* A role: "admin", "member,admin" or ["member", "admin"]. */
-static const char *
-roles(struct norm *nm, const cJSON *obj)
-{
-	const cJSON *v = field(obj, "role", "roles"), *e;
-	size_t n = 0, k;
-
-	if (v == NULL || cJSON_IsNull(v))
-		return NULL;
-	if (cJSON_IsString(v))
-		return text(nm, obj, "role", "roles", STORE_MAX_ROLES);
-	if (!cJSON_IsArray(v))
-		goto bad;
-	cJSON_ArrayForEach(e, v) {
-		if (!cJSON_IsString(e) || (k = strlen(e->valuestring)) == 0 ||
-		    !util_header_value_ok(e->valuestring, k) ||
-		    n + k + 2 > sizeof(nm->roles))
-			goto bad;
-		if (n > 0)
-			nm->roles[n++] = ',';
-		memcpy(nm->roles + n, e->valuestring, k);
-		n += k;
-	}
-	nm->roles[n] = '\0';
-	return n > 0 ? nm->roles : NULL;
-bad:
-	if (nm->bad == NULL)
-		nm->bad = "role";
-	return NULL;
-}
-
-/* JSON text of an object field (metadata, permissions). */
-static char *
-json_text(struct norm *nm, const cJSON *obj, const char *camel)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, camel);
-
-	if (v == NULL || cJSON_IsNull(v))
-		return NULL;
-	if (cJSON_IsString(v))
-		return strdup(v->valuestring);	/* already JSON text */
-	if (cJSON_IsObject(v) || cJSON_IsArray(v))
-		return cJSON_PrintUnformatted(v);
-	if (nm->bad == NULL)
-		nm->bad = camel;
-	return NULL;
-}
-
-/*
- * Fills nm->o from data. Returns 0, or -1 with nm->bad naming the first
- * field that is missing or malformed.
- */
-static int
-normalize(struct norm *nm, enum store_kind kind, enum store_action action,
-    const cJSON *data, int64_t event_ms, int has_event_ms)
-{
-	struct store_object *o = &nm->o;
-	int64_t upd = 0;
-	const cJSON *k;
-
-	memset(o, 0, sizeof(*o));
-	o->kind = kind;
-	o->action = action;
-	o->email_verified = o->banned = o->enabled = -1;
-	if (!cJSON_IsObject(data)) {
-		nm->bad = "data";
-		return -1;
-	}
-	o->id = ident(nm, data, "id", NULL, NULL);
-	o->created_at = date(nm, data, "createdAt", "created_at", nm->created,
-	    sizeof(nm->created), NULL, NULL);
-	o->updated_at = date(nm, data, "updatedAt", "updated_at", nm->updated,
-	    sizeof(nm->updated), &upd, NULL);
-	if (o->updated_at != NULL) {
-		o->version_ms = upd;
-		o->has_version = 1;
-	} else if (has_event_ms) {
-		o->version_ms = event_ms;
-		o->has_version = 1;
-	}
-
-	switch (kind) {
-	case STORE_USER:
-		o->name = text(nm, data, "name", NULL, STORE_MAX_NAME);
-		o->email = text(nm, data, "email", NULL, STORE_MAX_EMAIL);
-		o->image = text(nm, data, "image", NULL, 2048);
-		o->role = text(nm, data, "role", NULL, STORE_MAX_ROLES);
-		o->email_verified = boolean(nm, data, "emailVerified",
-		    "email_verified");
-		o->banned = boolean(nm, data, "banned", NULL);
-		o->ban_reason = text(nm, data, "banReason", "ban_reason", 1024);
-		o->ban_expires = date(nm, data, "banExpires", "ban_expires",
-		    nm->ban_expires, sizeof(nm->ban_expires), NULL, NULL);
-		break;
-	case STORE_ORG:
-		o->name = text(nm, data, "name", NULL, STORE_MAX_NAME);
-		o->slug = text(nm, data, "slug", NULL, STORE_MAX_SLUG);
-		o->logo = text(nm, data, "logo", NULL, 2048);
-		o->metadata = nm->metadata = json_text(nm, data, "metadata");
-		break;
-	case STORE_MEMBER:
-		o->organization_id = ident(nm, data, "organizationId",
-		    "organization_id", "organization");
-		o->user_id = ident(nm, data, "userId", "user_id", "user");
-		o->role = roles(nm, data);
-		if (o->id == NULL && (o->organization_id == NULL ||
-		    o->user_id == NULL) && nm->bad == NULL)
-			nm->bad = "id";
-		break;
-	case STORE_SESSION:
-		o->token = text(nm, data, "token", NULL, REQ_MAX_CREDENTIAL);
-		o->user_id = ident(nm, data, "userId", "user_id", "user");
-		o->expires_at = date(nm, data, "expiresAt", "expires_at",
-		    nm->expires, sizeof(nm->expires), NULL,
-		    &o->expires_at_present);
-		o->organization_id = text(nm, data, "activeOrganizationId",
-		    "active_organization_id", STORE_MAX_ID);
-		o->organization_id_present = field(data,
-		    "activeOrganizationId", "active_organization_id") != NULL;
-		o->ip_address = text(nm, data, "ipAddress", "ip_address", 64);
-		o->user_agent = text(nm, data, "userAgent", "user_agent", 1024);
-		if (o->id == NULL && o->token == NULL && nm->bad == NULL)
-			nm->bad = "id";
-		break;
-	case STORE_APIKEY:
-		o->name = text(nm, data, "name", NULL, STORE_MAX_NAME);
-		o->user_id = ident(nm, data, "referenceId", "reference_id",
-		    NULL);
-		if (o->user_id == NULL)
-			o->user_id = ident(nm, data, "userId", "user_id", NULL);
-		o->prefix = text(nm, data, "prefix", NULL, 64);
-		o->start = text(nm, data, "start", NULL, 64);
-		o->enabled = boolean(nm, data, "enabled", NULL);
-		o->expires_at = date(nm, data, "expiresAt", "expires_at",
-		    nm->expires, sizeof(nm->expires), NULL,
-		    &o->expires_at_present);
-		o->config_id = text(nm, data, "configId", "config_id", 64);
-		o->metadata = nm->metadata = json_text(nm, data, "metadata");
-		o->permissions = nm->permissions = json_text(nm, data,
-		    "permissions");
-		/* Invariant: a raw key is hashed here and never stored. */
-		k = field(data, "key", NULL);
-		if (cJSON_IsString(k) && k->valuestring[0] != '\0') {
-			char hex[CRED_HASH_HEX_LEN + 1];
-			size_t kn = strlen(k->valuestring);
-
-			if (kn > REQ_MAX_CREDENTIAL || cred_apikey_hash(
-			    k->valuestring, kn, nm->key_hash, hex) != 0) {
-				if (nm->bad == NULL)
-					nm->bad = "key";
-			} else {
-				o->key_hash = nm->key_hash;
-				if (o->start == NULL) {
-					util_copy(nm->start, sizeof(nm->start),
-					    k->valuestring, kn < 6 ? kn : 6);
-					o->start = nm->start;
-				}
-			}
-			OPENSSL_cleanse(hex, sizeof(hex));
-			OPENSSL_cleanse(k->valuestring, kn);
-		} else if (k != NULL && !cJSON_IsNull(k) && nm->bad == NULL) {
-			nm->bad = "key";
-		}
-		if (o->key_hash == NULL) {
-			const char *h = text(nm, data, "hashedKey",
-			    "hashed_key", CRED_HASH_HEX_LEN);
-			size_t hn = h ? strlen(h) : 0;
-
-			if (h != NULL && hn != CRED_HASH_B64URL_LEN &&
-			    hn != CRED_HASH_HEX_LEN) {
-				if (nm->bad == NULL)
-					nm->bad = "hashedKey";
-			} else {
-				o->key_hash = h;
-			}
-		}
-		break;
-	}
-	if (o->id == NULL && kind != STORE_MEMBER && kind != STORE_SESSION &&
-	    nm->bad == NULL)
-		nm->bad = "id";
-	return nm->bad == NULL ? 0 : -1;
-}
-
-/* The event's own time (for objects without updatedAt). */
-static int
-event_time(const cJSON *root, int64_t *ms)
-{
-	static const char *const names[] = { "timestamp", "createdAt",
-	    "created_at", "occurredAt", "occurred_at" };
-	const cJSON *v;
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		v = cJSON_GetObjectItemCaseSensitive(root, names[i]);
-		if (cJSON_IsNumber(v) && v->valuedouble > 0 &&
-		    v->valuedouble < 9.0e15) {
-			*ms = (int64_t)v->valuedouble;
-			/* seconds, as Standard Webhooks headers use */
-			if (*ms < 100000000000LL)
-				*ms *= 1000;
-			return 1;
-		}
-		if (cJSON_IsString(v) && util_time_parse(v->valuestring,
-		    strlen(v->valuestring), ms) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static void
 result(struct webhook_result *r, int status, const char *reason,
     const char *message)
@@ -725,12 +353,13 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	const cJSON *t, *data;
 	enum webhook_verdict v;
-	struct norm nm;
+	struct event_norm nm;
 	cJSON *root = NULL;
 	const char *type = NULL;
-	size_t i;
+	enum store_kind kind;
+	enum store_action action;
 	int64_t ems = 0, now_ms = util_now_ms();
-	int rc, has_ems, found = -1;
+	int rc, has_ems, found = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&nm, 0, sizeof(nm));
@@ -805,13 +434,10 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 		goto out;
 	}
 
-	for (i = 0; i < sizeof(catalog) / sizeof(catalog[0]); i++)
-		if (strcmp(catalog[i].type, type) == 0)
-			found = (int)i;
-	if (found >= 0) {
+	if ((found = event_catalog(type, &kind, &action)) == 1) {
 		data = cJSON_GetObjectItemCaseSensitive(root, "data");
-		if (normalize(&nm, catalog[found].kind, catalog[found].action,
-		    data, ems, has_ems) != 0) {
+		if (event_normalize(&nm, kind, action, data, ems,
+		    has_ems) != 0) {
 			char msg[96];
 
 			snprintf(msg, sizeof(msg), "Bad Request - invalid or"
@@ -825,10 +451,10 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 		    " store unavailable");
 		goto out;
 	}
-	rc = store_apply_event(s, r->id, r->type, found >= 0 ? &nm.o : NULL,
+	rc = store_apply_event(s, r->id, r->type, found ? &nm.o : NULL,
 	    &r->outcome);
 	if (rc == 0) {
-		result(r, 200, found >= 0 ? "ok" : "unknown_type", "");
+		result(r, 200, found ? "ok" : "unknown_type", "");
 	} else if (rc == -3) {
 		result(r, 400, "event_rejected", "Bad Request - the event"
 		    " breaks a store constraint (missing field?)");
@@ -840,99 +466,9 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 		    " error, retry");
 	}
 out:
-	norm_free(&nm);
+	event_norm_free(&nm);
 	cJSON_Delete(root);
 	/* Invariant: the body (tokens, raw keys) does not outlive us. */
 	OPENSSL_cleanse(body, n);
 }
 
-/* ------------------------------------------------------------------ */
-
-int
-webhook_import(struct store *s, char *json, size_t n)
-{
-	static const struct {
-		const char		*camel, *snake;
-		enum store_kind		 kind;
-	} sections[] = {
-		{ "users", NULL, STORE_USER },
-		{ "organizations", NULL, STORE_ORG },
-		{ "members", "memberships", STORE_MEMBER },
-		{ "sessions", NULL, STORE_SESSION },
-		{ "apiKeys", "api_keys", STORE_APIKEY },
-	};
-	size_t counts[6] = { 0 }, i, bad = 0, total = 0;
-	enum store_outcome out;
-	const cJSON *arr, *e;
-	cJSON *root;
-	int rc, ret = -1, idx;
-
-	root = cJSON_ParseWithLength(json, n);
-	if (!cJSON_IsObject(root)) {
-		fprintf(stderr, "authgate: import: not a JSON object with"
-		    " arrays users, organizations, members, sessions,"
-		    " apiKeys\n");
-		goto out;
-	}
-	if (store_import_begin(s) != 0) {
-		fprintf(stderr, "authgate: import: cannot start a write"
-		    " transaction (store busy or read-only?)\n");
-		goto out;
-	}
-	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
-		arr = field(root, sections[i].camel, sections[i].snake);
-		if (arr == NULL)
-			continue;
-		if (!cJSON_IsArray(arr)) {
-			fprintf(stderr, "authgate: import: %s is not an"
-			    " array\n", sections[i].camel);
-			bad++;
-			continue;
-		}
-		idx = 0;
-		cJSON_ArrayForEach(e, arr) {
-			struct norm nm;
-
-			memset(&nm, 0, sizeof(nm));
-			total++;
-			if (normalize(&nm, sections[i].kind, STORE_UPSERT,
-			    e, 0, 0) != 0) {
-				fprintf(stderr, "authgate: import: %s[%d]:"
-				    " invalid or missing field %s\n",
-				    sections[i].camel, idx, nm.bad);
-				bad++;
-			} else if ((rc = store_import_object(s, &nm.o,
-			    &out)) != 0) {
-				fprintf(stderr, "authgate: import: %s[%d]: %s\n",
-				    sections[i].camel, idx, rc == -3 ?
-				    "breaks a constraint (missing field or"
-				    " duplicate email/slug/token?)" :
-				    "store error");
-				bad++;
-			} else {
-				counts[out]++;
-			}
-			norm_free(&nm);
-			idx++;
-		}
-	}
-	if (bad > 0) {
-		store_import_end(s, 0);
-		fprintf(stderr, "authgate: import: %zu of %zu objects"
-		    " rejected; nothing was imported\n", bad, total);
-		goto out;
-	}
-	if (store_import_end(s, 1) != 0) {
-		fprintf(stderr, "authgate: import: commit failed; nothing was"
-		    " imported\n");
-		goto out;
-	}
-	printf("authgate: imported %zu objects: %zu applied, %zu stale,"
-	    " %zu tombstoned\n", total, counts[STORE_APPLIED],
-	    counts[STORE_STALE], counts[STORE_TOMBSTONED]);
-	ret = 0;
-out:
-	cJSON_Delete(root);
-	OPENSSL_cleanse(json, n);
-	return ret;
-}

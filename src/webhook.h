@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store_sync.h"
 
 #define WEBHOOK_MAX_SECRETS	8	/* rotation needs two; eight is generous */
 #define WEBHOOK_MAX_SECRET	256	/* bytes of one secret */
@@ -116,14 +116,4 @@ void	webhook_handle(const struct webhook_secrets *ws,
 	    webhook_store_fn open_store, void *store_ctx,
 	    const struct webhook_headers *h, char *body, size_t n,
 	    struct webhook_result *r);
-
-/*
- * Loads a snapshot (`authgate import`): a JSON object with arrays
- * "users", "organizations", "members", "sessions", "apiKeys" (snake_case
- * names accepted) of the webhook object shapes, applied in that order in
- * one transaction. Prints one line per rejected object to stderr and the
- * totals to stdout. Returns 0 (committed), or -1 (nothing kept).
- */
-int	webhook_import(struct store *s, char *json, size_t n);
-
 #endif

@@ -70,6 +70,11 @@ for t in tests/integration/*.sh; do
 	run_suite "$name" bash "$t"
 done
 
+# The long-running proof, short: 60 s of checked mixed traffic, and the
+# fault suite (make soak runs the campaign for 10 minutes).
+run_suite soak bash tests/soak/soak.sh 60
+run_suite faults bash tests/soak/faults.sh
+
 # A short fuzzing run of every parser (make fuzz runs longer).
 if command -v clang >/dev/null 2>&1; then
 	run_suite fuzz sh tests/fuzz/run.sh 5

@@ -95,7 +95,7 @@ t_ok init-010 test "$(q "select org_id || ' ' || role from authgate_keys where i
 t_ok init-011 test "$(q "select owner_kind || ' ' || org_id from authgate_keys where id = 'k_org'")" = "organization org_acme"
 t_ok init-012 test "$(q "select expires_at from authgate_active_sessions where session_id = 's_ms'")" = "2099-01-01T00:00:00.000Z"
 t_ok init-013 test "$(q "select role from authgate_members where user_id = 'u_multi'")" = "guest,admin"
-t_ok init-014 test "$(q "select group_concat(id) from authgate_rules")" = "1,2,3,4,5,6,7"
+t_ok init-014 test "$(q "select group_concat(id) from authgate_rules")" = "1,2,3,11,4,5,6,7,8,9,10"
 # a better-auth database without the organization and api-key plugins:
 # the views that need them are left out, and ALTER TABLE still works
 sqlite3 "$T_DIR/bare.db" 'create table "user" (id text primary key, name text, email text); create table session (id text primary key, token text, userId text, expiresAt date, activeOrganizationId text, createdAt date, updatedAt date, ipAddress text, userAgent text)'
@@ -315,12 +315,12 @@ t_out rule-002 '^ID +PRIO +METHOD +PATH +ACCESS +MIN_ROLE +ON_DENY +REDIRECT +ST
 t_out rule-003 '^3 +30 +any +/api/admin/\*\* +authenticated +admin +json +- +ok +admins and owners$'
 t_noout rule-004 'UNREACHABLE|INVALID'
 t_run rule-005 0 "$AG" rule list --json
-t_ok rule-006 test "$(json '[r["id"] for r in d]')" = "[1, 2, 3, 4, 5, 6, 7]"
-t_ok rule-007 test "$(json 'd[3]["method"], d[3]["min_role"], d[5]["shadowed_by"], d[0]["valid"]')" = "POST,PUT,PATCH,DELETE member [] True"
+t_ok rule-006 test "$(json '[r["id"] for r in d]')" = "[1, 2, 3, 11, 4, 5, 6, 7, 8, 9, 10]"
+t_ok rule-007 test "$(json 'd[4]["method"], d[4]["min_role"], d[6]["shadowed_by"], d[0]["valid"]')" = "POST,PUT,PATCH,DELETE member [] True"
 # add: validated, ordered, refused when it could never match
 t_run rule-010 0 "$AG" rule add --path '/api/billing/**' --access authenticated --min-role owner --priority 25 --note 'billing: owners'
-t_out rule-011 '^added rule 8: priority 25, any method, /api/billing/\*\*, authenticated, min role owner, on deny auto, note: billing: owners; tried after rule 2, before rule 3$'
-t_ok rule-012 test "$(q "select priority || coalesce(method, 'null') || path || access || min_role || on_deny || coalesce(redirect_to, 'null') || note from authgate_rule where id = 8")" = "25null/api/billing/**authenticatedownerautonullbilling: owners"
+t_out rule-011 '^added rule 12: priority 25, any method, /api/billing/\*\*, authenticated, min role owner, on deny auto, note: billing: owners; tried after rule 2, before rule 3$'
+t_ok rule-012 test "$(q "select priority || coalesce(method, 'null') || path || access || min_role || on_deny || coalesce(redirect_to, 'null') || note from authgate_rule where id = 12")" = "25null/api/billing/**authenticatedownerautonullbilling: owners"
 t_run rule-013 2 "$AG" rule add --path '/api/reports/**' --access authenticated
 t_err1 rule-014
 t_err rule-015 'could never match: rule 6 \(priority 90, any method /api/\*\*\) is tried first.*--priority below 90'
@@ -328,12 +328,12 @@ t_run rule-016 2 "$AG" rule add --path '/api/**' --access public --priority 1
 t_err1 rule-017
 t_err rule-018 'would never match again.*1 \(/api/health\), 2 \(/api/internal/\*\*\)'
 t_run rule-019 0 "$AG" rule add --path '/api/reports/**' --access authenticated --force
-t_err rule-020 'warning: rule 9 can never match'
+t_err rule-020 'warning: rule 13 can never match'
 t_run rule-021 0 "$AG" rule list
-t_out rule-022 '^9 +100 .*UNREACHABLE \(after rule 6\)'
+t_out rule-022 '^13 +100 .*UNREACHABLE \(after rule 6\)'
 t_out rule-023 '1 unreachable rule'
-t_run rule-024 0 "$AG" rule rm 9
-t_out rule-025 '^removed rule 9: priority 100, any method, /api/reports/\*\*, authenticated, on deny auto$'
+t_run rule-024 0 "$AG" rule rm 13
+t_out rule-025 '^removed rule 13: priority 100, any method, /api/reports/\*\*, authenticated, on deny auto$'
 t_run rule-026 0 "$AG" rule add --path /api/open --access public --method get,head --on-deny json --priority 15
 t_ok rule-027 test "$(q "select method from authgate_rule where path = '/api/open'")" = get,head
 t_run rule-028 0 "$AG" rule add --path '/app/admin/**' --access session --min-role admin --on-deny redirect --redirect-to /login --priority 99
@@ -373,23 +373,23 @@ t_err rule-046 -- '--redirect-to must be a local path'
 t_run rule-047 0 "$AG" rule add --path /neg --access public --priority -5
 t_ok rule-048 test "$(q "select priority from authgate_rule where path = '/neg'")" = -5
 # set: partial changes, validated the same way
-t_run rule-050 0 "$AG" rule set 8 --min-role admin --note ''
-t_out rule-051 '^updated rule 8: priority 25, any method, /api/billing/\*\*, authenticated, min role admin, on deny auto; tried after rule 2, before rule 3$'
-t_ok rule-052 test "$(q "select min_role || coalesce(note, 'null') from authgate_rule where id = 8")" = adminnull
-t_run rule-053 0 "$AG" rule set 8 --min-role none --method POST
-t_ok rule-054 test "$(q "select coalesce(min_role, 'null') || method from authgate_rule where id = 8")" = nullPOST
-t_run rule-055 2 "$AG" rule set 8 --priority 95
+t_run rule-050 0 "$AG" rule set 12 --min-role admin --note ''
+t_out rule-051 '^updated rule 12: priority 25, any method, /api/billing/\*\*, authenticated, min role admin, on deny auto; tried after rule 2, before rule 3$'
+t_ok rule-052 test "$(q "select min_role || coalesce(note, 'null') from authgate_rule where id = 12")" = adminnull
+t_run rule-053 0 "$AG" rule set 12 --min-role none --method POST
+t_ok rule-054 test "$(q "select coalesce(min_role, 'null') || method from authgate_rule where id = 12")" = nullPOST
+t_run rule-055 2 "$AG" rule set 12 --priority 95
 t_err rule-056 'could never match: rule 6'
 t_run rule-057 2 "$AG" rule set 6 --priority 1
 t_err rule-058 'would never match again'
-t_bad rule-059 "$AG" rule set 8
+t_bad rule-059 "$AG" rule set 12
 t_err rule-060 'nothing to change'
 t_bad rule-061 "$AG" rule set 999 --priority 3
 t_err rule-062 "no rule with id 999; see 'authgate rule list'"
 t_bad rule-063 "$AG" rule set abc --priority 3
-t_bad rule-064 "$AG" rule set 8 --access nope
+t_bad rule-064 "$AG" rule set 12 --access nope
 t_bad rule-065 "$AG" rule set --priority 3
-t_ok rule-066 test "$(q "select priority from authgate_rule where id = 8")" = 25
+t_ok rule-066 test "$(q "select priority from authgate_rule where id = 12")" = 25
 # rm
 t_bad rule-070 "$AG" rule rm 999
 t_err rule-071 'no rule with id 999'

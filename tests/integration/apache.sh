@@ -8,7 +8,9 @@
 # each backend, identity-header spoofing on allowed, public and denied
 # paths, the authz provider form, path tricks, bodies, and plain CGI (the
 # check endpoint and the webhook); then the same site under the event
-# MPM with mod_cgid, Debian's default.
+# MPM with mod_cgid, Debian's default. Every path is asked about; the
+# spelling matrix (tests/lib/spelling.sh) runs through a second Apache
+# whose HTTP backend is the Express app.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup apache
 
@@ -58,6 +60,7 @@ ap_start() {
 	Include $M/authz_user.load
 	Include $M/authnz_fcgi.load
 	Include $M/alias.load
+	Include $M/dir.load
 	Include $M/env.load
 	Include $M/headers.load
 	Include $M/mime.load
@@ -374,6 +377,40 @@ t_status allow-001 200 -b "$MEMBER" "$U/app/projects"	# the backend sends no Cac
 t_noheader allow-002 '^Cache-Control'
 t_status allow-003 200 -b "$MEMBER" "$U/api/projects"	# whoami.cgi sends its own
 t_noheader allow-004 '^Cache-Control: no-store, no-store'
+
+# --- every path is asked about (<Location "/">): what no rule names needs
+# a sign-in, public pages are public by rule
+t_status route-001 401 "$U/not-under-any-rule"
+t_json_deny route-002
+t_status route-003 404 -b "$MEMBER" "$U/not-under-any-rule"	# allowed; no such file
+t_status route-004 200 "$U/"					# rule 9 (index.html)
+t_status route-005 200 "$U/sign-in/"				# rule 10
+t_status route-005b 401 "$U/index.html"			# no rule names it
+t_status route-006 401 "$U/api"				# /api/** covers /api
+t_status route-007 403 -b "$MEMBER" "$U/API/Admin/users"	# any letter case
+t_json_deny route-008
+t_status route-009 403 -b "$MEMBER" "$U/APP/admin/x"
+t_refused route-010 --path-as-is "$U/Public/../api/projects"
+
+# --- the spelling matrix (tests/lib/spelling.sh) and a long /app/ URL: a
+# second Apache from the same file, its HTTP backend (/app/) the Express
+# app; /api/ is the demo CGI (ScriptAlias). Apache answers an encoded
+# slash with its own 404 before any module runs (AllowEncodedSlashes Off,
+# the default), so that is a refusal too.
+. "$T_ROOT/tests/lib/spelling.sh"
+SPELL_REFUSED_404="e-slash e-slash-lc"
+EXPRESS_PORT=$(t_port); while [ "$EXPRESS_PORT" = "$PORT" ] || [ "$EXPRESS_PORT" = "$AG_PORT" ] ||
+    [ "$EXPRESS_PORT" = "$FCGI_PORT" ] || [ "$EXPRESS_PORT" = "$HTTP_PORT" ]; do EXPRESS_PORT=$(t_port); done
+PORT2=$(t_port); while [ "$PORT2" = "$PORT" ] || [ "$PORT2" = "$AG_PORT" ] || [ "$PORT2" = "$EXPRESS_PORT" ] ||
+    [ "$PORT2" = "$FCGI_PORT" ] || [ "$PORT2" = "$HTTP_PORT" ]; do PORT2=$(t_port); done
+if ! t_express "$EXPRESS_PORT"; then
+	t_fail spell-000 "the Express backend did not start: $(tail -n 3 "$T_DIR/express.log")"
+elif ! HTTP_PORT=$EXPRESS_PORT ap_start "$T_DIR/apache-spell" "$PORT2" prefork cgi; then
+	t_fail spell-000 "apache2 did not start: $(tail -n 5 "$T_DIR/apache-spell/error.log")"
+else
+	spell_matrix spell "http://127.0.0.1:$PORT2"
+	spell_long_next spell "http://127.0.0.1:$PORT2"
+fi
 
 # --- a rule that does not parse: 503 JSON with Retry-After, never allow
 sqlite3 "$DB" "insert into authgate_rule (id, priority, path, access) values (51, 1, 'no-slash', 'public')"

@@ -10,8 +10,11 @@
 #      conf/demo/whoami.cgi (Caddy has no CGI module)
 # Cases: the allow/deny/role/redirect matrix through each, the identity
 # the backend receives, spoofed identity headers on allowed, public and
-# denied paths, forged X-Forwarded-*, path guards, large bodies, the
-# webhook, the store unreadable and authgate unreachable.
+# denied paths, forged X-Forwarded-*, path guards, every path asked about,
+# the spelling matrix (tests/lib/spelling.sh) through site 1 with the
+# Express app behind it (a second Caddy) and through site 3, a long /app/
+# URL's redirect, large bodies, the webhook and its body held by Caddy,
+# the store unreadable and authgate unreachable.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup caddy
 
@@ -38,7 +41,7 @@ command -v caddy >/dev/null || { t_fail setup "caddy is not installed"; t_finish
 
 DB="$T_DIR/db/authgate.db"
 C="$T_DIR/caddy"
-mkdir -p "$T_DIR/db" "$C/home" "$C/data" "$C/config"
+mkdir -p "$T_DIR/db"
 t_db "$DB" || { t_fail setup "cannot build the test database"; t_finish; }
 WH_SECRET=caddy-test-webhook-secret
 printf '%s\n' "$WH_SECRET" > "$T_DIR/db/webhook.secret"
@@ -63,35 +66,42 @@ spawn-fcgi -n -a 127.0.0.1 -p "$CGI_PORT" -u www-data -g www-data \
 T_PIDS="$T_PIDS $!"
 t_wait_port "$CGI_PORT" || t_fail setup "fcgiwrap did not start: $(cat "$T_DIR/fcgiwrap.log")"
 
-# The shipped Caddyfile with only the documented literal ports and paths
-# replaced.
+# caddy_start DIR CP CF CC ADMIN_PORT HTTP_BACKEND_PORT: a Caddy in DIR
+# running the shipped Caddyfile with only the documented literal ports
+# and paths replaced, as an unprivileged user (Debian runs it as caddy),
+# writing only under DIR. (`caddy run &` is the process whose pid is
+# recorded, so that t_cleanup stops Caddy itself.)
+caddy_start() {
+	local d=$1 cp=$2 cf=$3 cc=$4 ap=$5 hp=$6 p
+	local -a cenv
+	mkdir -p "$d/home" "$d/data" "$d/config"
+	sed -e "s#localhost:2019#127.0.0.1:$ap#" \
+	    -e "s#127\.0\.0\.1:8080#127.0.0.1:$cp#" \
+	    -e "s#127\.0\.0\.1:8081#127.0.0.1:$cf#" \
+	    -e "s#127\.0\.0\.1:8082#127.0.0.1:$cc#" \
+	    -e "s#127\.0\.0\.1:9100#127.0.0.1:$AG_PORT#" \
+	    -e "s#127\.0\.0\.1:3000#127.0.0.1:$hp#" \
+	    -e "s#127\.0\.0\.1:9000#127.0.0.1:$FCGI_PORT#" \
+	    -e "s#unix//run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
+	    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
+	    "$T_ROOT/conf/caddy/Caddyfile" > "$d/Caddyfile"
+	chown -R nobody:nogroup "$d"
+	cenv=(env HOME="$d/home" XDG_DATA_HOME="$d/data" XDG_CONFIG_HOME="$d/config"
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	if ! "${cenv[@]}" caddy validate --config "$d/Caddyfile" --adapter caddyfile >"$d/validate.log" 2>&1; then
+		echo "caddy validate: $(tail -n 3 "$d/validate.log")" >> "$d/caddy.log"
+		return 1
+	fi
+	"${cenv[@]}" caddy run --config "$d/Caddyfile" --adapter caddyfile >>"$d/caddy.log" 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	for p in "$cp" "$cf" "$cc"; do
+		t_wait_port "$p" || return 1
+	done
+}
+
 free_port CP; free_port CF; free_port CC; free_port ADMIN_PORT
-sed -e "s#localhost:2019#127.0.0.1:$ADMIN_PORT#" \
-    -e "s#127\.0\.0\.1:8080#127.0.0.1:$CP#" \
-    -e "s#127\.0\.0\.1:8081#127.0.0.1:$CF#" \
-    -e "s#127\.0\.0\.1:8082#127.0.0.1:$CC#" \
-    -e "s#127\.0\.0\.1:9100#127.0.0.1:$AG_PORT#" \
-    -e "s#127\.0\.0\.1:3000#127.0.0.1:$HTTP_PORT#" \
-    -e "s#127\.0\.0\.1:9000#127.0.0.1:$FCGI_PORT#" \
-    -e "s#unix//run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
-    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
-    "$T_ROOT/conf/caddy/Caddyfile" > "$C/Caddyfile"
-chown -R nobody:nogroup "$C"
-# Caddy as an unprivileged user (Debian runs it as caddy), writing only
-# under the test directory.
-# (An array, not a function: `caddy run &` must be the process whose pid
-# is recorded, so that t_cleanup stops Caddy itself.)
-CADDY_ENV=(env HOME="$C/home" XDG_DATA_HOME="$C/data" XDG_CONFIG_HOME="$C/config"
-    setpriv --reuid=nobody --regid=nogroup --clear-groups)
-if ! "${CADDY_ENV[@]}" caddy validate --config "$C/Caddyfile" --adapter caddyfile >"$C/validate.log" 2>&1; then
-	t_fail setup "caddy validate: $(tail -n 3 "$C/validate.log")"
-	t_finish
-fi
-"${CADDY_ENV[@]}" caddy run --config "$C/Caddyfile" --adapter caddyfile >"$C/caddy.log" 2>&1 &
-T_PIDS="$T_PIDS $!"
-for p in "$CP" "$CF" "$CC"; do
-	t_wait_port "$p" || { t_fail setup "caddy did not listen on $p: $(grep -v "\"level\":\"info\"" "$C/caddy.log" | tail -n 5)"; t_finish; }
-done
+caddy_start "$C" "$CP" "$CF" "$CC" "$ADMIN_PORT" "$HTTP_PORT" ||
+	{ t_fail setup "caddy did not start: $(grep -v "\"level\":\"info\"" "$C/caddy.log" | tail -n 5)"; t_finish; }
 
 OWNER=$(t_cookie demo-session-olivia-owner)
 ADMIN=$(t_cookie demo-session-adam-admin)
@@ -267,13 +277,19 @@ U="http://127.0.0.1:$CP"
 # ignores them anyway).
 t_status fwd-001 401 -H 'X-Forwarded-Uri: /api/health' -H 'X-Forwarded-Method: GET' "$U/api/admin/x"
 t_status fwd-002 403 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/health' "$U/api/admin/x"
-t_status fwd-003 403 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' \
+# an override header naming another method is refused outright (issue 8)
+t_status fwd-003 400 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' \
     -H 'X-HTTP-Method-Override: GET' "$U/api/projects/1"
+# X-Forwarded-Method alone changes nothing: the guest's POST stays a POST
+t_status fwd-003b 403 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' "$U/api/projects/1"
 t_status fwd-004 401 -H 'X-Original-URI: /api/health' -H 'Authgate-Original-Uri: /api/health' "$U/api/projects"
 t_status fwd-005 200 -H 'X-Forwarded-Uri: /api/admin/x' "$U/api/health"
-# /_authgate/check is not routed to authgate from outside: the backend gets it
-t_status fwd-006 200 -H 'X-Forwarded-Uri: /api/health' "$U/_authgate/check"
-t_body   fwd-007 '^backend: http GET /_authgate/check'
+# /_authgate/check from outside is a path like any other: asked about
+# (no rule names it: a sign-in is needed), never authgate's endpoint
+t_status fwd-006 401 -H 'X-Forwarded-Uri: /api/health' "$U/_authgate/check"
+t_nobody fwd-007 '^backend'
+t_status fwd-008 200 -b "$MEMBER" "$U/_authgate/check"
+t_body   fwd-009 '^backend: http GET /_authgate/check'
 
 # Paths: authgate's 400s arrive as they are; the guard refuses targets
 # whose raw and cleaned forms differ; an encoded letter meets its rule.
@@ -295,6 +311,37 @@ t_status path-015 403 -b "$MEMBER" "$U/api/admin/users?/api/health"
 t_status path-016 401 "$U/api/%68ealth/x"
 t_status path-017 200 "$U/public/a.b/..c/.d"		# dots inside names are fine
 
+# Every path goes through authgate (forward_auth without a matcher):
+# public paths are public by rule, and what no rule names needs a sign-in.
+t_status route-001 401 "$U/not-under-any-rule"
+t_status route-002 200 -b "$MEMBER" "$U/not-under-any-rule"
+t_body   route-003 '^X-Auth-User-Id: u_mia$'
+t_status route-004 401 "$U/api"			# no slash: still /api/**
+t_nobody route-005 '^backend'
+t_status route-006 403 -b "$MEMBER" "$U/API/Admin/users"	# letter case
+t_nobody route-007 '^backend'
+# Caddy's path matcher ignores case: this takes the webhook route, and
+# authgate answers 404 to what is not its webhook path. No backend.
+t_status route-008 404 -X POST --data '{}' "$U/WEBHOOKS/optare"
+t_nobody route-009 '^backend'
+
+# The spelling matrix (tests/lib/spelling.sh) through site 1 with the
+# Express app behind it (a second Caddy from the same file, its HTTP
+# backend Express), and through site 3 with the demo CGI; a long /app/
+# URL still gets its redirect through both.
+. "$T_ROOT/tests/lib/spelling.sh"
+free_port EXPRESS_PORT
+t_express "$EXPRESS_PORT" || t_fail setup "the Express backend did not start: $(tail -n 3 "$T_DIR/express.log")"
+free_port CP3; free_port CF3; free_port CC3; free_port ADMIN_PORT3
+if caddy_start "$T_DIR/caddy3" "$CP3" "$CF3" "$CC3" "$ADMIN_PORT3" "$EXPRESS_PORT"; then
+	spell_matrix spell-p "http://127.0.0.1:$CP3"
+	spell_long_next spell-p "http://127.0.0.1:$CP3"
+else
+	t_fail spell-p-000 "second caddy did not start: $(grep -v "\"level\":\"info\"" "$T_DIR/caddy3/caddy.log" | tail -n 5)"
+fi
+spell_matrix spell-c "http://127.0.0.1:$CC"
+spell_long_next spell-c "http://127.0.0.1:$CC"
+
 # Bodies: forward_auth asks with GET and no body; a denied upload is
 # answered without waiting for it, an allowed one reaches the backend.
 head -c 8000000 /dev/zero > "$T_DIR/big"
@@ -311,6 +358,12 @@ t_status hook-001 400 -X POST --data-binary "$BODY" "$U/webhooks/optare"
 t_status hook-002 200 -X POST -H "X-Optare-Signature: sha256=$SIG" --data-binary "$BODY" "$U/webhooks/optare"
 t_status hook-003 200 -b "$MEMBER" "$U/api/admin/users"
 t_status hook-004 405 "$U/webhooks/optare"
+# Caddy holds a webhook body until it is complete (buffer_requests): a
+# sender that stalls mid-body holds no authgate worker.
+BODY='{"id":"evt-caddy-2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"member"}}'
+SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
+t_held_body hook-005 "$CP" "127.0.0.1:$AG_PORT" "$BODY" "$SIG" 200
+t_status hook-006 403 -b "$MEMBER" "$U/api/admin/users"	# applied: member again
 
 # Caddy wrote nothing outside the test directory, and the shipped file
 # is in `caddy fmt` form.
@@ -323,7 +376,7 @@ sqlite3 "$DB" "alter table session rename to session_off"
 t_status store-001 503 -b "$OWNER" "$U/api/projects"
 t_body   store-002 'Service Unavailable'
 t_header store-003 '^Retry-After: 5'
-t_status store-004 200 "$U/public/x"
+t_status store-004 503 "$U/public/x"	# public by rule: authgate still decides
 sqlite3 "$DB" "alter table session_off rename to session"
 t_status store-005 200 -b "$OWNER" "$U/api/projects"
 
@@ -345,7 +398,8 @@ for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$AG_PORT") 2>/dev/null || 
 t_status down-001 502 -b "$OWNER" "$U/api/projects"
 t_nobody down-002 '^backend'
 t_status down-003 502 "$U/api/health"
-t_status down-004 200 "$U/public/x"	# not checked
+t_status down-004 502 "$U/public/x"	# every path is asked about
+t_nobody down-005 '^backend'
 t_sanitizers asan-002 "$L"
 
 # Everything this suite started is stopped by its pid: nothing is left
@@ -353,7 +407,7 @@ t_sanitizers asan-002 "$L"
 t_cleanup
 sleep 0.3
 left=""
-for p in "$CP" "$CF" "$CC" "$ADMIN_PORT" "$HTTP_PORT" "$FCGI_PORT" "$CGI_PORT"; do
+for p in "$CP" "$CF" "$CC" "$ADMIN_PORT" "$CP3" "$CF3" "$CC3" "$ADMIN_PORT3" "$EXPRESS_PORT" "$HTTP_PORT" "$FCGI_PORT" "$CGI_PORT"; do
 	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && left="$left $p"
 done
 [ -z "$left" ] && t_pass stop-001 || t_fail stop-001 "still listening after cleanup:$left"

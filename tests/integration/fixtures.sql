@@ -39,4 +39,9 @@ insert into apikey (id, configId, name, start, prefix, key, referenceId, enabled
 -- an organization's key takes its role only from an admin's grant
 insert into authgate_key_role (key_id, role, granted_at, note) values
   ('k_org_adm', 'admin', '2026-01-01T00:00:00.000Z', 'granted by the test');
+-- An exact, GET-only rule inside /api/projects/**: the spelling matrix
+-- (tests/lib/spelling.sh) checks that its trailing-slash form, HEAD and
+-- every letter case meet it too, never the broader rules after it.
+insert into authgate_rule (id, priority, method, path, access, min_role, on_deny, redirect_to, note) values
+  (11, 35, 'GET', '/api/projects/secret', 'authenticated', 'admin', 'json', NULL, 'tests: exact GET-only rule');
 commit;

@@ -1,8 +1,10 @@
 #!/bin/bash
 # lighttpd.sh - the authorizer under a real lighttpd 1.4 with the shipped
 # lighttpd.conf, a sanitizer build of authgate and a throwaway database:
-# the allow/deny matrix, path attacks, live edits, and a missing, corrupt
-# and locked store.
+# the allow/deny matrix, path attacks, every path asked about, the
+# spelling matrix (tests/lib/spelling.sh) through the demo CGI, a long
+# /app/ URL's redirect, live edits, and a missing, corrupt and locked
+# store.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup lighttpd
 
@@ -62,8 +64,8 @@ t_status pub-001 200 "$U/api/health"
 t_body   pub-002 '^AUTH_USER_ID=$'
 t_status pub-003 200 -b "$MEMBER" "$U/api/health"
 t_body   pub-004 '^AUTH_USER_ID=$'
-t_status pub-005 200 "$U/public/hello"
-t_body   pub-006 'no identity'
+t_status pub-005 200 "$U/public/hello"	# public by rule 8, through authgate
+t_body   pub-006 '^AUTH_USER_ID=$'
 t_status pub-007 200 "$U/"
 t_status pub-008 401 -X POST --data x "$U/api/health"	# rule is GET,HEAD only
 t_status pub-009 403 "$U/api/internal/x"
@@ -245,6 +247,24 @@ t_status next-001 302 -H 'Accept: text/html' "$U/app/$long"
 t_header next-002 $'^Location: /sign-in\r$'
 t_status next-003 302 -H 'Accept: text/html' "$U/app/settings/profile"
 t_header next-004 '^Location: /sign-in\?next=/app/settings/profile'
+
+# --- every path but the webhook goes through the authorizer: what no
+# rule names needs a sign-in, public pages are public by rule
+t_status route-001 401 "$U/not-under-any-rule"
+t_status route-002 404 -b "$MEMBER" "$U/not-under-any-rule"	# allowed; no such file
+t_status route-003 200 "$U/sign-in/"				# rule 10
+t_status route-004 401 -X POST --data x "$U/"			# rule 9 is GET,HEAD
+t_status route-005 401 "$U/api"				# /api/** covers /api
+t_status route-006 403 -b "$MEMBER" "$U/API/Admin/users"	# any letter case
+t_nobody route-007 '^backend'
+t_status route-008 404 -b "$ADMIN" "$U/API/Admin/users"	# allowed; aliases compare case
+
+# --- every spelling of a path gets the canonical spelling's decision, or
+# a 400 (tests/lib/spelling.sh), through the shipped config and the demo
+# CGI; a long /app/ URL still gets its redirect
+. "$T_ROOT/tests/lib/spelling.sh"
+spell_matrix spell-demo "$U"
+spell_long_next spell-demo "$U"
 
 # --- the body is never read: a large POST is answered at once
 head -c 8000000 /dev/zero > "$T_DIR/big"

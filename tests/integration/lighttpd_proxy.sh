@@ -5,7 +5,9 @@
 # (mod_proxy), a FastCGI backend (mod_fastcgi responder) and a CGI backend
 # (mod_cgi), each echoing the identity it received; client headers that
 # imitate identity on allowed, public and denied paths; the check endpoint
-# and the webhook as plain CGI; and the configuration mistakes the README
+# and the webhook as plain CGI; the spelling matrix (tests/lib/
+# spelling.sh) and a long /app/ URL with the Express app as the HTTP
+# backend and with the demo CGI; and the configuration mistakes the README
 # warns about, each shown to do what the README says.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup lighttpd_proxy
@@ -280,8 +282,8 @@ matrix() {
 	ident "$b-empty-004" '' '' '' org_acme acme '' '' api_key '' k_org '' k_org
 	clean "$b-empty-005"
 
-	# public: a public rule (authgate answers allow with empty values) and a
-	# path no authorizer covers
+	# public: two public rules (authgate answers allow with empty values),
+	# /api/health and /public/** (every path goes through the authorizer)
 	req "$b-pub-001" 200 "$b" "$U/api/health"
 	no_identity "$b-pub-002"
 	req "$b-pub-003" 200 "$b" -b "$MEMBER" "$U/api/health"
@@ -411,6 +413,44 @@ if grep -q 'lua' "$T_DIR/state/error.log"; then
 	t_fail log-003 "$(grep -m 3 lua "$T_DIR/state/error.log")"
 else t_pass log-003; fi
 kill "$L_PID"; wait "$L_PID" 2>/dev/null
+
+# --- every spelling of a path, through the shipped config ----------------
+# A second lighttpd from the same file, its HTTP backend the Express app
+# (Host app.*); its CGI backend is the demo CGI (Host cgi.*). The spelling
+# matrix (tests/lib/spelling.sh) and a long /app/ URL through both.
+. "$T_ROOT/tests/lib/spelling.sh"
+express_backend() {
+	node "$T_ROOT/tests/integration/backends/express/app.js" "$1" >>"$T_DIR/express.log" 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	wait_up $! "$1"
+}
+spell_lighttpd() { HTTP_PORT=$EXPRESS_PORT proxy_lighttpd "$1" "$T_DIR/spell" "$CONF"; }
+if [ ! -e "$T_ROOT/tests/integration/backends/express/node_modules/express/package.json" ]; then
+	t_fail spell-000 "express is not installed (make test runs npm ci)"
+elif ! retry3 EXPRESS_PORT express_backend; then
+	t_fail spell-000 "the Express backend did not start: $(tail -n 3 "$T_DIR/express.log")"
+elif ! retry3 SPORT spell_lighttpd; then
+	t_fail spell-000 "lighttpd did not start: $(cat "$T_DIR/spell/error.log")"
+else
+	SPELL_CURL=(-H "Host: app.localhost")
+	spell_matrix spell-http "http://127.0.0.1:$SPORT"
+	spell_long_next spell-http "http://127.0.0.1:$SPORT"
+	SPELL_CURL=(-H "Host: cgi.localhost")
+	spell_matrix spell-cgi "http://127.0.0.1:$SPORT"
+	spell_long_next spell-cgi "http://127.0.0.1:$SPORT"
+	SPELL_CURL=()
+	# every path is asked about, also outside /api/ and /app/
+	req route-001 401 http "http://127.0.0.1:$SPORT/api"
+	not_reached route-002
+	req route-003 401 http "http://127.0.0.1:$SPORT/not-under-any-rule"
+	not_reached route-004
+	req route-005 403 http -b "$MEMBER" "http://127.0.0.1:$SPORT/API/Admin/users"
+	not_reached route-006
+	req route-007 403 fcgi -b "$MEMBER" "http://127.0.0.1:$SPORT/API/Admin/users"
+	not_reached route-008
+	kill "$L_PID"; wait "$L_PID" 2>/dev/null
+	t_sanitizers spell-asan "$T_DIR/spell/error.log"
+fi
 
 # --- the mistakes the README warns about, each on a copy of the config ----
 # variant NAME SED-SCRIPT: starts the config edited by sed; sets V and VPID.

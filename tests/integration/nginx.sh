@@ -9,9 +9,12 @@
 #   c  fastcgi_pass to fcgiwrap running conf/demo/whoami.cgi (CGI)
 # Cases: the allow/deny/role/redirect matrix through each, the identity
 # the backend receives, spoofed identity headers on allowed, public and
-# denied paths, forged X-Forwarded-*, path guards, large bodies, the
-# webhook, a regex location added to a copy of the config (a second
-# nginx), the store unreadable and authgate unreachable.
+# denied paths, forged X-Forwarded-*, path guards, every path asked about,
+# the spelling matrix (tests/lib/spelling.sh) through server 1 with the
+# Express app behind it (a third nginx) and through server 3, a long
+# /app/ URL's redirect, large bodies, the webhook and its body held by
+# nginx, locations added to a copy of the config (a second nginx), the
+# store unreadable and authgate unreachable.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup nginx
 
@@ -37,7 +40,7 @@ command -v nginx >/dev/null || { t_fail setup "nginx is not installed"; t_finish
 [ -x /usr/sbin/fcgiwrap ] || { t_fail setup "fcgiwrap is not installed (apt-get install fcgiwrap)"; t_finish; }
 
 DB="$T_DIR/db/authgate.db"
-mkdir -p "$T_DIR/db" "$T_DIR/run" "$T_DIR/nginx/snippets" "$T_DIR/nginx/tmp"
+mkdir -p "$T_DIR/db" "$T_DIR/run"
 # The socket's directory belongs to authgate's user (as /run/authgate
 # would), so it can remove the socket when it stops.
 chown nobody:nogroup "$T_DIR/run"
@@ -65,48 +68,56 @@ spawn-fcgi -n -a 127.0.0.1 -p "$CGI_PORT" -u www-data -g www-data \
 T_PIDS="$T_PIDS $!"
 t_wait_port "$CGI_PORT" || t_fail setup "fcgiwrap did not start: $(cat "$T_DIR/fcgiwrap.log")"
 
-# The shipped files, with only the documented literal ports and paths
+# nginx_start DIR NP NF NC HTTP_BACKEND_PORT: an nginx in DIR running the
+# shipped files, with only the documented literal ports and paths
 # replaced; a top-level nginx.conf of the test's own (pid, logs, temp
-# paths under the test directory) includes them like Debian's does.
-free_port NP; free_port NF; free_port NC
-cp "$T_ROOT"/conf/nginx/snippets/authgate-*.conf "$T_DIR/nginx/snippets/"
-sed -e "s#127\.0\.0\.1:8080#127.0.0.1:$NP#" \
-    -e "s#127\.0\.0\.1:8081#127.0.0.1:$NF#" \
-    -e "s#127\.0\.0\.1:8082#127.0.0.1:$NC#" \
-    -e "s#unix:/run/authgate/authgate\.sock#unix:$SOCK#" \
-    -e "s#127\.0\.0\.1:3000#127.0.0.1:$HTTP_PORT#" \
-    -e "s#127\.0\.0\.1:9000#127.0.0.1:$FCGI_PORT#" \
-    -e "s#unix:/run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
-    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
-    "$T_ROOT/conf/nginx/authgate.conf" > "$T_DIR/nginx/authgate.conf"
-N="$T_DIR/nginx"
-cat > "$N/nginx.conf" <<EOF
+# paths under DIR) includes them like Debian's does.
+nginx_start() {
+	local d=$1 np=$2 nf=$3 nc=$4 hp=$5 p
+	mkdir -p "$d/snippets" "$d/tmp"
+	cp "$T_ROOT"/conf/nginx/snippets/authgate-*.conf "$d/snippets/"
+	sed -e "s#127\.0\.0\.1:8080#127.0.0.1:$np#" \
+	    -e "s#127\.0\.0\.1:8081#127.0.0.1:$nf#" \
+	    -e "s#127\.0\.0\.1:8082#127.0.0.1:$nc#" \
+	    -e "s#unix:/run/authgate/authgate\.sock#unix:$SOCK#" \
+	    -e "s#127\.0\.0\.1:3000#127.0.0.1:$hp#" \
+	    -e "s#127\.0\.0\.1:9000#127.0.0.1:$FCGI_PORT#" \
+	    -e "s#unix:/run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
+	    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
+	    "$T_ROOT/conf/nginx/authgate.conf" > "$d/authgate.conf"
+	cat > "$d/nginx.conf" <<EOF
 daemon off;
 master_process on;
 worker_processes 2;
 user www-data www-data;
-pid $N/nginx.pid;
-error_log $N/error.log info;
+pid $d/nginx.pid;
+error_log $d/error.log info;
 events { worker_connections 256; }
 http {
-	access_log $N/access.log;
-	client_body_temp_path $N/tmp/body;
-	fastcgi_temp_path $N/tmp/fastcgi;
-	proxy_temp_path $N/tmp/proxy;
-	scgi_temp_path $N/tmp/scgi;
-	uwsgi_temp_path $N/tmp/uwsgi;
+	access_log $d/access.log;
+	client_body_temp_path $d/tmp/body;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	proxy_temp_path $d/tmp/proxy;
+	scgi_temp_path $d/tmp/scgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
 	include authgate.conf;
 }
 EOF
-if ! nginx -t -p "$N" -c "$N/nginx.conf" >"$N/test.log" 2>&1; then
-	t_fail setup "nginx -t: $(cat "$N/test.log")"
-	t_finish
-fi
-nginx -p "$N" -c "$N/nginx.conf" 2>>"$N/error.log" &
-T_PIDS="$T_PIDS $!"
-for p in "$NP" "$NF" "$NC"; do
-	t_wait_port "$p" || { t_fail setup "nginx did not start: $(tail -n 5 "$N/error.log")"; t_finish; }
-done
+	if ! nginx -t -p "$d" -c "$d/nginx.conf" >"$d/test.log" 2>&1; then
+		echo "nginx -t: $(cat "$d/test.log")" >> "$d/error.log"
+		return 1
+	fi
+	nginx -p "$d" -c "$d/nginx.conf" 2>>"$d/error.log" &
+	T_PIDS="$T_PIDS $!"
+	for p in "$np" "$nf" "$nc"; do
+		t_wait_port "$p" || return 1
+	done
+}
+
+free_port NP; free_port NF; free_port NC
+N="$T_DIR/nginx"
+nginx_start "$N" "$NP" "$NF" "$NC" "$HTTP_PORT" ||
+	{ t_fail setup "nginx did not start: $(tail -n 5 "$N/error.log")"; t_finish; }
 
 OWNER=$(t_cookie demo-session-olivia-owner)
 ADMIN=$(t_cookie demo-session-adam-admin)
@@ -288,8 +299,11 @@ t_status redir-004 401 "$U/api/projects"
 # The original request comes from nginx's variables, never from headers.
 t_status fwd-001 401 -H 'X-Forwarded-Uri: /api/health' -H 'X-Forwarded-Method: GET' "$U/api/admin/x"
 t_status fwd-002 403 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/health' "$U/api/admin/x"
-t_status fwd-003 403 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' \
+# an override header naming another method is refused outright (issue 8)
+t_status fwd-003 400 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' \
     -H 'X-HTTP-Method-Override: GET' "$U/api/projects/1"
+# X-Forwarded-Method alone changes nothing: the guest's POST stays a POST
+t_status fwd-003b 403 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' "$U/api/projects/1"
 t_status fwd-004 401 -H 'X-Original-URI: /api/health' -H 'Authgate-Original-Uri: /api/health' "$U/api/projects"
 t_status fwd-005 200 -H 'X-Forwarded-Uri: /api/admin/x' "$U/api/health"
 # the check endpoint is internal
@@ -317,6 +331,33 @@ t_status path-015 200 "$U/api/health?next=%2Fapi%2F..%2Fadmin"	# the query is no
 t_status path-016 403 -b "$MEMBER" "$U/api/admin/users?/api/health"
 t_status path-017 401 "$U/api/%68ealth/x"
 
+# Every path goes through authgate (auth_request at server level): public
+# paths are public by rule, and what no rule names needs a sign-in.
+t_status route-001 401 "$U/not-under-any-rule"
+t_body   route-002 '^\{"error":"Unauthorized - sign in required"\}$'
+t_status route-003 200 -b "$MEMBER" "$U/not-under-any-rule"
+t_body   route-004 '^X-Auth-User-Id: u_mia$'
+t_status route-005 401 "$U/api"			# no slash: still /api/**
+t_status route-006 403 -b "$MEMBER" "$U/API/Admin/users"	# letter case
+t_nobody route-007 '^backend'
+
+# The spelling matrix (tests/lib/spelling.sh) through server 1 with the
+# Express app behind it (a second nginx from the same files, its HTTP
+# backend Express), and through server 3 with the demo CGI; a long /app/
+# URL still gets its redirect through both.
+. "$T_ROOT/tests/lib/spelling.sh"
+free_port EXPRESS_PORT
+t_express "$EXPRESS_PORT" || t_fail setup "the Express backend did not start: $(tail -n 3 "$T_DIR/express.log")"
+free_port NP3; free_port NF3; free_port NC3
+if nginx_start "$T_DIR/nginx3" "$NP3" "$NF3" "$NC3" "$EXPRESS_PORT"; then
+	spell_matrix spell-p "http://127.0.0.1:$NP3"
+	spell_long_next spell-p "http://127.0.0.1:$NP3"
+else
+	t_fail spell-p-000 "third nginx did not start: $(tail -n 5 "$T_DIR/nginx3/error.log")"
+fi
+spell_matrix spell-c "http://127.0.0.1:$NC"
+spell_long_next spell-c "http://127.0.0.1:$NC"
+
 # Bodies: authgate is asked without the body; a denied upload is answered
 # without waiting for it, an allowed one reaches the backend.
 head -c 600000 /dev/zero > "$T_DIR/big"
@@ -335,13 +376,19 @@ t_status hook-001 400 -X POST --data-binary "$BODY" "$U/webhooks/optare"
 t_status hook-002 200 -X POST -H "X-Optare-Signature: sha256=$SIG" --data-binary "$BODY" "$U/webhooks/optare"
 t_status hook-003 200 -b "$MEMBER" "$U/api/admin/users"
 t_status hook-004 405 "$U/webhooks/optare"
+# nginx holds a webhook body until it is complete (fastcgi_request_
+# buffering): a sender that stalls mid-body holds no authgate worker.
+BODY='{"id":"evt-nginx-2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"member"}}'
+SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
+t_held_body hook-005 "$NP" "$SOCK" "$BODY" "$SIG" 200
+t_status hook-006 403 -b "$MEMBER" "$U/api/admin/users"	# applied: member again
 
 # The store unreadable (no session table): authgate's 503, never an allow.
 sqlite3 "$DB" "alter table session rename to session_off"
 t_status store-001 503 -b "$OWNER" "$U/api/projects"
 t_body   store-002 'Service Unavailable'
 t_header store-003 '^Retry-After: 5'
-t_status store-004 200 "$U/public/x"
+t_status store-004 503 "$U/public/x"	# public by rule: authgate still decides
 sqlite3 "$DB" "alter table session_off rename to session"
 t_status store-005 200 -b "$OWNER" "$U/api/projects"
 
@@ -357,31 +404,37 @@ if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET|SPOOFED" "$L
 else t_pass log-003; fi
 t_sanitizers asan-001 "$L"
 
-# A regex location added later (here `location ~ \.php$`, served
-# without a check) cannot take /api/x.php away from the protected
-# location: the shipped prefixes are `^~`. A second nginx runs a copy
-# with that one location added, the only change to the shipped file.
+# A location added later inherits the check: auth_request is set at
+# server level in the shipped file. A second nginx runs a copy of server
+# 1 with two locations added, the only change to the shipped file: a
+# regex location that proxies to the backend (checked, on any path and in
+# any case), and one that answers by itself with `return` (nginx runs
+# `return` before any check: nothing there reaches a backend).
 N2="$T_DIR/nginx2"
 mkdir -p "$N2/snippets" "$N2/tmp"
 cp "$N"/snippets/*.conf "$N2/snippets/"
 free_port NP2
-# server 1 only, on a new port, with the regex location before `location /`
+# server 1 only, on a new port, with the locations before `location /`
 awk -v port="$NP" -v port2="$NP2" '
 	/^# 2\. A FastCGI/ { exit }
 	{ sub("127\\.0\\.0\\.1:" port ";", "127.0.0.1:" port2 ";") }
 	/^\tlocation \/ \{/ && !done {
-		print "\tlocation ~ \\.php$ { return 200 \"php unchecked\\n\"; }"; done = 1 }
+		print "\tlocation ~ \\.php$ { include snippets/authgate-proxy.conf; proxy_pass http://app_http; }"
+		print "\tlocation = /ping { return 200 \"pong\\n\"; }"; done = 1 }
 	{ print }' "$N/authgate.conf" > "$N2/authgate.conf"
 sed -e "s#$N/#$N2/#g" "$N/nginx.conf" > "$N2/nginx.conf"
 nginx -p "$N2" -c "$N2/nginx.conf" 2>>"$N2/error.log" &
 T_PIDS="$T_PIDS $!"
 if t_wait_port "$NP2"; then
 	t_status regex-001 401 "http://127.0.0.1:$NP2/api/x.php"
-	t_nobody regex-002 'php unchecked'
+	t_nobody regex-002 '^backend'
 	t_status regex-003 200 -b "$MEMBER" "http://127.0.0.1:$NP2/api/x.php"
 	t_body   regex-004 '^X-Auth-User-Id: u_mia$'
-	t_status regex-005 200 "http://127.0.0.1:$NP2/x.php"
-	t_body   regex-006 'php unchecked'	# the added location works elsewhere
+	t_status regex-005 401 "http://127.0.0.1:$NP2/x.php"	# no rule: authenticated
+	t_nobody regex-006 '^backend'
+	t_status regex-007 401 "http://127.0.0.1:$NP2/API/X.PHP"
+	t_status regex-008 200 "http://127.0.0.1:$NP2/ping"
+	t_body   regex-009 '^pong$'
 else
 	t_fail regex-000 "second nginx did not start: $(tail -n 3 "$N2/error.log")"
 fi
@@ -393,7 +446,7 @@ t_status down-001 503 -b "$OWNER" "$U/api/projects"
 t_header down-002 '^Retry-After: 5'
 t_body   down-003 'Service Unavailable'
 t_status down-004 503 "$U/api/health"
-t_status down-005 200 "$U/public/x"	# not guarded
+t_status down-005 503 "$U/public/x"	# every path is asked about
 t_sanitizers asan-002 "$L"
 
 # Everything this suite started is stopped by its pid: nothing is left
@@ -401,7 +454,7 @@ t_sanitizers asan-002 "$L"
 t_cleanup
 sleep 0.3
 left=""
-for p in "$NP" "$NF" "$NC" "$NP2" "$HTTP_PORT" "$FCGI_PORT" "$CGI_PORT"; do
+for p in "$NP" "$NF" "$NC" "$NP2" "$NP3" "$NF3" "$NC3" "$EXPRESS_PORT" "$HTTP_PORT" "$FCGI_PORT" "$CGI_PORT"; do
 	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && left="$left $p"
 done
 [ -z "$left" ] && t_pass stop-001 || t_fail stop-001 "still listening after cleanup:$left"

@@ -123,8 +123,10 @@ t_body mem-010 '"outcome":"absent"'
 # --- API keys: raw keys are hashed on receipt and never stored
 RAW='ag_webhook_raw_key_SHOULD_NOT_BE_STORED_42'
 send key-001 200 "$(ev api_key.created evt-k1 '{"id":"k_wh","name":"ci","key":"'"$RAW"'","referenceId":"u_mia","prefix":"ag_","metadata":{"organizationId":"org_acme","role":"admin"},"createdAt":"2026-05-01T00:00:00.000Z","updatedAt":"2026-05-01T00:00:00.000Z"}')"
-get key-002 200 -H "x-api-key: $RAW" "$U/api/admin/x"
+get key-002 200 -H "x-api-key: $RAW" "$U/api/projects"
 t_body key-003 '^AUTH_API_KEY_ID=k_wh$'
+t_body key-003a '^AUTH_ROLE=member$'	# metadata says admin: capped at Mia's role
+get key-003b 403 -H "x-api-key: $RAW" "$U/api/admin/x"
 t_ok key-004 test "$(q "select start from apikey where id = 'k_wh'")" = ag_web
 sqlite3 "$DB" 'pragma wal_checkpoint(truncate)' >/dev/null
 if grep -a -q "$RAW" "$DB" "$DB-wal" 2>/dev/null || grep -a -q "$RAW" "$LOG"; then

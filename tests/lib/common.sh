@@ -193,6 +193,55 @@ t_serve() {
 	esac
 }
 
+# t_express PORT: the Express test backend (tests/integration/backends/
+# express/app.js) on 127.0.0.1:PORT. Fails when Node.js or its packages
+# are missing (`make test` installs them). Sets T_EXPRESS_PID.
+t_express() {
+	local dir="$T_ROOT/tests/integration/backends/express"
+	command -v node >/dev/null || { echo "node is not installed" >&2; return 1; }
+	[ -e "$dir/node_modules/express/package.json" ] ||
+		{ echo "express is not installed (make test runs npm ci in $dir)" >&2; return 1; }
+	node "$dir/app.js" "$1" >>"$T_DIR/express.log" 2>&1 &
+	T_EXPRESS_PID=$!
+	T_PIDS="$T_PIDS $T_EXPRESS_PID"
+	t_wait_port "$1"
+}
+
+# t_conns_to TARGET: how many connections are open to TARGET, a unix
+# socket path (counted on the accepting side) or HOST:PORT (counted on
+# the connecting side).
+t_conns_to() {
+	case $1 in
+	/*) ss -xH | awk -v s="$1" '{ for (i = 1; i <= NF; i++) if ($i == s) n++ } END { print n + 0 }' ;;
+	*) ss -tnH state established "( dport = :${1##*:} )" | wc -l ;;
+	esac
+}
+
+# t_held_body ID PORT AUTHGATE BODY SIG WANT: a signed webhook POST to the
+# server on 127.0.0.1:PORT that sends its headers and 10 bytes of BODY,
+# stalls 1.5 s, then sends the rest. While it stalls, no connection to
+# authgate (AUTHGATE, as for t_conns_to) may be open: the server must
+# hold the body, not authgate (ID-a). The answer must be WANT (ID-b).
+t_held_body() {
+	local id=$1 port=$2 target=$3 body=$4 sig=$5 want=$6 n line fd
+	if ! exec {fd}<>"/dev/tcp/127.0.0.1/$port"; then
+		t_fail "$id" "cannot connect to 127.0.0.1:$port"; return
+	fi
+	printf 'POST /webhooks/optare HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Optare-Signature: sha256=%s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+	    "$sig" "${#body}" "${body:0:10}" >&"$fd"
+	sleep 1.5
+	n=$(t_conns_to "$target")
+	printf '%s' "${body:10}" >&"$fd"
+	line=$(timeout 15 head -n 1 <&"$fd" | tr -d '\r')
+	exec {fd}>&-
+	if [ "$n" = 0 ]; then t_pass "$id-a"
+	else t_fail "$id-a" "$n connection(s) to authgate while the body was incomplete"; fi
+	case $line in
+	"HTTP/1.1 $want "*) t_pass "$id-b" ;;
+	*) t_fail "$id-b" "answer '$line', want $want" ;;
+	esac
+}
+
 # t_fcgi ADDR VAR=VALUE...: one FastCGI request to ADDR (host:port or a
 # unix socket path) with exactly these parameters, through libfcgi's
 # cgi-fcgi client; prints the response (headers and body), nothing if the

@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "util.h"
+#include "schema.h"
 #include "webhook.h"
 
 #define DB	"tests/tmp/unit-events.db"

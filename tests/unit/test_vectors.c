@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "authz.h"
+#include "schema.h"
 #include "harness.h"
 
 #define VECTORS	"tests/vectors/betterauth/vectors.json"

@@ -1,0 +1,577 @@
+/*
+ * store_sync.c - applying the IdP's changes to the mirror: one webhook
+ * event, or one object of an import, with the rules that keep a mirror
+ * right when deliveries repeat, reorder or arrive late.
+ *
+ * Writes only inside one BEGIN IMMEDIATE transaction per event (or per
+ * import). Trusts the normalized object (event.c checked its shape) but
+ * not the order it comes in: an event id seen before changes nothing, an
+ * older version never overwrites a newer one, and a deleted object is
+ * never brought back (tombstones). Prepared on first use, so authorizer
+ * processes never prepare any of it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "store_sync.h"
+
+/*
+ * Upserts take absent fields as "keep": NOT NULL columns fall back to the
+ * stored value in VALUES too, because SQLite checks NOT NULL before it
+ * sees the conflict that turns the insert into an update.
+ */
+enum wstmt_id {
+	W_EVENT_INSERT,
+	W_EVENT_OUTCOME,
+	W_TOMB_GET,
+	W_TOMB_PUT,
+	W_VER_GET,
+	W_VER_PUT,
+	W_VER_DEL,
+	W_PRUNE_EVENTS,
+	W_PRUNE_TOMBS,
+	W_USER_UPDATED,
+	W_USER_UPSERT,
+	W_USER_DEL_SESSIONS,
+	W_USER_DEL_MEMBERS,
+	W_USER_DEL_KEYS,
+	W_USER_DEL_ACCOUNTS,
+	W_USER_DEL,
+	W_ORG_UPSERT,
+	W_ORG_DEL_MEMBERS,
+	W_ORG_DEL_KEYS,
+	W_ORG_DEL_INVITES,
+	W_ORG_CLEAR_SESSIONS,
+	W_ORG_DEL,
+	W_MEMBER_FIND,
+	W_MEMBER_DEL_OTHERS,
+	W_MEMBER_UPSERT,
+	W_MEMBER_DEL,
+	W_SESSION_UPDATED,
+	W_SESSION_BY_TOKEN,
+	W_SESSION_UPSERT,
+	W_SESSION_DEL,
+	W_KEY_UPDATED,
+	W_KEY_UPSERT,
+	W_KEY_DEL,
+	W_COUNT
+};
+
+static const char *const wsql[W_COUNT] = {
+	[W_EVENT_INSERT] = "INSERT INTO authgate_event (id, type, received_at,"
+	    " outcome) VALUES (?1, ?2, ?3, 'pending') ON CONFLICT (id) DO NOTHING",
+	[W_EVENT_OUTCOME] = "UPDATE authgate_event SET outcome = ?2 WHERE id = ?1",
+	[W_TOMB_GET] = "SELECT 1 FROM authgate_tombstone WHERE kind = ?1 AND"
+	    " id = ?2",
+	[W_TOMB_PUT] = "INSERT INTO authgate_tombstone (kind, id, deleted_at)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (kind, id) DO NOTHING",
+	[W_VER_GET] = "SELECT version_ms FROM authgate_version WHERE kind = ?1"
+	    " AND id = ?2",
+	[W_VER_PUT] = "INSERT INTO authgate_version (kind, id, version_ms)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (kind, id) DO UPDATE SET"
+	    " version_ms = excluded.version_ms",
+	[W_VER_DEL] = "DELETE FROM authgate_version WHERE kind = ?1 AND id = ?2",
+	[W_PRUNE_EVENTS] = "DELETE FROM authgate_event WHERE received_at < ?1",
+	[W_PRUNE_TOMBS] = "DELETE FROM authgate_tombstone WHERE deleted_at < ?1",
+	[W_USER_UPDATED] = "SELECT updatedAt FROM \"user\" WHERE id = ?1",
+	[W_USER_UPSERT] = "INSERT INTO \"user\" (id, name, email, emailVerified,"
+	    " image, createdAt, updatedAt, role, banned, banReason, banExpires)"
+	    " VALUES (?1, coalesce(?2, ''),"
+	    " coalesce(?3, (SELECT email FROM \"user\" WHERE id = ?1)), coalesce(?4, 0), ?5,"
+	    " coalesce(?6, ?12), coalesce(?7, ?6, ?12), ?8, coalesce(?9, 0), ?10,"
+	    " ?11) ON CONFLICT (id) DO UPDATE SET name = coalesce(?2, name),"
+	    " email = coalesce(?3, email),"
+	    " emailVerified = coalesce(?4, emailVerified),"
+	    " image = coalesce(?5, image), updatedAt = coalesce(?7, updatedAt),"
+	    " role = coalesce(?8, role), banned = coalesce(?9, banned),"
+	    " banReason = CASE WHEN ?9 IS NOT NULL THEN ?10"
+	    "  ELSE coalesce(?10, banReason) END,"
+	    " banExpires = CASE WHEN ?9 IS NOT NULL THEN ?11"
+	    "  ELSE coalesce(?11, banExpires) END",
+	[W_USER_DEL_SESSIONS] = "DELETE FROM session WHERE userId = ?1",
+	[W_USER_DEL_MEMBERS] = "DELETE FROM member WHERE userId = ?1",
+	[W_USER_DEL_KEYS] = "DELETE FROM apikey WHERE referenceId = ?1",
+	[W_USER_DEL_ACCOUNTS] = "DELETE FROM account WHERE userId = ?1",
+	[W_USER_DEL] = "DELETE FROM \"user\" WHERE id = ?1",
+	[W_ORG_UPSERT] = "INSERT INTO organization (id, name, slug, logo,"
+	    " createdAt, metadata) VALUES (?1, coalesce(?2, ''),"
+	    " coalesce(?3, ?1), ?4, coalesce(?5, ?6), ?7) ON CONFLICT (id) DO"
+	    " UPDATE SET name = coalesce(?2, name), slug = coalesce(?3, slug),"
+	    " logo = coalesce(?4, logo), metadata = coalesce(?7, metadata)",
+	[W_ORG_DEL_MEMBERS] = "DELETE FROM member WHERE organizationId = ?1",
+	[W_ORG_DEL_KEYS] = "DELETE FROM apikey WHERE referenceId = ?1",
+	[W_ORG_DEL_INVITES] = "DELETE FROM invitation WHERE organizationId = ?1",
+	[W_ORG_CLEAR_SESSIONS] = "UPDATE session SET activeOrganizationId = NULL"
+	    " WHERE activeOrganizationId = ?1",
+	[W_ORG_DEL] = "DELETE FROM organization WHERE id = ?1",
+	[W_MEMBER_FIND] = "SELECT id FROM member WHERE organizationId = ?1 AND"
+	    " userId = ?2 ORDER BY createdAt LIMIT 1",
+	[W_MEMBER_DEL_OTHERS] = "DELETE FROM member WHERE organizationId = ?2"
+	    " AND userId = ?3 AND id <> ?1",
+	[W_MEMBER_UPSERT] = "INSERT INTO member (id, organizationId, userId,"
+	    " role, createdAt) VALUES (?1,"
+	    " coalesce(?2, (SELECT organizationId FROM member WHERE id = ?1)),"
+	    " coalesce(?3, (SELECT userId FROM member WHERE id = ?1)),"
+	    " coalesce(?4, 'member'),"
+	    " coalesce(?5, ?6)) ON CONFLICT (id) DO UPDATE SET"
+	    " role = coalesce(?4, role)",
+	[W_MEMBER_DEL] = "DELETE FROM member WHERE id = ?1",
+	[W_SESSION_UPDATED] = "SELECT updatedAt FROM session WHERE id = ?1",
+	[W_SESSION_BY_TOKEN] = "SELECT id FROM session WHERE token = ?1",
+	[W_SESSION_UPSERT] = "INSERT INTO session (id, expiresAt, token,"
+	    " createdAt, updatedAt, ipAddress, userAgent, userId,"
+	    " activeOrganizationId) VALUES (?1,"
+	    " coalesce(?2, (SELECT expiresAt FROM session WHERE id = ?1)),"
+	    " coalesce(?3, (SELECT token FROM session WHERE id = ?1)),"
+	    " coalesce(?4, ?10),"
+	    " coalesce(?5, ?4, ?10), ?6, ?7,"
+	    " coalesce(?8, (SELECT userId FROM session WHERE id = ?1)), ?9)"
+	    " ON CONFLICT (id) DO UPDATE"
+	    " SET expiresAt = coalesce(?2, expiresAt),"
+	    " token = coalesce(?3, token), updatedAt = coalesce(?5, updatedAt),"
+	    " ipAddress = coalesce(?6, ipAddress),"
+	    " userAgent = coalesce(?7, userAgent),"
+	    " activeOrganizationId = CASE WHEN ?11 THEN ?9"
+	    "  ELSE activeOrganizationId END",
+	[W_SESSION_DEL] = "DELETE FROM session WHERE id = ?1",
+	[W_KEY_UPDATED] = "SELECT updatedAt FROM apikey WHERE id = ?1",
+	[W_KEY_UPSERT] = "INSERT INTO apikey (id, configId, name, start,"
+	    " referenceId, prefix, key, enabled, expiresAt, createdAt,"
+	    " updatedAt, permissions, metadata, rateLimitEnabled, requestCount)"
+	    " VALUES (?1, coalesce(?2, 'default'), ?3, ?4,"
+	    " coalesce(?5, (SELECT referenceId FROM apikey WHERE id = ?1)), ?6,"
+	    " coalesce(?7, (SELECT key FROM apikey WHERE id = ?1)),"
+	    " coalesce(?8, 1), ?9, coalesce(?10, ?14), coalesce(?11, ?10, ?14),"
+	    " ?12, ?13, 0, 0) ON CONFLICT (id) DO UPDATE SET"
+	    " configId = coalesce(?2, configId), name = coalesce(?3, name),"
+	    " start = coalesce(?4, start),"
+	    " referenceId = coalesce(?5, referenceId),"
+	    " prefix = coalesce(?6, prefix), key = coalesce(?7, key),"
+	    " enabled = coalesce(?8, enabled),"
+	    " expiresAt = CASE WHEN ?15 THEN ?9 ELSE expiresAt END,"
+	    " updatedAt = coalesce(?11, updatedAt),"
+	    " permissions = coalesce(?12, permissions),"
+	    " metadata = coalesce(?13, metadata)",
+	[W_KEY_DEL] = "DELETE FROM apikey WHERE id = ?1",
+};
+
+/* Runs a one-parameter statement of the table above. */
+static int
+exec1(struct store *s, enum wstmt_id id, const char *a)
+{
+	return db_exec(s, wsql[id], a, NULL);
+}
+
+static const char *const kind_names[] = {
+	[STORE_USER] = "user", [STORE_ORG] = "organization",
+	[STORE_MEMBER] = "member", [STORE_SESSION] = "session",
+	[STORE_APIKEY] = "apikey"
+};
+
+static const char *const outcome_names[] = {
+	[STORE_APPLIED] = "applied", [STORE_STALE] = "stale",
+	[STORE_TOMBSTONED] = "tombstoned", [STORE_ABSENT] = "absent",
+	[STORE_DUPLICATE] = "duplicate", [STORE_IGNORED] = "ignored"
+};
+
+const char *
+store_outcome_name(enum store_outcome o)
+{
+	if ((size_t)o >= sizeof(outcome_names) / sizeof(outcome_names[0]))
+		return "?";
+	return outcome_names[o];
+}
+
+static int
+tombstoned(struct store *s, enum store_kind k, const char *id)
+{
+	if (id == NULL)
+		return 0;
+	return db_query_text(s, wsql[W_TOMB_GET], kind_names[k], id, NULL, 0);
+}
+
+/* Stored version of an object: authgate_version, else the row's
+ * updatedAt. 1 known (*ms), 0 unknown, -1 error. */
+static int
+stored_version(struct store *s, enum store_kind k, const char *id,
+    int64_t *ms)
+{
+	sqlite3_stmt *st = db_stmt(s, wsql[W_VER_GET]);
+	enum wstmt_id upd;
+	struct store_time t;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, kind_names[k]);
+	db_bind_text(st, 2, id);
+	rc = db_step_row(s, st, "version");
+	if (rc == 1)
+		*ms = sqlite3_column_int64(st, 0);
+	db_done(st);
+	if (rc != 0)
+		return rc;
+	switch (k) {
+	case STORE_USER: upd = W_USER_UPDATED; break;
+	case STORE_SESSION: upd = W_SESSION_UPDATED; break;
+	case STORE_APIKEY: upd = W_KEY_UPDATED; break;
+	default: return 0;
+	}
+	if ((st = db_stmt(s, wsql[upd])) == NULL)
+		return -1;
+	db_bind_text(st, 1, id);
+	rc = db_step_row(s, st, "updatedAt");
+	if (rc == 1) {
+		db_col_time(st, 0, &t);
+		rc = t.present && !t.bad;
+		*ms = t.ms;
+	}
+	db_done(st);
+	return rc;
+}
+
+static int
+put_version(struct store *s, const struct store_object *o, const char *id)
+{
+	sqlite3_stmt *st;
+
+	if (!o->has_version)
+		return 0;
+	if ((st = db_stmt(s, wsql[W_VER_PUT])) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, kind_names[o->kind]);
+	db_bind_text(st, 2, id);
+	sqlite3_bind_int64(st, 3, o->version_ms);
+	return db_run(s, st, "version put");
+}
+
+static int
+bury(struct store *s, enum store_kind k, const char *id, const char *now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_stmt(s, wsql[W_TOMB_PUT])) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, kind_names[k]);
+	db_bind_text(st, 2, id);
+	db_bind_text(st, 3, now);
+	if ((rc = db_run(s, st, "tombstone")) != 0)
+		return rc;
+	return db_exec(s, wsql[W_VER_DEL], kind_names[k], id);
+}
+
+static int
+upsert_user(struct store *s, const struct store_object *o, const char *now)
+{
+	sqlite3_stmt *st = db_stmt(s, wsql[W_USER_UPSERT]);
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, o->id);
+	db_bind_text(st, 2, o->name);
+	db_bind_text(st, 3, o->email);
+	db_bind_bool(st, 4, o->email_verified);
+	db_bind_text(st, 5, o->image);
+	db_bind_text(st, 6, o->created_at);
+	db_bind_text(st, 7, o->updated_at);
+	db_bind_text(st, 8, o->role);
+	db_bind_bool(st, 9, o->banned);
+	db_bind_text(st, 10, o->ban_reason);
+	db_bind_text(st, 11, o->ban_expires);
+	db_bind_text(st, 12, now);
+	return db_run(s, st, "user upsert");
+}
+
+static int
+upsert_org(struct store *s, const struct store_object *o, const char *now)
+{
+	sqlite3_stmt *st = db_stmt(s, wsql[W_ORG_UPSERT]);
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, o->id);
+	db_bind_text(st, 2, o->name);
+	db_bind_text(st, 3, o->slug);
+	db_bind_text(st, 4, o->logo);
+	db_bind_text(st, 5, o->created_at);
+	db_bind_text(st, 6, now);
+	db_bind_text(st, 7, o->metadata);
+	return db_run(s, st, "organization upsert");
+}
+
+static int
+upsert_member(struct store *s, const struct store_object *o, const char *id,
+    const char *now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_stmt(s, wsql[W_MEMBER_DEL_OTHERS])) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, o->organization_id);
+	db_bind_text(st, 3, o->user_id);
+	if ((rc = db_run(s, st, "member dedupe")) != 0)
+		return rc;
+	if ((st = db_stmt(s, wsql[W_MEMBER_UPSERT])) == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, o->organization_id);
+	db_bind_text(st, 3, o->user_id);
+	db_bind_text(st, 4, o->role);
+	db_bind_text(st, 5, o->created_at);
+	db_bind_text(st, 6, now);
+	return db_run(s, st, "member upsert");
+}
+
+static int
+upsert_session(struct store *s, const struct store_object *o,
+    const char *now)
+{
+	sqlite3_stmt *st = db_stmt(s, wsql[W_SESSION_UPSERT]);
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, o->id);
+	db_bind_text(st, 2, o->expires_at);
+	db_bind_text(st, 3, o->token);
+	db_bind_text(st, 4, o->created_at);
+	db_bind_text(st, 5, o->updated_at);
+	db_bind_text(st, 6, o->ip_address);
+	db_bind_text(st, 7, o->user_agent);
+	db_bind_text(st, 8, o->user_id);
+	db_bind_text(st, 9, o->organization_id);
+	db_bind_text(st, 10, now);
+	sqlite3_bind_int(st, 11, o->organization_id_present != 0);
+	return db_run(s, st, "session upsert");
+}
+
+static int
+upsert_key(struct store *s, const struct store_object *o, const char *now)
+{
+	sqlite3_stmt *st = db_stmt(s, wsql[W_KEY_UPSERT]);
+
+	if (st == NULL)
+		return SQLITE_ERROR;
+	db_bind_text(st, 1, o->id);
+	db_bind_text(st, 2, o->config_id);
+	db_bind_text(st, 3, o->name);
+	db_bind_text(st, 4, o->start);
+	db_bind_text(st, 5, o->user_id);
+	db_bind_text(st, 6, o->prefix);
+	db_bind_text(st, 7, o->key_hash);
+	db_bind_bool(st, 8, o->enabled);
+	db_bind_text(st, 9, o->expires_at);
+	db_bind_text(st, 10, o->created_at);
+	db_bind_text(st, 11, o->updated_at);
+	db_bind_text(st, 12, o->permissions);
+	db_bind_text(st, 13, o->metadata);
+	db_bind_text(st, 14, now);
+	sqlite3_bind_int(st, 15, o->expires_at_present != 0);
+	return db_run(s, st, "api key upsert");
+}
+
+/* Deletes an object and what hangs off it. *gone = 1 if a row went. */
+static int
+delete_object(struct store *s, enum store_kind k, const char *id, int *gone)
+{
+	static const enum wstmt_id user_del[] = { W_USER_DEL_SESSIONS,
+	    W_USER_DEL_MEMBERS, W_USER_DEL_KEYS, W_USER_DEL_ACCOUNTS,
+	    W_USER_DEL };
+	static const enum wstmt_id org_del[] = { W_ORG_DEL_MEMBERS,
+	    W_ORG_DEL_KEYS, W_ORG_DEL_INVITES, W_ORG_CLEAR_SESSIONS,
+	    W_ORG_DEL };
+	static const enum wstmt_id member_del[] = { W_MEMBER_DEL };
+	static const enum wstmt_id session_del[] = { W_SESSION_DEL };
+	static const enum wstmt_id key_del[] = { W_KEY_DEL };
+	const enum wstmt_id *list;
+	size_t n, i;
+	int rc;
+
+	switch (k) {
+	case STORE_USER: list = user_del; n = 5; break;
+	case STORE_ORG: list = org_del; n = 5; break;
+	case STORE_MEMBER: list = member_del; n = 1; break;
+	case STORE_SESSION: list = session_del; n = 1; break;
+	default: list = key_del; n = 1; break;
+	}
+	*gone = 0;
+	for (i = 0; i < n; i++) {
+		if ((rc = exec1(s, list[i], id)) != 0)
+			return rc;
+		/* The object's own row is the last statement. */
+		if (i == n - 1)
+			*gone = sqlite3_changes(s->db) > 0;
+	}
+	return 0;
+}
+
+/*
+ * Applies one object inside the caller's transaction.
+ * Returns 0 with *out set, or an SQLite error code.
+ */
+static int
+apply_object(struct store *s, const struct store_object *o, const char *now,
+    enum store_outcome *out)
+{
+	char found[STORE_MAX_ID + 1], synth[2 * STORE_MAX_ID + 8];
+	const char *id = o->id;
+	int64_t have;
+	int rc, gone;
+
+	*out = STORE_APPLIED;
+	/* A member may come without its id: find it by (org, user), or
+	 * name a new one after them. */
+	if (o->kind == STORE_MEMBER && id == NULL) {
+		rc = db_query_text(s, wsql[W_MEMBER_FIND], o->organization_id,
+		    o->user_id, found, sizeof(found));
+		if (rc < 0)
+			return SQLITE_ERROR;
+		if (rc == 1) {
+			id = found;
+		} else if (o->action == STORE_DELETE) {
+			*out = STORE_ABSENT;
+			return 0;
+		} else {
+			snprintf(synth, sizeof(synth), "m_%s_%s",
+			    o->organization_id, o->user_id);
+			id = synth;
+		}
+	}
+	/* A session may be revoked by token alone. */
+	if (o->kind == STORE_SESSION && id == NULL && o->token != NULL) {
+		rc = db_query_text(s, wsql[W_SESSION_BY_TOKEN], o->token, NULL, found,
+		    sizeof(found));
+		if (rc < 0)
+			return SQLITE_ERROR;
+		if (rc == 0) {
+			*out = STORE_ABSENT;
+			return 0;
+		}
+		id = found;
+	}
+	if (id == NULL)
+		return SQLITE_MISUSE;
+
+	if (o->action == STORE_DELETE) {
+		if ((rc = delete_object(s, o->kind, id, &gone)) != 0)
+			return rc;
+		if ((rc = bury(s, o->kind, id, now)) != 0)
+			return rc;
+		*out = gone ? STORE_APPLIED : STORE_ABSENT;
+		return 0;
+	}
+
+	/* Invariant: what was deleted stays deleted, and so does what hangs
+	 * off a deleted user or organization. */
+	if ((rc = tombstoned(s, o->kind, id)) != 0 ||
+	    (o->kind != STORE_USER && o->kind != STORE_ORG &&
+	    ((rc = tombstoned(s, STORE_USER, o->user_id)) != 0 ||
+	    (o->kind == STORE_APIKEY &&
+	    (rc = tombstoned(s, STORE_ORG, o->user_id)) != 0) ||
+	    (o->kind == STORE_MEMBER &&
+	    (rc = tombstoned(s, STORE_ORG, o->organization_id)) != 0)))) {
+		if (rc < 0)
+			return SQLITE_ERROR;
+		*out = STORE_TOMBSTONED;
+		return 0;
+	}
+	if (o->has_version) {
+		rc = stored_version(s, o->kind, id, &have);
+		if (rc < 0)
+			return SQLITE_ERROR;
+		if (rc == 1 && o->version_ms < have) {
+			*out = STORE_STALE;
+			return 0;
+		}
+	}
+	switch (o->kind) {
+	case STORE_USER: rc = upsert_user(s, o, now); break;
+	case STORE_ORG: rc = upsert_org(s, o, now); break;
+	case STORE_MEMBER: rc = upsert_member(s, o, id, now); break;
+	case STORE_SESSION: rc = upsert_session(s, o, now); break;
+	default: rc = upsert_key(s, o, now); break;
+	}
+	if (rc != 0)
+		return rc;
+	return put_version(s, o, id);
+}
+
+static int
+now_iso(char *buf, size_t sz, int64_t offset_ms)
+{
+	return util_time_format(util_now_ms() - offset_ms, buf, sz);
+}
+
+int
+store_apply_event(struct store *s, const char *event_id,
+    const char *event_type, const struct store_object *o,
+    enum store_outcome *out)
+{
+	char now[UTIL_TIME_ISO_LEN + 1], cutoff[UTIL_TIME_ISO_LEN + 1];
+	char tomb_cutoff[UTIL_TIME_ISO_LEN + 1];
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = STORE_IGNORED;
+	if (now_iso(now, sizeof(now), 0) != 0 ||
+	    now_iso(cutoff, sizeof(cutoff), STORE_RETENTION_MS) != 0 ||
+	    now_iso(tomb_cutoff, sizeof(tomb_cutoff), STORE_TOMBSTONE_MS) != 0)
+		return -1;
+	if ((rc = db_begin(s, DB_TX_WRITE)) != 0)
+		return rc;
+	if ((st = db_stmt(s, wsql[W_EVENT_INSERT])) == NULL)
+		goto fail;
+	db_bind_text(st, 1, event_id);
+	db_bind_text(st, 2, event_type);
+	db_bind_text(st, 3, now);
+	if ((rc = db_run(s, st, "event insert")) != 0)
+		goto fail_rc;
+	if (sqlite3_changes(s->db) == 0) {
+		*out = STORE_DUPLICATE;
+		return db_end(s, 0) == 0 ? 0 : -1;
+	}
+	if (o != NULL && (rc = apply_object(s, o, now, out)) != 0)
+		goto fail_rc;
+	if (db_exec(s, wsql[W_EVENT_OUTCOME], event_id, store_outcome_name(*out)) ||
+	    exec1(s, W_PRUNE_EVENTS, cutoff) ||
+	    exec1(s, W_PRUNE_TOMBS, tomb_cutoff))
+		goto fail;
+	return db_end(s, 1);
+
+fail_rc:
+	db_end(s, 0);
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? -3 : db_busy_rc(rc);
+fail:
+	db_end(s, 0);
+	return -1;
+}
+
+int
+store_import_begin(struct store *s)
+{
+	return db_begin(s, DB_TX_WRITE);
+}
+
+int
+store_import_object(struct store *s, const struct store_object *o,
+    enum store_outcome *out)
+{
+	char now[UTIL_TIME_ISO_LEN + 1];
+	int rc;
+
+	if (now_iso(now, sizeof(now), 0) != 0)
+		return -1;
+	if ((rc = apply_object(s, o, now, out)) != 0)
+		return (rc & 0xff) == SQLITE_CONSTRAINT ? -3 : db_busy_rc(rc);
+	return 0;
+}
+
+int
+store_import_end(struct store *s, int commit)
+{
+	return db_end(s, commit);
+}
+
