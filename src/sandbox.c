@@ -134,49 +134,52 @@ static const char *const ll_read_files[] = {
 };
 
 /*
- * Seccomp: the allow-list. Anything else kills the process (SIGSYS,
- * "worker died (signal 31)" in the serve log). Names the native
- * architecture lacks (open, stat, select... on arm64) cannot be called
- * there and are skipped. Never here: execve/execveat, fork/clone/vfork,
- * ptrace, socket/socketpair/connect/bind/listen, mount/umount, chroot,
- * setuid and friends, chmod/chown by path, rename/link/symlink,
- * kill/tkill (signals go only to the process itself), prctl, bpf,
- * io_uring, keyctl, unshare/setns, process_vm_*, personality.
+ * Seccomp: the allow-list, one group per need. Anything else kills the
+ * process (SIGSYS, "worker died (signal 31)" in the serve log). A name
+ * the native architecture lacks (open, poll, epoll_wait... on arm64,
+ * which has openat, ppoll, epoll_pwait instead) cannot be called there
+ * and is skipped. Never here: execve/execveat, fork/clone/vfork, ptrace,
+ * socket/socketpair/connect/bind/listen, recvmsg/sendmsg (no descriptor
+ * passing), mount/umount, chroot, setuid and friends, chmod/chown by
+ * path, rename/link/symlink, mkdir/rmdir, kill/tkill beyond the rules
+ * below, prctl, bpf, io_uring, keyctl, unshare/setns, process_vm_*,
+ * personality.
  */
 static const char *const sc_common[] = {
-	/* The FastCGI transport (libfcgi, and the epoll loop of authgate
-	 * serve): accept on the inherited listening socket, read the
-	 * request, write the answer, per-connection timeouts, drain on
-	 * close. accept/accept4 only accept; no new socket can be made. */
+	/* The FastCGI transport (libfcgi in lighttpd's processes, the epoll
+	 * loop of authgate serve): accept on the listening socket it was
+	 * given (no new socket can be made), read the request, write the
+	 * answer, per-connection timeouts, drain and shut down on close. */
 	"accept", "accept4", "read", "write", "readv", "writev",
-	"recvfrom", "sendto", "recvmsg", "sendmsg", "close", "shutdown",
-	"getsockopt", "setsockopt", "getsockname", "getpeername",
-	"poll", "ppoll", "select", "pselect6",
-	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
-	"epoll_pwait2", "fcntl",
-	/* Time, deadlines and SQLite's busy handler sleeps. */
-	"clock_gettime", "clock_getres", "gettimeofday", "time",
-	"clock_nanosleep", "nanosleep", "alarm", "setitimer", "getitimer",
-	/* Memory (malloc, SQLite's -shm mapping); mmap and mprotect are
-	 * added below without PROT_EXEC. */
+	"recvfrom", "sendto", "close", "shutdown", "getsockopt",
+	"setsockopt", "poll", "ppoll", "epoll_create1", "epoll_ctl",
+	"epoll_wait", "epoll_pwait", "fcntl",
+	/* Time (when the vDSO cannot answer), the whole-request deadline
+	 * (alarm; setitimer where there is no alarm call), and the sleeps
+	 * of SQLite's busy handler. */
+	"clock_gettime", "gettimeofday", "time", "alarm", "setitimer",
+	"clock_nanosleep", "nanosleep",
+	/* Memory: malloc, free, realloc of large blocks, SQLite's -shm
+	 * mapping; mmap and mprotect are added below without PROT_EXEC. */
 	"brk", "munmap", "mremap", "madvise",
-	/* Signals: handlers return, masks change; see tgkill below. */
+	/* Signals: handlers return, interrupted calls restart, abort()
+	 * resets its handler; sending is limited below. */
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "restart_syscall",
-	"sigaltstack",
-	/* Process facts SQLite and OpenSSL check (fork detection, file
-	 * ownership), locks, randomness, exit. */
-	"getpid", "gettid", "getppid", "getuid", "geteuid", "getgid",
-	"getegid", "futex", "sched_yield", "getrandom", "exit",
-	"exit_group",
-	/* SQLite's files (landlock says where): open, stat, locks, read
-	 * and write at offsets, grow the -shm, resolve the path again on
-	 * reconnect, keep modes and owner of files it creates; store.c's
-	 * replaced-file check (statx), directory lock (flock) and removal
-	 * of the old -wal and -shm. */
-	"open", "openat", "fstat", "stat", "lstat", "newfstatat", "statx",
-	"access", "faccessat", "faccessat2", "getcwd", "readlink",
-	"readlinkat", "lseek", "pread64", "pwrite64", "ftruncate",
-	"fallocate", "fchmod", "fchown", "flock", "unlink", "unlinkat",
+	/* Process facts SQLite checks (fork detection, whether it must
+	 * chown what it creates as root), libc and OpenSSL locks, OpenSSL
+	 * reseeding its generators, and the end. */
+	"getpid", "gettid", "geteuid", "futex", "getrandom", "exit_group",
+	/* SQLite's files (landlock says where): open, stat (libc versions
+	 * differ in which call they make), resolve a relative or linked
+	 * path again on reconnect, locks (fcntl, above), read and write at
+	 * offsets, size and grow the -wal and -shm, keep mode and owner of
+	 * the files it creates; store.c's replaced-file check (statx),
+	 * directory lock (flock) and removal of a replaced file's -wal and
+	 * -shm. */
+	"openat", "fstat", "stat", "lstat", "newfstatat", "statx", "access",
+	"faccessat", "faccessat2", "getcwd", "readlink", "readlinkat",
+	"lseek", "pread64", "pwrite64", "ftruncate", "fallocate", "fchmod",
+	"fchown", "flock", "unlink", "unlinkat",
 };
 
 /* A webhook worker commits: its writes are made durable. */
@@ -187,12 +190,13 @@ static const char *const sc_webhook[] = {
 #ifdef SANDBOX_SANITIZER
 /*
  * AddressSanitizer/UBSan runtime (test builds only; never shipped).
- * When it reports, UBSan probes whether memory is readable by writing it
- * into a pipe of its own (pipe2), and both ask whether stderr is a
- * terminal (ioctl TCGETS only, added below).
+ * When it reports, it opens /proc/self/maps with the raw open call and
+ * switches to its alternate signal stack; UBSan probes whether memory is
+ * readable by writing it into a pipe of its own (pipe2); both ask whether
+ * stderr is a terminal (ioctl TCGETS only, added below).
  */
 static const char *const sc_sanitizer[] = {
-	"pipe2",
+	"open", "sigaltstack", "pipe2",
 };
 #endif
 
@@ -522,7 +526,7 @@ sandbox_test_hook(const char *syscall_name, const char *open_path,
 		} else if (strcmp(syscall_name, "execve") == 0) {
 			r = syscall(SYS_execve, prog, argv, environ);
 		} else if (strcmp(syscall_name, "kill") == 0) {
-			r = syscall(SYS_kill, getppid(), 0);
+			r = syscall(SYS_kill, 1, 0);	/* init: is it there? */
 		} else {
 			*what = "sandbox test: unknown syscall";
 			return 500;

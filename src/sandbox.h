@@ -53,7 +53,7 @@ int	sandbox_landlock_abi(void);
  * Test builds only (never in cgi-bin/authgate). Reads the server-set
  * parameters (no HTTP_ prefix, so no client can set them):
  * - syscall_name (AUTHGATE_TEST_SYSCALL): calls a system call the filter
- *   forbids: "socket" (or "1"), "execve" or "kill"; a sandboxed process
+ *   forbids: "socket" (or "1"), "execve" or "kill" (of init); a sandboxed process
  *   dies with SIGSYS and never returns.
  * - open_path (AUTHGATE_TEST_OPEN): opens the path for reading, or with
  *   a "w:" prefix for writing (created if absent).

@@ -114,10 +114,12 @@ do_fork(void)
 	return syscall(SYS_fork) >= 0 ? 0 : 1;
 }
 
+static pid_t	parent;		/* this test, as its children see it */
+
 static int
 do_kill_parent(void)
 {
-	return syscall(SYS_kill, getppid(), 0) == 0 ? 0 : 1;
+	return syscall(SYS_kill, parent, 0) == 0 ? 0 : 1;
 }
 
 static int
@@ -223,31 +225,41 @@ test_forbidden(void)
 /*
  * A process that started a child before the sandbox (the serve worker's
  * webhook process) may SIGKILL and reap that child, nothing else. how:
- * 0 SIGKILL and reap it, 1 SIGTERM it, 2 SIGKILL the parent.
+ * 0 SIGKILL and reap it, 1 SIGTERM it, 2 SIGKILL another child.
  */
+static pid_t
+sleeper(void)
+{
+	pid_t kid = fork();
+
+	if (kid == 0) {
+		alarm(5);	/* never outlives the case */
+		pause();
+		_exit(0);
+	}
+	return kid;
+}
+
 static int
 child_case(int how)
 {
 	char err[512];
-	pid_t pid, kid;
+	pid_t pid, kid, other;
 	int st;
 
 	fflush(stdout);
 	if ((pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
-		if ((kid = fork()) == 0) {
-			alarm(5);	/* never outlives the case */
-			pause();
-			_exit(0);
-		}
-		if (kid < 0 || sandbox_enter(SANDBOX_DECIDE, db, kid, err,
-		    sizeof(err)) != 0)
+		kid = sleeper();
+		other = sleeper();
+		if (kid < 0 || other < 0 || sandbox_enter(SANDBOX_DECIDE, db,
+		    kid, err, sizeof(err)) != 0)
 			_exit(100);
 		if (how == 1)
 			kill(kid, SIGTERM);
 		else if (how == 2)
-			kill(getppid(), SIGKILL);
+			kill(other, SIGKILL);
 		else if (kill(kid, SIGKILL) != 0 || waitpid(kid, &st, 0) !=
 		    kid || !WIFSIGNALED(st))
 			_exit(1);
@@ -636,6 +648,7 @@ main(void)
 		return t_done("test_sandbox") | 1;
 	}
 	abi = sandbox_landlock_abi();
+	parent = getpid();
 	printf("landlock ABI %d\n", abi);
 
 	test_forbidden();
