@@ -3,11 +3,10 @@
  *
  * Trusts its command line only after checking it. Binds the socket, then
  * drops root for good (it refuses to keep it), forks the workers and
- * restarts any that die. One slow or idle client can hold at most one
- * worker, and only until SERVE_READ_DEADLINE_S: the others go on.
- * Never handles a request itself.
+ * restarts any that die. Each worker serves many connections at once
+ * (fcgi_server.c), so no client holds a worker. Never handles a request
+ * itself.
  */
-#define _GNU_SOURCE	/* accept4 */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,7 +17,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,12 +47,6 @@ on_child(int sig)
 }
 
 static void
-on_alarm(int sig)
-{
-	(void)sig;	/* only to interrupt a blocked read */
-}
-
-static void
 set_handler(int sig, void (*fn)(int))
 {
 	struct sigaction sa;
@@ -64,31 +56,6 @@ set_handler(int sig, void (*fn)(int))
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: blocked calls return EINTR */
 	sigaction(sig, &sa, NULL);
-}
-
-void
-serve_deadline(unsigned seconds)
-{
-	alarm(seconds);
-}
-
-int
-serve_accept(int listen_fd, int wait_ms)
-{
-	struct pollfd pfd = { listen_fd, POLLIN, 0 };
-	struct timeval tv = { SERVE_IO_TIMEOUT_S, 0 };
-	int fd;
-
-	if (serve_stopping || poll(&pfd, 1, wait_ms) <= 0 || serve_stopping)
-		return -1;
-	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	/* Invariant: no read or write on a client connection blocks for
-	 * longer than SERVE_IO_TIMEOUT_S. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	return fd;
 }
 
 struct opts {
@@ -268,7 +235,6 @@ spawn(int listen_fd, int (*worker)(int))
 	if (pid == 0) {
 		set_handler(SIGTERM, on_stop);
 		set_handler(SIGINT, on_stop);
-		set_handler(SIGALRM, on_alarm);
 		signal(SIGCHLD, SIG_DFL);
 		_exit(worker(listen_fd));
 	}

@@ -4,32 +4,21 @@
  *
  * For web servers that do not start FastCGI applications themselves
  * (Apache mod_authnz_fcgi, nginx, Caddy). Owns the listening socket and
- * the worker processes; the FastCGI protocol stays in main.c, which hands
- * over a worker function.
+ * the worker processes; main.c hands over the worker function (the event
+ * loop of fcgi_server.c).
  */
 #ifndef AUTHGATE_SERVE_H
 #define AUTHGATE_SERVE_H
 
 #define SERVE_MAX_WORKERS	64
-#define SERVE_READ_DEADLINE_S	10	/* a request must arrive whole in 10 s */
-#define SERVE_IO_TIMEOUT_S	5	/* each read or write on a connection */
 #define SERVE_STOP_GRACE_S	10	/* SIGTERM: in-flight requests get this long */
 
 /*
- * Set by the signal handlers; a worker checks serve_stopping between
- * requests and serve_deadline while reading one.
+ * Set by the SIGTERM/SIGINT handlers (installed without SA_RESTART, so a
+ * worker's epoll_wait returns EINTR); a worker checks it on every turn of
+ * its loop. A worker may set it itself to stop and be restarted.
  */
 extern volatile int serve_stopping;
-
-/*
- * Accepts one connection on listen_fd, waiting at most wait_ms, with the
- * per-connection timeouts set. Returns the connected fd, or -1 (nothing
- * to accept, or serve_stopping).
- */
-int	serve_accept(int listen_fd, int wait_ms);
-
-/* Arms (seconds > 0) or disarms (0) the whole-request read deadline. */
-void	serve_deadline(unsigned seconds);
 
 /*
  * Runs `authgate serve` with argv[2..]: parses the flags (each setting

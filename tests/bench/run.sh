@@ -4,6 +4,8 @@
 #     BENCH_SESSIONS sessions (default 100000): ns per decision.
 #  2. Through lighttpd with wrk: a request the authorizer denies (401, no
 #     backend) against lighttpd answering a static file, and the ratio.
+#  3. tests/bench/serve_p99.sh: `authgate serve` check latency unloaded
+#     and under slow/idle clients with a held write lock (p99 ratio).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
@@ -43,3 +45,6 @@ echo "lighttpd static file         $static req/s"
 echo "lighttpd + authgate 401      $deny req/s"
 awk -v a="$static" -v b="$deny" 'BEGIN { if (a > 0) printf "authorizer round trip costs %.1f%% of static throughput (ratio %.2f)\n", (1 - b / a) * 100, b / a }'
 grep -c 'deny status=401' "$out/state/error.log" | sed 's/^/deny lines logged: /'
+
+echo
+bash tests/bench/serve_p99.sh

@@ -10,11 +10,13 @@ out=tests/tmp/fuzz
 mkdir -p "$out"
 pass=0 fail=0
 srcs=$(ls src/*.c | grep -v -e '^src/main.c$')
+# the warnings every binary is built with (Makefile WARN)
+WARN="-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wmissing-prototypes -Wstrict-prototypes"
 for t in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	corpus=tests/fuzz/corpus/${name#fuzz_}
 	bin="$out/$name"
-	if ! clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	if ! clang -std=c11 $WARN -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -Isrc -o "$bin" "$t" $srcs build/schema_sql.c \
 	    -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp > "$out/$name.build.log" 2>&1; then
 		echo "FAIL $name: does not build; see $out/$name.build.log"

@@ -1,8 +1,13 @@
 #!/bin/bash
 # serve.sh - `authgate serve` on its own, driven by libfcgi's cgi-fcgi
-# client: root refusal, the unix socket's mode and owner, idle and
-# slow-loris connections that must not stall other clients, a worker
-# killed and restarted, SIGTERM with a request in flight.
+# client and our own (tests/lib/fcgi_client.py): root refusal, the unix
+# socket's mode and owner, idle and slow-loris connections that must not
+# stall other clients, a worker killed and restarted, SIGTERM with a
+# request in flight; then the event loop: idle, slow-params and slow-body
+# clients with a held write lock and webhook deliveries on a TCP and a
+# unix listener while check requests keep answering, keep-conn, refused
+# multiplexing, management records, hostile records, deadlines and caps,
+# and a webhook process that dies.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup serve
 AG="$T_ROOT/build/asan/authgate"
@@ -26,6 +31,20 @@ fcgi_status() {
 	[ "$got" = "Status: $want" ] && t_pass "$id" || t_fail "$id" "got '$got', want 'Status: $want'"
 }
 workers() { pgrep -P "$1" -c; }
+FC="python3 $T_ROOT/tests/lib/fcgi_client.py"
+# fcgi3 ADDR URI [VAR=VALUE...]: the first line of a check answer, with a
+# 3 s bound on the whole request (liveness, not a timing figure)
+fcgi3() {
+	local addr=$1 uri=$2; shift 2
+	env -i REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_MODE=check \
+	    AUTHGATE_ORIGINAL_URI="$uri" AUTHGATE_ORIGINAL_METHOD=GET "$@" \
+	    timeout 3 cgi-fcgi -bind -connect "$addr" 2>/dev/null | head -n 1 | tr -d '\r'
+}
+# delivery N: a signed Optare body for user.updated with event id N
+delivery() {
+	printf '{"id":"%s","timestamp":"%s","type":"user.updated","data":{"id":"u_mia","name":"Mia Member"}}' \
+	    "$1" "$(date -u +%FT%TZ)"
+}
 
 # --- refusals and flags
 "$AG" serve --listen 127.0.0.1:1 --db "$DB" > "$T_DIR/out" 2>&1
@@ -57,8 +76,8 @@ fcgi_status tcp-004 "403 Forbidden" "$A" /api/admin/x HTTP_COOKIE="$MEMBER"
 t_ok tcp-005 test "$(workers "$T_SERVE_PID")" = 3
 t_ok tcp-006 test "$(ps -o user= -p "$T_SERVE_PID" | tr -d ' ')" = nobody
 
-# --- an idle connection and a slow-loris one hold one worker each, at most
-# for the read deadline; the third worker serves everyone else meanwhile
+# --- an idle connection and a slow-loris one cost a descriptor, never a
+# worker; both are closed after the parameter deadline
 exec 7<>"/dev/tcp/127.0.0.1/$PORT"	# connects, sends nothing
 ( printf '\001'; sleep 3; printf '\001'; sleep 3; printf '\000' ) > "/dev/tcp/127.0.0.1/$PORT" 2>/dev/null &
 LORIS=$!
@@ -70,11 +89,11 @@ for i in 1 2 3 4 5; do
 done
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 t_ok stall-001 test "$ok" = 5
-# stalled requests would each wait out a 5 s read timeout (25 s in all);
-# the bound is generous so a busy machine does not fail it
+# stalled requests would each wait out a read timeout; the bound is
+# generous so a busy machine does not fail it
 [ "$ms" -lt 10000 ] && t_pass stall-002 || t_fail stall-002 "5 requests took ${ms} ms beside an idle connection"
-# the idle connection is dropped after the read deadline
-sleep 11
+# the idle connection is dropped after the parameter deadline (2 s)
+sleep 4
 if read -r -t 1 -u 7 x 2>/dev/null || [ $? -gt 128 ]; then
 	t_fail stall-003 "the idle connection is still open after the deadline"
 else t_pass stall-003; fi
@@ -128,6 +147,150 @@ chown nobody "$T_DIR/run/notasocket"
 "$AG" serve --listen "$T_DIR/run/notasocket" --user nobody --db "$DB" > "$T_DIR/out" 2>&1
 [ $? = 2 ] && grep -q 'not a socket' "$T_DIR/out" && t_pass unix-004 || t_fail unix-004 "$(cat "$T_DIR/out")"
 t_ok unix-005 test -f "$T_DIR/run/notasocket"
+
+# --- the event loop under attack: 50 idle connections, slow parameters,
+# slow webhook bodies, kept-alive idlers and signed deliveries while an
+# admin holds the write lock; check requests keep answering, each within
+# 3 s, on a TCP and on a unix listener with two workers
+WH_SECRET=serve-webhook-secret
+attack_case() {	# attack_case PREFIX ADDR
+	local id=$1 addr=$2 good=0 total=0 i want got
+	{ printf 'BEGIN IMMEDIATE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 6\nCOMMIT;\n' | sqlite3 "$DB" >/dev/null 2>&1; } &
+	local locker=$!
+	$FC attack "$addr" 8 "$WH_SECRET" > "$T_DIR/attack-$id" 2>&1 &
+	local attacker=$!
+	sleep 1
+	for i in $(seq 1 24); do
+		if [ $((i % 2)) = 0 ]; then
+			want="Status: 200 OK"; got=$(fcgi3 "$addr" /api/projects HTTP_COOKIE="$MEMBER")
+		else
+			want="Status: 401 Unauthorized"; got=$(fcgi3 "$addr" /api/projects)
+		fi
+		total=$((total + 1))
+		[ "$got" = "$want" ] && good=$((good + 1)) || echo "  $id check $i: got '$got', want '$want'"
+		sleep 0.2
+	done
+	wait "$attacker"; wait "$locker"
+	[ "$good" = "$total" ] && t_pass "$id-001" || t_fail "$id-001" "$good of $total check requests answered correctly under attack"
+	# the server closed the idle and slow clients (each was reopened),
+	# and every delivery got an answer (200, or 503 for the sender to
+	# retry while the lock was held), never a stall or a missing status
+	awk '/^connections/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); n[kv[1]] = kv[2] } }
+	    END { exit !(n["idle"] > 50 && n["loris-params"] > 10 && n["loris-body"] > 10) }' "$T_DIR/attack-$id" &&
+	    t_pass "$id-002" || t_fail "$id-002" "slow or idle clients were not dropped: $(cat "$T_DIR/attack-$id")"
+	grep -q '^deliveries ' "$T_DIR/attack-$id" && ! grep -Eq '^deliveries.*(none|no-status|error)' "$T_DIR/attack-$id" &&
+	    t_pass "$id-003" || t_fail "$id-003" "$(cat "$T_DIR/attack-$id")"
+	# the lock is gone: a delivery is applied
+	got=$($FC deliver "$addr" "$WH_SECRET" "$(delivery "evt-after-$id")" | head -n 1)
+	[ "$got" = "200 OK" ] && t_pass "$id-004" || t_fail "$id-004" "delivery after the lock: $got"
+}
+AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_serve "127.0.0.1:$PORT" "$DB" --workers 2 || t_fail load-000 "serve did not start"
+A="127.0.0.1:$PORT"
+attack_case load-tcp "$A"
+# a held lock made deliveries wait in the webhook process, not a worker
+grep -q 'webhook status=503 reason=store_busy' "$T_DIR/serve.log" && t_pass load-tcp-005 || t_fail load-tcp-005 "no delivery met the held lock"
+
+# --- keep-conn (nginx fastcgi_keep_conn): requests on one connection,
+# one after the other and all sent at once, answered in order
+$FC keep "$A" "$MEMBER" /api/projects /api/admin/x /api/projects > "$T_DIR/out"
+t_ok keep-001 test "$(tr '\n' '|' < "$T_DIR/out")" = "1 200 OK|2 403 Forbidden|3 200 OK|"
+$FC pipeline "$A" "$MEMBER" /api/projects /api/admin/x /api/internal/x /api/projects > "$T_DIR/out"
+t_ok keep-002 test "$(tr '\n' '|' < "$T_DIR/out")" = "1 200 OK|2 403 Forbidden|3 403 Forbidden|4 200 OK|"
+$FC keep "$A" - /api/projects /api/projects > "$T_DIR/out"
+t_ok keep-003 test "$(tr '\n' '|' < "$T_DIR/out")" = "1 401 Unauthorized|2 401 Unauthorized|"
+# multiplexing is refused: END_REQUEST (type 3) for id 2 with
+# FCGI_CANT_MPX_CONN (1); request 1 goes on and is answered
+$FC mpx "$A" "$MEMBER" > "$T_DIR/out"
+t_ok mpx-001 grep -qx 'first 3 2 1' "$T_DIR/out"
+t_ok mpx-002 grep -qx 'request1 200 OK 0' "$T_DIR/out"
+# management records: GET_VALUES answered, unknown types get UNKNOWN_TYPE
+$FC values "$A" > "$T_DIR/out"
+t_ok values-001 grep -qx 'values 10 FCGI_MAX_CONNS=512 FCGI_MAX_REQS=512 FCGI_MPXS_CONNS=0' "$T_DIR/out"
+t_ok values-002 grep -qx 'unknown 11 42' "$T_DIR/out"
+# ABORT_REQUEST ends the request (no answer), the connection serves on
+$FC abort "$A" > "$T_DIR/out"
+t_ok abort-001 test "$(tr '\n' '|' < "$T_DIR/out")" = "abort stdout=0 status=0|after 401 Unauthorized|"
+
+# --- hostile input: the connection is closed (parameters over a limit
+# get a 400 first), and no worker dies
+before=$(pgrep -P "$T_SERVE_PID" | sort | tr '\n' ' ')
+n=0
+for kw in "garbage:closed status=- end=-" "version:closed status=- end=-" \
+    "begin-length:closed status=- end=-" "bad-type:closed status=- end=-" \
+    "mgmt-oversize:closed status=- end=-" "order:closed status=- end=-" \
+    "params-oversize:closed status=400 Bad Request end=0" \
+    "value-oversize:closed status=400 Bad Request end=0" \
+    "param-nul:closed status=400 Bad Request end=0" \
+    "truncated-pair:closed status=400 Bad Request end=0" \
+    "filter-role:closed status=- end=3"; do
+	n=$((n + 1))
+	got=$($FC hostile "$A" "${kw%%:*}")
+	[ "$got" = "${kw#*:}" ] && t_pass "$(printf 'hostile-%03d' $n)" || t_fail "$(printf 'hostile-%03d' $n)" "${kw%%:*}: got '$got', want '${kw#*:}'"
+done
+t_ok hostile-012 test "$(pgrep -P "$T_SERVE_PID" | sort | tr '\n' ' ')" = "$before"
+t_ok hostile-013 test "$(fcgi3 "$A" /api/projects HTTP_COOKIE="$MEMBER")" = "Status: 200 OK"
+grep -q 'deny status=400 reason=params_too_large' "$T_DIR/serve.log" && t_pass hostile-014 || t_fail hostile-014 "no params_too_large line"
+
+# --- deadlines: a client that sends nothing, or trickles its parameters
+# or its webhook body, is closed by the server (liveness bounds)
+$FC hold "$A" 1 idle 4 > "$T_DIR/out"
+t_ok deadline-001 grep -q '^held 1 closed 1 ' "$T_DIR/out"
+$FC hold "$A" 1 loris-params 4 > "$T_DIR/out"
+t_ok deadline-002 grep -q '^held 1 closed 1 ' "$T_DIR/out"
+$FC hold "$A" 1 loris-body 8 > "$T_DIR/out"
+t_ok deadline-003 grep -q '^held 1 closed 1 ' "$T_DIR/out"
+# an idle kept-alive connection is not closed by the parameter deadline
+$FC hold "$A" 1 keepidle 3 > "$T_DIR/out"
+t_ok deadline-004 grep -q '^held 1 closed 0 ' "$T_DIR/out"
+
+# --- the webhook process dies: its worker stops and is restarted, and
+# deliveries and decisions go on
+wpid=$(pgrep -P "$(pgrep -P "$T_SERVE_PID" | head -n 1)" | head -n 1)
+if [ -n "$wpid" ]; then
+	kill -9 "$wpid"
+	for _ in $(seq 1 50); do grep -q "webhook process $wpid ended (signal 9)" "$T_DIR/serve.log" && break; sleep 0.1; done
+	grep -q "webhook process $wpid ended (signal 9)" "$T_DIR/serve.log" && grep -q 'stops: its webhook process is gone' "$T_DIR/serve.log" &&
+	    t_pass whproc-001 || t_fail whproc-001 "no line for the dead webhook process"
+	for _ in $(seq 1 50); do grep -q 'died (exit 3); restarting' "$T_DIR/serve.log" && [ "$(workers "$T_SERVE_PID")" = 2 ] && break; sleep 0.1; done
+	grep -q 'died (exit 3); restarting' "$T_DIR/serve.log" && t_pass whproc-002 || t_fail whproc-002 "the worker was not restarted"
+else
+	t_fail whproc-001 "no webhook process under the first worker"; t_fail whproc-002 "-"
+fi
+for i in 1 2 3 4; do $FC deliver "$A" "$WH_SECRET" "$(delivery "evt-whproc-$i")" | head -n 1; done > "$T_DIR/out"
+t_ok whproc-003 test "$(sort -u "$T_DIR/out")" = "200 OK"
+t_ok whproc-004 test "$(fcgi3 "$A" /api/projects HTTP_COOKIE="$MEMBER")" = "Status: 200 OK"
+kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
+
+# --- the same attack on a unix socket
+AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_serve "$SOCK" "$DB" --workers 2 || t_fail load-unix-000 "serve on a socket did not start"
+attack_case load-unix "$SOCK"
+kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
+
+# --- one worker: caps. Past SERVE_MAX_KEEPALIVE (64) idle kept-alive
+# connections the oldest are closed; past SERVE_MAX_CONNS (512) the
+# oldest unfinished ones give way, and a check request still gets in
+t_serve "127.0.0.1:$PORT" "$DB" --workers 1 || t_fail cap-000 "serve did not start"
+$FC hold "$A" 70 keepidle 2 > "$T_DIR/out"
+t_ok cap-001 grep -q '^held 70 closed 6 first_closed 0,1,2,3,4,5$' "$T_DIR/out"
+$FC hold "$A" 600 idle 1 > "$T_DIR/out" &
+holder=$!
+sleep 0.5
+got=$(fcgi3 "$A" /api/projects HTTP_COOKIE="$MEMBER")
+wait "$holder"
+t_ok cap-002 test "$got" = "Status: 200 OK"
+awk '/^held/ { exit !($2 == 600 && $4 >= 88) }' "$T_DIR/out" && t_pass cap-003 || t_fail cap-003 "$(head -c 300 "$T_DIR/out")"
+# one worker, 50 idle and 10 slow clients: it still answers everyone
+$FC hold "$A" 50 idle 3 > /dev/null &
+h1=$!
+$FC hold "$A" 10 loris-params 3 > /dev/null &
+h2=$!
+sleep 0.5
+ok=0
+for i in 1 2 3 4 5; do [ "$(fcgi3 "$A" /api/projects HTTP_COOKIE="$MEMBER")" = "Status: 200 OK" ] && ok=$((ok + 1)); done
+wait "$h1" "$h2"
+t_ok stall-005 test "$ok" = 5
+t_ok cap-004 test "$(workers "$T_SERVE_PID")" = 1
+kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
 
 t_sanitizers asan-001 "$T_DIR/serve.log"
 t_finish
