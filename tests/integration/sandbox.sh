@@ -45,7 +45,11 @@ hook() {
 	else t_fail "$id" "$* answered: $(echo "$out" | tr '\r\n' '  ')"; fi
 }
 workers() { pgrep -P "$T_SERVE_PID" | sort; }
+# each worker's webhook process (its only child)
+whprocs() { local w; for w in $(workers); do pgrep -P "$w"; done | sort; }
+n_whprocs() { [ "$(whprocs | wc -l)" = "$1" ]; }
 deaths() { grep -c "died (signal $1); restarting" "$LOG"; }
+deaths_are() { [ "$(deaths 31)" = "$1" ]; }	# re-read on every poll
 # until_true SECONDS CMD...: polls CMD every 0.1 s.
 until_true() {
 	local n=$(($1 * 10)); shift
@@ -78,6 +82,9 @@ AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_serve "$A" "$DB" --workers 2 ||
 check_status serve-001 "200 OK" "$A" /api/projects HTTP_COOKIE="$MEMBER"
 until_true 5 n_workers 2
 t_ok serve-002 until_true 5 all_sandboxed $(workers)
+# the webhook processes too (they write the database, the workers do not)
+until_true 5 n_whprocs 2
+t_ok serve-005 until_true 5 all_sandboxed $(whprocs)
 LANDLOCK=1
 grep -q 'landlock unavailable' "$LOG" && LANDLOCK=0
 [ "$LANDLOCK" = 1 ] || echo "note: no landlock in this kernel; expecting seccomp only"
@@ -91,7 +98,7 @@ for call in socket execve kill; do
 	old=$(workers | tr '\n' ' ')
 	out=$(check "$A" /api/projects HTTP_COOKIE="$MEMBER" AUTHGATE_TEST_SYSCALL=$call)
 	[ -z "$out" ] && t_pass "kill-$i-1" || t_fail "kill-$i-1" "$call answered: $(echo "$out" | head -n 1)"
-	t_ok "kill-$i-2" until_true 5 test "$(deaths 31)" = $((before + 1))
+	t_ok "kill-$i-2" until_true 5 deaths_are $((before + 1))
 	t_ok "kill-$i-3" until_true 5 n_workers 2
 	t_ok "kill-$i-4" test "$(workers | tr '\n' ' ')" != "$old"
 	t_ok "kill-$i-5" until_true 5 all_sandboxed $(workers)
@@ -173,6 +180,8 @@ check_status decide-002 "200 OK" "$A" /api/admin/x HTTP_COOKIE="$ADMIN"
 check_status decide-003 "401 Unauthorized" "$A" /api/projects HTTP_COOKIE="$MEMBER"
 until_true 5 n_workers 2
 t_ok decide-004 until_true 5 all_sandboxed $(workers)
+until_true 5 n_whprocs 2
+t_ok decide-008 until_true 5 all_sandboxed $(whprocs)
 out=$(printf '{}' | t_fcgi "$A" REQUEST_METHOD=POST REQUEST_URI=/webhooks/optare CONTENT_LENGTH=2)
 echo "$out" | head -n 1 | grep -q '^Status: 503' && t_pass decide-005 || t_fail decide-005 "$(echo "$out" | head -n 1)"
 [ "$LANDLOCK" = 1 ] && hook decide-006 "403 Forbidden" EACCES "$A" AUTHGATE_TEST_OPEN=/etc/passwd
