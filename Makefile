@@ -16,8 +16,8 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
 	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
 	  src/event.c src/webhook.c src/gate.c src/fcgi_proto.c src/fcgi_server.c \
-	  src/whproc.c src/serve.c src/main.c src/admin.c \
-	  src/cli_util.c src/cli_key.c src/cli_rule.c src/sandbox.c
+	  src/whproc.c src/serve.c src/main.c src/admin.c src/doctor.c \
+	  src/opt.c src/cli_util.c src/cli_key.c src/cli_rule.c src/sandbox.c
 HDRS	= $(wildcard src/*.h)
 SCHEMA_C = build/schema_sql.c
 

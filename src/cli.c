@@ -28,8 +28,9 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "config.h"
-#include "event.h"
+#include "doctor.h"
 #include "credential.h"
+#include "event.h"
 #include "reply.h"
 #include "schema.h"
 #include "store_admin.h"
@@ -97,7 +98,7 @@ static const char usage[] =
 "  serve --listen ADDR [--workers N] [--user U] [--group G]\n"
 "        [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "        [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
-"        [--max-body N] [--trust-forwarded 0|1]\n"
+"        [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
 "                            listen on 127.0.0.1:PORT, [::1]:PORT or a unix\n"
 "                            socket (mode 0660, owner U, group G) with N\n"
 "                            worker processes (default 2); restarts dead\n"
@@ -120,6 +121,8 @@ static const char usage[] =
 "  AUTHGATE_TRUST_FORWARDED  1: the check endpoint may take the original\n"
 "                            request from X-Forwarded-Uri/-Method (only\n"
 "                            behind a proxy that overwrites them)\n"
+"  AUTHGATE_CASE_SENSITIVE   1: rules match letter case exactly (default 0:\n"
+"                            /API/Admin meets the rule for /api/admin)\n"
 "  AUTHGATE_WEBHOOK_SECRET, AUTHGATE_WEBHOOK_SECRET_FILE\n"
 "                            webhook signing secrets (see README)\n"
 "\n"
@@ -165,22 +168,18 @@ static const char usage_check[] =
 static int
 cmd_init(int argc, char **argv)
 {
-	const char *db = NULL, *ag, *skipped;
+	struct opt o[] = {
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+	};
+	const char *db, *ag, *skipped, *pos[1];
 	char err[512], *ba = NULL;
 	struct store *s = NULL;
-	int i, rc = 2, v;
+	int rc = 2, v, npos;
 
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0) {
-			if ((db = cli_flag_value(argc, argv, &i)) == NULL)
-				return 2;
-		} else {
-			fprintf(stderr, "authgate: init: unknown option %s;"
-			    " see 'authgate --help'\n", argv[i]);
-			return 2;
-		}
-	}
-	db = cli_db_default(db);
+	if (opt_parse("init", "init", argc, argv, 2, o, pos, 0, &npos) != 0)
+		return 2;
+	db = cli_db_default(opt_val(o, "--db"));
 	if ((ag = strstr(schema_sql, SCHEMA_MARKER)) == NULL)
 		return cli_fail("init: built-in schema lacks its marker (build bug)");
 	if ((ba = strndup(schema_sql, (size_t)(ag - schema_sql))) == NULL)
@@ -256,30 +255,24 @@ out:
 static int
 cmd_import(int argc, char **argv)
 {
-	const char *db = NULL, *file = NULL;
+	struct opt o[] = {
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+	};
+	const char *db, *file, *pos[1];
 	struct store *s = NULL;
 	char err[512], *json = NULL;
 	FILE *f = NULL;
 	long n;
-	int i, rc = 2;
+	int rc = 2, npos;
 
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0) {
-			if ((db = cli_flag_value(argc, argv, &i)) == NULL)
-				return 2;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "authgate: import: unknown option %s;"
-			    " see 'authgate --help'\n", argv[i]);
-			return 2;
-		} else if (file == NULL) {
-			file = argv[i];
-		} else {
-			return cli_fail("import: one FILE.json only");
-		}
-	}
-	if (file == NULL)
+	if (opt_parse("import", "import", argc, argv, 2, o, pos, 1,
+	    &npos) != 0)
+		return 2;
+	if (npos == 0)
 		return cli_fail("usage: authgate import FILE.json [--db PATH]");
-	db = cli_db_default(db);
+	file = pos[0];
+	db = cli_db_default(opt_val(o, "--db"));
 	if ((f = fopen(file, "rb")) == NULL) {
 		fprintf(stderr, "authgate: import: cannot read %s\n", file);
 		return 2;
@@ -422,62 +415,56 @@ cmd_check(int argc, char **argv)
 	struct authz_input in;
 	struct config cfg;
 	struct store *s = NULL;
-	const char *db = NULL, *v, *style = NULL, *msg;
+	struct opt o[] = {
+		{ "--method", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--path", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--cookie", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--bearer", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--header", OPT_MULTI, NULL, 0, { NULL } },
+		{ "--reply", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+	};
+	const char *db, *v, *style, *msg, *pos[1];
 	char err[512];
-	int i, rc = 2, json = 0, set_up = 0;
+	int i, rc = 2, json, set_up = 0, npos;
 	size_t n;
 	enum reply_style rs = REPLY_AUTHORIZER;
 
 	memset(&in, 0, sizeof(in));
 	memset(&cfg, 0, sizeof(cfg));
-	if (cli_wants_help(argc, argv, 2)) {
+	if (opt_wants_help(argc, argv, 2)) {
 		fputs(usage_check, stdout);
 		return 0;
 	}
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--json") == 0) {
-			json = 1;
-			continue;
-		}
-		if (strcmp(a, "--method") == 0 || strcmp(a, "--path") == 0 ||
-		    strcmp(a, "--cookie") == 0 || strcmp(a, "--bearer") == 0 ||
-		    strcmp(a, "--header") == 0 || strcmp(a, "--db") == 0 ||
-		    strcmp(a, "--reply") == 0) {
-			if ((v = cli_flag_value(argc, argv, &i)) == NULL)
-				return 2;
-		} else {
-			fprintf(stderr, "authgate: check: unknown option %s;"
-			    " see 'authgate check --help'\n", a);
-			return 2;
-		}
-		if (strcmp(a, "--method") == 0) {
-			in.method.p = v;
-			in.method.n = strlen(v);
-		} else if (strcmp(a, "--path") == 0) {
-			in.uri.p = v;
-			in.uri.n = strlen(v);
-		} else if (strcmp(a, "--cookie") == 0) {
-			in.cookie.p = v;
-			in.cookie.n = strlen(v);
-		} else if (strcmp(a, "--bearer") == 0) {
-			if (snprintf(authz_hdr, sizeof(authz_hdr), "Bearer %s",
-			    v) >= (int)sizeof(authz_hdr))
-				return cli_fail("check: --bearer value too long");
-			in.authorization.p = authz_hdr;
-			in.authorization.n = strlen(authz_hdr);
-		} else if (strcmp(a, "--header") == 0) {
-			int hr = set_header(&in, v);
-			if (hr < 0)
-				return cli_fail("check: --header takes 'Name:"
-				    " value'");
-		} else if (strcmp(a, "--reply") == 0) {
-			style = v;
-		} else {
-			db = v;
-		}
+	if (opt_parse("check", "check", argc, argv, 2, o, pos, 0, &npos) != 0)
+		return 2;
+	json = opt_set(o, "--json");
+	style = opt_val(o, "--reply");
+	db = opt_val(o, "--db");
+	if ((v = opt_val(o, "--method")) != NULL) {
+		in.method.p = v;
+		in.method.n = strlen(v);
 	}
+	if ((v = opt_val(o, "--path")) != NULL) {
+		in.uri.p = v;
+		in.uri.n = strlen(v);
+	}
+	if ((v = opt_val(o, "--cookie")) != NULL) {
+		in.cookie.p = v;
+		in.cookie.n = strlen(v);
+	}
+	if ((v = opt_val(o, "--bearer")) != NULL) {
+		if (snprintf(authz_hdr, sizeof(authz_hdr), "Bearer %s", v) >=
+		    (int)sizeof(authz_hdr))
+			return cli_fail("check: --bearer value too long");
+		in.authorization.p = authz_hdr;
+		in.authorization.n = strlen(authz_hdr);
+	}
+	for (i = 0; i < opt_get(o, "--header")->set; i++)
+		if (set_header(&in, opt_get(o, "--header")->multi[i]) < 0)
+			return cli_fail("check: --header takes 'Name: value'");
 	if (in.method.p == NULL || in.uri.p == NULL)
 		return cli_fail("check: --method and --path are required");
 	if (style != NULL) {
@@ -636,8 +623,8 @@ cmd_stats(int argc, char **argv)
 {
 	static const char *cmd = "stats";
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store_stats st;
 	struct store *s = NULL;
@@ -646,13 +633,13 @@ cmd_stats(int argc, char **argv)
 	long long main_sz, wal_sz;
 	int npos, rc;
 
-	if (cli_wants_help(argc, argv, 2)) {
+	if (opt_wants_help(argc, argv, 2)) {
 		fputs(usage_stats, stdout);
 		return 0;
 	}
-	if (cli_parse_opts(cmd, "stats", argc, argv, 2, o, pos, 0, &npos) != 0)
+	if (opt_parse(cmd, "stats", argc, argv, 2, o, pos, 0, &npos) != 0)
 		return 2;
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	db = cli_db_default(opt_val(o, "--db"));
 	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
 		return rc;
 	if (store_stats_get(s, util_now_ms(), &st) != 0) {
@@ -661,7 +648,7 @@ cmd_stats(int argc, char **argv)
 	}
 	main_sz = file_size(db, "");
 	wal_sz = file_size(db, "-wal");
-	if (cli_opt_set(o, "--json")) {
+	if (opt_set(o, "--json")) {
 		cJSON *doc = cJSON_CreateObject();
 
 		if (doc == NULL)
@@ -730,13 +717,13 @@ static int
 cmd_doctor(int argc, char **argv)
 {
 	static const char *cmd = "doctor";
-	static struct admin_report rep;
+	static struct doctor_report rep;
 	struct opt o[] = {
-		{ "--user", OPT_VALUE, NULL, 0 },
-		{ "--secret-file", OPT_VALUE, NULL, 0 },
-		{ "--webhook-secret-file", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--secret-file", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--webhook-secret-file", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store *s = NULL;
 	const char *pos[1], *db, *user, *v, *m;
@@ -744,69 +731,69 @@ cmd_doctor(int argc, char **argv)
 	size_t i;
 	int npos, exists;
 
-	if (cli_wants_help(argc, argv, 2)) {
+	if (opt_wants_help(argc, argv, 2)) {
 		fputs(usage_doctor, stdout);
 		return 0;
 	}
-	if (cli_parse_opts(cmd, "doctor", argc, argv, 2, o, pos, 0, &npos) != 0)
+	if (opt_parse(cmd, "doctor", argc, argv, 2, o, pos, 0, &npos) != 0)
 		return 2;
-	db = cli_db_default(cli_opt_val(o, "--db"));
-	user = cli_opt_val(o, "--user");
+	db = cli_db_default(opt_val(o, "--db"));
+	user = opt_val(o, "--user");
 	if (user == NULL)
 		user = "www-data";
 	if (!cli_valid_id(user))
 		return cli_failf(cmd, "--user takes an account name such as"
 		    " www-data");
 	/* The flags stand for the server's environment, as serve's do. */
-	if ((v = cli_opt_val(o, "--secret-file")) != NULL &&
+	if ((v = opt_val(o, "--secret-file")) != NULL &&
 	    (unsetenv("BETTER_AUTH_SECRET") != 0 ||
 	    setenv("BETTER_AUTH_SECRET_FILE", v, 1) != 0))
 		return cli_fail("out of memory");
-	if ((v = cli_opt_val(o, "--webhook-secret-file")) != NULL &&
+	if ((v = opt_val(o, "--webhook-secret-file")) != NULL &&
 	    (unsetenv("AUTHGATE_WEBHOOK_SECRET") != 0 ||
 	    setenv("AUTHGATE_WEBHOOK_SECRET_FILE", v, 1) != 0))
 		return cli_fail("out of memory");
 
 	memset(&rep, 0, sizeof(rep));
-	admin_doctor_files(&rep, db, user, &exists);
-	admin_doctor_secrets(&rep, user);
+	doctor_files(&rep, db, user, &exists);
+	doctor_secrets(&rep, user);
 	if (exists) {
 		if (store_open(&s, db, STORE_READONLY, err, sizeof(err)) != 0) {
-			admin_report_add(&rep, ADMIN_FAIL, "db.open", NULL,
+			doctor_report_add(&rep, DOCTOR_FAIL, "db.open", NULL,
 			    "%s", err);
 		} else {
 			store_set_quiet(s, 1);
 			if (store_admin_begin(s, 0) != 0) {
 				store_last_error(s, &m);
-				admin_report_add(&rep, ADMIN_FAIL, "db.open",
+				doctor_report_add(&rep, DOCTOR_FAIL, "db.open",
 				    "check the file with 'sqlite3 DB"
 				    " \"pragma quick_check\"' or restore a"
 				    " backup", "cannot read %s: %s", db, m);
 			} else {
-				admin_doctor_store(&rep, s, db, util_now_ms());
+				doctor_store(&rep, s, db, util_now_ms());
 				store_admin_end(s, 0);
 			}
 			store_close(s);
 		}
 	}
-	if (cli_opt_set(o, "--json")) {
+	if (opt_set(o, "--json")) {
 		cJSON *doc = cJSON_CreateObject(), *arr, *f;
 
 		if (doc == NULL)
 			return cli_fail("out of memory");
 		cJSON_AddStringToObject(doc, "database", db);
 		cJSON_AddStringToObject(doc, "user", user);
-		cJSON_AddNumberToObject(doc, "ok", (double)rep.count[ADMIN_OK]);
+		cJSON_AddNumberToObject(doc, "ok", (double)rep.count[DOCTOR_OK]);
 		cJSON_AddNumberToObject(doc, "warnings",
-		    (double)rep.count[ADMIN_WARN]);
+		    (double)rep.count[DOCTOR_WARN]);
 		cJSON_AddNumberToObject(doc, "failures",
-		    (double)rep.count[ADMIN_FAIL]);
+		    (double)rep.count[DOCTOR_FAIL]);
 		arr = cJSON_AddArrayToObject(doc, "findings");
 		for (i = 0; arr != NULL && i < rep.n; i++) {
 			if ((f = cJSON_CreateObject()) == NULL)
 				break;
 			cJSON_AddStringToObject(f, "level",
-			    admin_level_name(rep.f[i].level));
+			    doctor_level_name(rep.f[i].level));
 			cJSON_AddStringToObject(f, "check", rep.f[i].check);
 			cJSON_AddStringToObject(f, "what", rep.f[i].what);
 			cli_json_str_or_null(f, "fix", rep.f[i].fix);
@@ -816,25 +803,25 @@ cmd_doctor(int argc, char **argv)
 			return 2;
 	} else {
 		for (i = 0; i < rep.n; i++) {
-			char what[ADMIN_MAX_TEXT], fix[ADMIN_MAX_TEXT];
+			char what[DOCTOR_MAX_TEXT], fix[DOCTOR_MAX_TEXT];
 
 			if (rep.f[i].fix[0] != '\0')
 				printf("%s: %s — fix: %s\n",
-				    admin_level_name(rep.f[i].level),
+				    doctor_level_name(rep.f[i].level),
 				    cli_term(rep.f[i].what, what, sizeof(what)),
 				    cli_term(rep.f[i].fix, fix, sizeof(fix)));
 			else
 				printf("%s: %s\n",
-				    admin_level_name(rep.f[i].level),
+				    doctor_level_name(rep.f[i].level),
 				    cli_term(rep.f[i].what, what, sizeof(what)));
 		}
 		printf("doctor: %zu ok, %zu warning%s, %zu failure%s\n",
-		    rep.count[ADMIN_OK], rep.count[ADMIN_WARN],
-		    rep.count[ADMIN_WARN] == 1 ? "" : "s",
-		    rep.count[ADMIN_FAIL],
-		    rep.count[ADMIN_FAIL] == 1 ? "" : "s");
+		    rep.count[DOCTOR_OK], rep.count[DOCTOR_WARN],
+		    rep.count[DOCTOR_WARN] == 1 ? "" : "s",
+		    rep.count[DOCTOR_FAIL],
+		    rep.count[DOCTOR_FAIL] == 1 ? "" : "s");
 	}
-	return rep.count[ADMIN_FAIL] > 0 ? 1 : 0;
+	return rep.count[DOCTOR_FAIL] > 0 ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

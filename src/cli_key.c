@@ -14,14 +14,11 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
-#include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
-#include "config.h"
 #include "credential.h"
 #include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 static const char usage_key[] =
 "usage: authgate key create --name N (--user ID | --org ID) [--role R]\n"
@@ -136,12 +133,12 @@ key_create(int argc, char **argv)
 {
 	static const char *cmd = "key create";
 	struct opt o[] = {
-		{ "--name", OPT_VALUE, NULL, 0 }, { "--user", OPT_VALUE, NULL, 0 },
-		{ "--org", OPT_VALUE, NULL, 0 }, { "--role", OPT_VALUE, NULL, 0 },
-		{ "--expires", OPT_VALUE, NULL, 0 },
-		{ "--prefix", OPT_VALUE, NULL, 0 }, { "--db", OPT_VALUE, NULL, 0 },
-		{ "--json", OPT_FLAG, NULL, 0 }, { "--force", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--name", OPT_VALUE, NULL, 0, { NULL } }, { "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--org", OPT_VALUE, NULL, 0, { NULL } }, { "--role", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, { "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, { "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
 	char hash[CRED_HASH_B64URL_LEN + 1], roles[STORE_MAX_ROLES + 1];
@@ -155,16 +152,16 @@ key_create(int argc, char **argv)
 	int64_t at;
 	int npos, never, r, rc = 2, force;
 
-	if (cli_parse_opts(cmd, "key", argc, argv, 3, o, pos, 0, &npos) != 0)
+	if (opt_parse(cmd, "key", argc, argv, 3, o, pos, 0, &npos) != 0)
 		return 2;
-	name = cli_opt_val(o, "--name");
-	user = cli_opt_val(o, "--user");
-	org = cli_opt_val(o, "--org");
-	role = cli_opt_val(o, "--role");
-	exp = cli_opt_val(o, "--expires");
-	prefix = cli_opt_val(o, "--prefix");
-	db = cli_db_default(cli_opt_val(o, "--db"));
-	force = cli_opt_set(o, "--force");
+	name = opt_val(o, "--name");
+	user = opt_val(o, "--user");
+	org = opt_val(o, "--org");
+	role = opt_val(o, "--role");
+	exp = opt_val(o, "--expires");
+	prefix = opt_val(o, "--prefix");
+	db = cli_db_default(opt_val(o, "--db"));
+	force = opt_set(o, "--force");
 	if (name == NULL)
 		return cli_failf(cmd, "--name is required (a label such as"
 		    " 'ci-deploy'); see 'authgate key --help'");
@@ -287,7 +284,7 @@ key_create(int argc, char **argv)
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}
-	rc = print_new_key(cli_opt_set(o, "--json"), key, id, name, k.owner, kind,
+	rc = print_new_key(opt_set(o, "--json"), key, id, name, k.owner, kind,
 	    org, role, expires, NULL);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -393,22 +390,22 @@ key_list(int argc, char **argv)
 	static const char *const head[KEY_COLS_N] = { "ID", "NAME", "START",
 	    "OWNER", "ORG", "ROLE", "ENABLED", "EXPIRES", "CREATED" };
 	struct opt o[] = {
-		{ "--user", OPT_VALUE, NULL, 0 }, { "--org", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--user", OPT_VALUE, NULL, 0, { NULL } }, { "--org", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct key_list_ctx c;
 	struct store *s = NULL;
 	const char *pos[1], *db;
 	int npos, r, rc;
 
-	if (cli_parse_opts(cmd, "key", argc, argv, 3, o, pos, 0, &npos) != 0)
+	if (opt_parse(cmd, "key", argc, argv, 3, o, pos, 0, &npos) != 0)
 		return 2;
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	db = cli_db_default(opt_val(o, "--db"));
 	memset(&c, 0, sizeof(c));
-	c.user = cli_opt_val(o, "--user");
-	c.org = cli_opt_val(o, "--org");
-	c.json = cli_opt_set(o, "--json");
+	c.user = opt_val(o, "--user");
+	c.org = opt_val(o, "--org");
+	c.json = opt_set(o, "--json");
 	if (c.json && (c.arr = cJSON_CreateArray()) == NULL)
 		return cli_fail("out of memory");
 	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0) {
@@ -442,7 +439,7 @@ key_revoke(int argc, char **argv)
 {
 	static const char *cmd = "key revoke";
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { NULL, OPT_FLAG, NULL, 0 }
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store_key_row k;
 	char now[UTIL_TIME_ISO_LEN + 1], nb[STORE_MAX_NAME + 1];
@@ -450,12 +447,12 @@ key_revoke(int argc, char **argv)
 	const char *pos[1], *db;
 	int npos, r, rc;
 
-	if (cli_parse_opts(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
+	if (opt_parse(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
 		return 2;
 	if (npos != 1)
 		return cli_failf(cmd, "which key? authgate key revoke ID (ids:"
 		    " 'authgate key list')");
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	db = cli_db_default(opt_val(o, "--db"));
 	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
 		return rc;
 	rc = 2;
@@ -492,10 +489,10 @@ key_rotate(int argc, char **argv)
 {
 	static const char *cmd = "key rotate";
 	struct opt o[] = {
-		{ "--expires", OPT_VALUE, NULL, 0 },
-		{ "--prefix", OPT_VALUE, NULL, 0 }, { "--db", OPT_VALUE, NULL, 0 },
-		{ "--json", OPT_FLAG, NULL, 0 }, { "--force", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, { "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, { "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
 	char hash[CRED_HASH_B64URL_LEN + 1], now[UTIL_TIME_ISO_LEN + 1];
@@ -509,14 +506,14 @@ key_rotate(int argc, char **argv)
 
 	memset(key, 0, sizeof(key));
 	memset(hash, 0, sizeof(hash));
-	if (cli_parse_opts(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
+	if (opt_parse(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
 		return 2;
 	if (npos != 1)
 		return cli_failf(cmd, "which key? authgate key rotate ID (ids:"
 		    " 'authgate key list')");
-	exp = cli_opt_val(o, "--expires");
-	prefix = cli_opt_val(o, "--prefix");
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	exp = opt_val(o, "--expires");
+	prefix = opt_val(o, "--prefix");
+	db = cli_db_default(opt_val(o, "--db"));
 	if (exp != NULL && admin_expiry_parse(exp, nowms, &at, &never,
 	    &why) != 0)
 		return cli_failf(cmd, "--expires %s", why);
@@ -538,7 +535,7 @@ key_rotate(int argc, char **argv)
 		    pos[0]);
 		goto out;
 	}
-	if (!old.enabled && !cli_opt_set(o, "--force")) {
+	if (!old.enabled && !opt_set(o, "--force")) {
 		cli_failf(cmd, "key %s is revoked; issue a new key with 'authgate"
 		    " key create' (or --force to rotate it anyway)", old.id);
 		goto out;
@@ -575,7 +572,7 @@ key_rotate(int argc, char **argv)
 	}
 	snprintf(org, sizeof(org), "%s", old.org[0] ? old.org :
 	    old.owner_kind == STORE_OWNER_ORG ? old.owner : "");
-	rc = print_new_key(cli_opt_set(o, "--json"), key, id, old.name, old.owner,
+	rc = print_new_key(opt_set(o, "--json"), key, id, old.name, old.owner,
 	    old.owner_kind, org, old.role, expires, old.id);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -592,7 +589,7 @@ cli_key_main(int argc, char **argv)
 		return cli_failf("key", "which one: create, list, revoke or rotate? see 'authgate key"
 		    " --help'");
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || cli_wants_help(argc, argv, 3)) {
+	    strcmp(sub, "help") == 0 || opt_wants_help(argc, argv, 3)) {
 		fputs(usage_key, stdout);
 		return 0;
 	}

@@ -15,13 +15,10 @@
 
 #include "admin.h"
 #include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
-#include "config.h"
-#include "credential.h"
 #include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 static const char usage_rule[] =
 "usage: authgate rule list [--json]\n"
@@ -119,8 +116,8 @@ rule_list(int argc, char **argv)
 	    "PATH", "ACCESS", "MIN_ROLE", "ON_DENY", "REDIRECT", "STATUS",
 	    "NOTE" };
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct admin_rules rs;
 	struct store *s = NULL;
@@ -130,9 +127,9 @@ rule_list(int argc, char **argv)
 	int npos, r, rc, bad = 0, shadowed = 0, flags;
 
 	memset(&rs, 0, sizeof(rs));
-	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
+	if (opt_parse(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
 		return 2;
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	db = cli_db_default(opt_val(o, "--db"));
 	if (cli_match_flags(cmd, &flags) != 0)
 		return 2;
 	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
@@ -147,7 +144,7 @@ rule_list(int argc, char **argv)
 		    " --db %s'", db, db);
 		goto out;
 	}
-	if (cli_opt_set(o, "--json")) {
+	if (opt_set(o, "--json")) {
 		cJSON *arr = cJSON_CreateArray();
 
 		for (i = 0; arr != NULL && i < rs.n; i++)
@@ -241,31 +238,31 @@ apply_rule_flags(const char *cmd, struct opt *o, struct admin_rule *r)
 	struct policy_rule pr;
 	long long pri;
 
-	if ((v = cli_opt_val(o, "--priority")) != NULL) {
+	if ((v = opt_val(o, "--priority")) != NULL) {
 		if (cli_parse_ll(v, -CLI_MAX_PRIORITY, CLI_MAX_PRIORITY, &pri) != 0)
 			return cli_failf(cmd, "--priority takes a whole number"
 			    " from -1000000000 to 1000000000 (lower is tried"
 			    " first)");
 		r->t.priority = pri;
 	}
-	if ((v = cli_opt_val(o, "--note")) != NULL && v[0] != '\0' &&
+	if ((v = opt_val(o, "--note")) != NULL && v[0] != '\0' &&
 	    !cli_valid_text(v, CLI_MAX_NOTE))
 		return cli_failf(cmd, "--note takes up to %d bytes without control"
 		    " characters", CLI_MAX_NOTE);
-	if ((v = cli_opt_val(o, "--method")) != NULL && (strcmp(v, "any") == 0 ||
+	if ((v = opt_val(o, "--method")) != NULL && (strcmp(v, "any") == 0 ||
 	    strcmp(v, "ANY") == 0))
 		v = "";
 	if (set_text(&r->t.method, v, NULL) ||
-	    set_text(&r->t.path, cli_opt_val(o, "--path"), NULL) ||
-	    set_text(&r->t.access, cli_opt_val(o, "--access"), NULL) ||
-	    set_text(&r->t.min_role, cli_opt_val(o, "--min-role"), "none") ||
-	    set_text(&r->t.on_deny, cli_opt_val(o, "--on-deny"), NULL) ||
-	    set_text(&r->t.redirect_to, cli_opt_val(o, "--redirect-to"), NULL) ||
-	    set_text((const char **)&r->note, cli_opt_val(o, "--note"), NULL))
+	    set_text(&r->t.path, opt_val(o, "--path"), NULL) ||
+	    set_text(&r->t.access, opt_val(o, "--access"), NULL) ||
+	    set_text(&r->t.min_role, opt_val(o, "--min-role"), "none") ||
+	    set_text(&r->t.on_deny, opt_val(o, "--on-deny"), NULL) ||
+	    set_text(&r->t.redirect_to, opt_val(o, "--redirect-to"), NULL) ||
+	    set_text((const char **)&r->note, opt_val(o, "--note"), NULL))
 		return cli_fail("out of memory");
-	if (cli_opt_set(o, "--access") && r->t.access == NULL)
+	if (opt_set(o, "--access") && r->t.access == NULL)
 		return cli_failf(cmd, "%s", admin_rule_problem("bad_access"));
-	if (cli_opt_set(o, "--path") && r->t.path == NULL)
+	if (opt_set(o, "--path") && r->t.path == NULL)
 		return cli_failf(cmd, "--path must start with '/', such as"
 		    " /api/**");
 	if (policy_rule_parse(&r->t, &pr, &why) != 0) {
@@ -382,17 +379,17 @@ rule_write(int argc, char **argv, int add)
 {
 	const char *cmd = add ? "rule add" : "rule set";
 	struct opt o[] = {
-		{ "--path", OPT_VALUE, NULL, 0 },
-		{ "--access", OPT_VALUE, NULL, 0 },
-		{ "--method", OPT_VALUE, NULL, 0 },
-		{ "--min-role", OPT_VALUE, NULL, 0 },
-		{ "--on-deny", OPT_VALUE, NULL, 0 },
-		{ "--redirect-to", OPT_VALUE, NULL, 0 },
-		{ "--priority", OPT_VALUE, NULL, 0 },
-		{ "--note", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 },
-		{ "--force", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--path", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--access", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--method", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--min-role", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--on-deny", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--redirect-to", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--priority", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--note", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct admin_rules before, after;
 	struct admin_rule *x = NULL;
@@ -406,13 +403,13 @@ rule_write(int argc, char **argv, int add)
 
 	memset(&before, 0, sizeof(before));
 	memset(&after, 0, sizeof(after));
-	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, add ? 0 : 1,
+	if (opt_parse(cmd, "rule", argc, argv, 3, o, pos, add ? 0 : 1,
 	    &npos) != 0)
 		return 2;
 	if (!add && (npos != 1 || rule_id_arg(cmd, pos[0], &id) != 0))
 		return npos != 1 ? cli_failf(cmd, "which rule? authgate rule set"
 		    " ID --flag value (ids: 'authgate rule list')") : 2;
-	if (add && (!cli_opt_set(o, "--path") || !cli_opt_set(o, "--access")))
+	if (add && (!opt_set(o, "--path") || !opt_set(o, "--access")))
 		return cli_failf(cmd, "--path and --access are required, such as"
 		    " --path '/api/billing/**' --access authenticated");
 	if (!add) {
@@ -424,8 +421,8 @@ rule_write(int argc, char **argv, int add)
 			return cli_failf(cmd, "nothing to change; give a flag such"
 			    " as --priority 25 (see 'authgate rule --help')");
 	}
-	force = cli_opt_set(o, "--force");
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	force = opt_set(o, "--force");
+	db = cli_db_default(opt_val(o, "--db"));
 	if (cli_match_flags(cmd, &flags) != 0)
 		return 2;
 	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
@@ -530,7 +527,7 @@ rule_rm(int argc, char **argv)
 {
 	static const char *cmd = "rule rm";
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0 }, { NULL, OPT_FLAG, NULL, 0 }
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct admin_rules rs;
 	struct admin_rule *x;
@@ -541,14 +538,14 @@ rule_rm(int argc, char **argv)
 	int npos, r, rc, flags;
 
 	memset(&rs, 0, sizeof(rs));
-	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, 1, &npos) != 0)
+	if (opt_parse(cmd, "rule", argc, argv, 3, o, pos, 1, &npos) != 0)
 		return 2;
 	if (npos != 1)
 		return cli_failf(cmd, "which rule? authgate rule rm ID (ids:"
 		    " 'authgate rule list')");
 	if (rule_id_arg(cmd, pos[0], &id) != 0)
 		return 2;
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	db = cli_db_default(opt_val(o, "--db"));
 	if (cli_match_flags(cmd, &flags) != 0)
 		return 2;
 	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
@@ -584,9 +581,9 @@ rule_test(int argc, char **argv)
 {
 	static const char *cmd = "rule test";
 	struct opt o[] = {
-		{ "--method", OPT_VALUE, NULL, 0 }, { "--path", OPT_VALUE, NULL, 0 },
-		{ "--db", OPT_VALUE, NULL, 0 }, { "--json", OPT_FLAG, NULL, 0 },
-		{ NULL, OPT_FLAG, NULL, 0 }
+		{ "--method", OPT_VALUE, NULL, 0, { NULL } }, { "--path", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	static char path[REQ_MAX_PATH + 1];
 	struct policy_rule *valid = NULL;
@@ -599,15 +596,15 @@ rule_test(int argc, char **argv)
 	int npos, r, rc, json, flags;
 
 	memset(&rs, 0, sizeof(rs));
-	if (cli_parse_opts(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
+	if (opt_parse(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
 		return 2;
-	method = cli_opt_val(o, "--method");
-	uri = cli_opt_val(o, "--path");
-	json = cli_opt_set(o, "--json");
+	method = opt_val(o, "--method");
+	uri = opt_val(o, "--path");
+	json = opt_set(o, "--json");
 	if (method == NULL || uri == NULL)
 		return cli_failf(cmd, "--method and --path are required, such as"
 		    " --method GET --path /api/admin/users");
-	db = cli_db_default(cli_opt_val(o, "--db"));
+	db = cli_db_default(opt_val(o, "--db"));
 	if (cli_match_flags(cmd, &flags) != 0)
 		return 2;
 	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
@@ -721,7 +718,7 @@ cli_rule_main(int argc, char **argv)
 		return cli_failf("rule", "which one: list, add, set, rm or test? see 'authgate rule"
 		    " --help'");
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || cli_wants_help(argc, argv, 3)) {
+	    strcmp(sub, "help") == 0 || opt_wants_help(argc, argv, 3)) {
 		fputs(usage_rule, stdout);
 		return 0;
 	}

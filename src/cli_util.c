@@ -15,14 +15,10 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
-#include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
 #include "config.h"
-#include "credential.h"
-#include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers */
@@ -46,18 +42,6 @@ cli_failf(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "authgate: %s: %s\n", cmd, line);
 	return 2;
-}
-
-/* Returns the value after a flag, or NULL (and complains) if missing. */
-const char *
-cli_flag_value(int argc, char **argv, int *i)
-{
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "authgate: %s needs a value; see 'authgate"
-		    " --help'\n", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
 }
 
 /* Copies s for a terminal: control bytes become '?'. */
@@ -97,110 +81,6 @@ cli_parse_ll(const char *s, long long lo, long long hi, long long *v)
 		return -1;
 	*v = neg ? -(long long)u : (long long)u;
 	return *v < lo || *v > hi ? -1 : 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Options: --name value, --name=value, and boolean flags. */
-
-
-/*
- * Parses argv[first..] against opts; positional arguments go to pos
- * (at most maxpos). Prints one error line and returns -1 on an unknown
- * option, a missing value, a repeated option or too many arguments.
- */
-int
-cli_parse_opts(const char *cmd, const char *help, int argc, char **argv,
-    int first, struct opt *opts, const char **pos, int maxpos, int *npos)
-{
-	int i, k;
-
-	*npos = 0;
-	for (i = first; i < argc; i++) {
-		const char *a = argv[i], *eq;
-		size_t nl;
-
-		if (a[0] != '-' || a[1] == '\0') {
-			if (*npos >= maxpos) {
-				cli_failf(cmd, "unexpected argument '%s'; see"
-				    " 'authgate %s --help'", a, help);
-				return -1;
-			}
-			pos[(*npos)++] = a;
-			continue;
-		}
-		eq = strchr(a, '=');
-		nl = eq != NULL ? (size_t)(eq - a) : strlen(a);
-		for (k = 0; opts[k].name != NULL; k++)
-			if (strlen(opts[k].name) == nl &&
-			    strncmp(opts[k].name, a, nl) == 0)
-				break;
-		if (opts[k].name == NULL) {
-			cli_failf(cmd, "unknown option %.*s; see 'authgate %s"
-			    " --help'", (int)(nl > 64 ? 64 : nl), a, help);
-			return -1;
-		}
-		if (opts[k].set) {
-			cli_failf(cmd, "%s given twice", opts[k].name);
-			return -1;
-		}
-		opts[k].set = 1;
-		if (opts[k].kind == OPT_FLAG) {
-			if (eq != NULL) {
-				cli_failf(cmd, "%s takes no value", opts[k].name);
-				return -1;
-			}
-			continue;
-		}
-		if (eq != NULL) {
-			opts[k].value = eq + 1;
-		} else if (i + 1 < argc) {
-			opts[k].value = argv[++i];
-		} else {
-			cli_failf(cmd, "%s needs a value; see 'authgate %s"
-			    " --help'", opts[k].name, help);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-struct opt *
-cli_opt_get(struct opt *opts, const char *name)
-{
-	int k;
-
-	for (k = 0; opts[k].name != NULL; k++)
-		if (strcmp(opts[k].name, name) == 0)
-			return &opts[k];
-	return NULL;
-}
-
-const char *
-cli_opt_val(struct opt *opts, const char *name)
-{
-	struct opt *o = cli_opt_get(opts, name);
-
-	return o != NULL ? o->value : NULL;
-}
-
-int
-cli_opt_set(struct opt *opts, const char *name)
-{
-	struct opt *o = cli_opt_get(opts, name);
-
-	return o != NULL && o->set;
-}
-
-int
-cli_wants_help(int argc, char **argv, int first)
-{
-	int i;
-
-	for (i = first; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0)
-			return 1;
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "opt.h"
 #include "store.h"
 
 #define CLI_MAX_OPTS	24	/* flags of the largest command */
@@ -19,35 +20,13 @@
 #define CLI_KEY_START	6	/* better-auth's startingCharactersLength */
 #define CLI_DEFAULT_PREFIX "ag_"
 
-enum opt_kind {
-	OPT_VALUE = 0,
-	OPT_FLAG
-};
-
-struct opt {
-	const char	*name;		/* "--db" */
-	enum opt_kind	 kind;
-	const char	*value;		/* OPT_VALUE: NULL when absent */
-	int		 set;		/* given at all */
-};
-
-/* One error line on stderr; both return 2, the usage/store exit code. */
 /* One error line on stderr; both return 2, the usage/store exit code. */
 int	cli_fail(const char *msg);
 int	cli_failf(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-const char	*cli_flag_value(int argc, char **argv, int *i);
 const char	*cli_term(const char *s, char *out, size_t outsz);
 const char	*cli_db_default(const char *flag);
 int	cli_parse_ll(const char *s, long long lo, long long hi, long long *v);
-/* Options: --name value, --name=value and flags; see cli_util.c. */
-int	cli_parse_opts(const char *cmd, const char *help, int argc,
-	    char **argv, int first, struct opt *opts, const char **pos,
-	    int maxpos, int *npos);
-struct opt	*cli_opt_get(struct opt *opts, const char *name);
-const char	*cli_opt_val(struct opt *opts, const char *name);
-int	cli_opt_set(struct opt *opts, const char *name);
-int	cli_wants_help(int argc, char **argv, int first);
 /* Admin commands: open (never create) the store in a read or write
  * transaction, close it, and the one line for a store error. */
 int	cli_store_fail(const char *cmd, const char *db, struct store *s);

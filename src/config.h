@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "authz.h"
+#include "credential.h"
+#include "request.h"
 
 #define CONFIG_MAX_URL_PATH	256	/* webhook and check endpoint paths */
 #define CONFIG_DEFAULT_DB	"db/authgate.db"
@@ -25,7 +26,7 @@
 
 struct config {
 	char		db[PATH_MAX];
-	unsigned char	secret[AUTHZ_MAX_SECRET];
+	unsigned char	secret[CRED_MAX_SECRET];
 	size_t		secret_n;		/* 0: not configured */
 	char		cookie_prefix[REQ_MAX_PREFIX + 1];
 	char		webhook_path[CONFIG_MAX_URL_PATH + 1];

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#define CRED_MAX_SECRET		1024	/* BETTER_AUTH_SECRET bytes */
 #define CRED_SIG_B64_LEN	44	/* padded base64 of an HMAC-SHA256 */
 #define CRED_HASH_B64URL_LEN	43	/* unpadded base64url of a SHA-256 */
 #define CRED_HASH_HEX_LEN	64

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "opt.h"
 #include "serve.h"
 #include "util.h"
 
@@ -86,46 +87,60 @@ static const struct {
 	{ "--webhook-path", "AUTHGATE_WEBHOOK_PATH" },
 	{ "--max-body", "AUTHGATE_MAX_BODY" },
 	{ "--trust-forwarded", "AUTHGATE_TRUST_FORWARDED" },
+	{ "--case-sensitive", "AUTHGATE_CASE_SENSITIVE" },
 };
+
+#define NENV	(sizeof(env_flags) / sizeof(env_flags[0]))
+
+static const char usage_serve[] =
+"usage: authgate serve --listen ADDR [--workers N] [--user U] [--group G]\n"
+"       [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
+"       [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
+"       [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
+"ADDR is 127.0.0.1:PORT, [::1]:PORT or an absolute unix socket path\n"
+"(mode 0660, owner U, group G). N worker processes (default 2), each\n"
+"with its own webhook process; dead workers are restarted; SIGTERM\n"
+"finishes what is in flight. As root, --user is required. Each of the\n"
+"other flags sets the variable of the same name (see 'authgate --help').\n";
 
 static int
 parse(int argc, char **argv, struct opts *o)
 {
+	struct opt t[4 + NENV + 1];
+	const char *pos[1], *w;
 	uint64_t v;
 	size_t k;
-	int i;
+	int npos;
 
 	memset(o, 0, sizeof(*o));
-	o->workers = 2;
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i], *val;
-
-		if (i + 1 >= argc)
-			return usage("missing value for", a);
-		val = argv[++i];
-		if (strcmp(a, "--listen") == 0) {
-			o->listen = val;
-		} else if (strcmp(a, "--user") == 0) {
-			o->user = val;
-		} else if (strcmp(a, "--group") == 0) {
-			o->group = val;
-		} else if (strcmp(a, "--workers") == 0) {
-			if (util_parse_u64(val, strlen(val), &v) != 0 ||
-			    v < 1 || v > SERVE_MAX_WORKERS)
-				return usage("--workers must be 1 to 64, not",
-				    val);
-			o->workers = (int)v;
-		} else {
-			for (k = 0; k < sizeof(env_flags) /
-			    sizeof(env_flags[0]); k++)
-				if (strcmp(a, env_flags[k].flag) == 0)
-					break;
-			if (k == sizeof(env_flags) / sizeof(env_flags[0]))
-				return usage("unknown option", a);
-			if (setenv(env_flags[k].env, val, 1) != 0)
-				return usage("cannot set", env_flags[k].env);
-		}
+	memset(t, 0, sizeof(t));
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_serve, stdout);
+		return -1;	/* done: exit 0 */
 	}
+	t[0].name = "--listen";
+	t[1].name = "--user";
+	t[2].name = "--group";
+	t[3].name = "--workers";
+	for (k = 0; k < NENV; k++)
+		t[4 + k].name = env_flags[k].flag;
+	if (opt_parse("serve", "serve", argc, argv, 2, t, pos, 0, &npos) != 0)
+		return 2;
+	o->listen = opt_val(t, "--listen");
+	o->user = opt_val(t, "--user");
+	o->group = opt_val(t, "--group");
+	o->workers = 2;
+	if ((w = opt_val(t, "--workers")) != NULL) {
+		if (util_parse_u64(w, strlen(w), &v) != 0 || v < 1 ||
+		    v > SERVE_MAX_WORKERS)
+			return usage("--workers must be 1 to 64, not", w);
+		o->workers = (int)v;
+	}
+	/* Invariant: a flag and its variable are one setting (SPEC 3). */
+	for (k = 0; k < NENV; k++)
+		if (t[4 + k].set && setenv(env_flags[k].env, t[4 + k].value,
+		    1) != 0)
+			return usage("cannot set", env_flags[k].env);
 	if (o->listen == NULL)
 		return usage("--listen 127.0.0.1:PORT or /path/to.sock is"
 		    " required", NULL);
@@ -255,7 +270,7 @@ serve_main(int argc, char **argv, int (*setup)(void),
 	time_t window = time(NULL);
 
 	if ((rc = parse(argc, argv, &o)) != 0)
-		return rc;
+		return rc < 0 ? 0 : rc;
 	if (geteuid() == 0 && o.user == NULL)
 		return usage("refusing to run as root; add --user", "USER");
 	if (o.user != NULL) {

@@ -17,11 +17,7 @@
 #include <openssl/core_names.h>
 #include <openssl/sha.h>
 
-#include "config.h"
-#include "credential.h"
 #include "event.h"
-#include "log.h"
-#include "request.h"
 #include "util.h"
 #include "webhook.h"
 
