@@ -261,6 +261,11 @@ lighttpd_case() {
 	sleep 1.2	# past the replaced-file check (250 ms), with room
 	t_status "$P-044" 401 -b "$MEMBER" "$u/api/projects"
 	t_status "$P-045" 200 -b "$ADMIN" "$u/api/admin/users"
+	# and the webhook responders write to the new file
+	body='{"id":"evt-'$P'-2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_adam","name":"Adam '$P'"}}'
+	sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
+	t_status "$P-046" 200 -X POST -H "X-Optare-Signature: sha256=$sig" --data-binary "$body" "$u/webhooks/optare"
+	t_ok "$P-047" test "$(sqlite3 "$ldb" "select name from \"user\" where id = 'u_adam'")" = "Adam $P"
 	# the same processes answered everything: none died or was replaced
 	t_ok "$P-050" test "$(apps | tr '\n' ' ')" = "$start"
 	if grep -E -q 'child (signalled|exited)|died|not serving' "$elog"; then
