@@ -336,14 +336,14 @@ collect_rule(void *ctx, const struct store_rule_row *row)
 	}
 	r = &rs->v[rs->n];
 	memset(r, 0, sizeof(*r));
-	r->t.id = row->id;
-	r->t.priority = row->priority;
-	r->t.method = dup_or_null(row->method, &oom);
-	r->t.path = dup_or_null(row->path, &oom);
-	r->t.access = dup_or_null(row->access, &oom);
-	r->t.min_role = dup_or_null(row->min_role, &oom);
-	r->t.on_deny = dup_or_null(row->on_deny, &oom);
-	r->t.redirect_to = dup_or_null(row->redirect_to, &oom);
+	r->t.id = row->t.id;
+	r->t.priority = row->t.priority;
+	r->t.method = dup_or_null(row->t.method, &oom);
+	r->t.path = dup_or_null(row->t.path, &oom);
+	r->t.access = dup_or_null(row->t.access, &oom);
+	r->t.min_role = dup_or_null(row->t.min_role, &oom);
+	r->t.on_deny = dup_or_null(row->t.on_deny, &oom);
+	r->t.redirect_to = dup_or_null(row->t.redirect_to, &oom);
 	r->note = dup_or_null(row->note, &oom);
 	rs->n++;
 	return oom ? -1 : 0;

@@ -66,7 +66,6 @@ static int
 load_rule(void *ctx, const struct store_rule_row *row)
 {
 	struct load_ctx *lc = ctx;
-	struct policy_rule_text t;
 	const char *why;
 
 	if (lc->a->nrules >= POLICY_MAX_RULES) {
@@ -74,17 +73,10 @@ load_rule(void *ctx, const struct store_rule_row *row)
 		lc->bad = 1;
 		return -1;
 	}
-	t.id = row->id;
-	t.priority = row->priority;
-	t.method = row->method;
-	t.path = row->path;
-	t.access = row->access;
-	t.min_role = row->min_role;
-	t.on_deny = row->on_deny;
-	t.redirect_to = row->redirect_to;
-	if (policy_rule_parse(&t, &lc->a->rules[lc->a->nrules], &why) != 0) {
+	if (policy_rule_parse(&row->t, &lc->a->rules[lc->a->nrules],
+	    &why) != 0) {
 		log_msg("rules: rule %lld is invalid (%s); every request gets"
-		    " 503 until it is fixed", row->id, why);
+		    " 503 until it is fixed", row->t.id, why);
 		lc->bad = 1;
 		return -1;
 	}

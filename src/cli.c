@@ -623,7 +623,8 @@ cmd_stats(int argc, char **argv)
 {
 	static const char *cmd = "stats";
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store_stats st;
@@ -722,7 +723,8 @@ cmd_doctor(int argc, char **argv)
 		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--secret-file", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--webhook-secret-file", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store *s = NULL;
