@@ -11,13 +11,13 @@ HARDEN	= -fstack-protector-strong -fPIE
 LDHARD	= -pie -Wl,-z,relro,-z,now
 SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
-LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
+LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 
 SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
 	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
 	  src/event.c src/webhook.c src/gate.c src/fcgi_proto.c src/fcgi_server.c \
 	  src/whproc.c src/serve.c src/main.c src/admin.c src/doctor.c \
-	  src/opt.c src/cli_util.c src/cli_key.c src/cli_rule.c
+	  src/opt.c src/cli_util.c src/cli_key.c src/cli_rule.c src/sandbox.c
 HDRS	= $(wildcard src/*.h)
 SCHEMA_C = build/schema_sql.c
 
@@ -31,7 +31,7 @@ DEMO_SECRET = demo-secret-change-me-0123456789abcdef
 DEMO_WEBHOOK_SECRET = demo-webhook-secret-change-me
 
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
-	     libcjson-dev
+	     libcjson-dev libseccomp-dev
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
@@ -109,9 +109,13 @@ $(BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(HARDEN) -Isrc -o $@ $(SRCS) \
 	  $(SCHEMA_C) $(LDHARD) $(LIBS)
 
+# The sanitizer build also has the sandbox's test hooks (src/sandbox.h):
+# server-set parameters that make a worker call a forbidden system call.
+# Never in $(BIN).
 $(ASAN_BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
 	@mkdir -p build/asan
-	$(CC) $(WARN) -D_DEFAULT_SOURCE -O1 -g $(SAN) -Isrc -o $@ $(SRCS) \
+	$(CC) $(WARN) -D_DEFAULT_SOURCE -DAUTHGATE_TEST_HOOKS -O1 -g $(SAN) \
+	  -Isrc -o $@ $(SRCS) \
 	  $(SCHEMA_C) $(LIBS)
 
 asan: $(ASAN_BIN)

@@ -46,8 +46,8 @@ run_suite() {
 # (not main.c) under the sanitizers.
 CC=${CC:-cc}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wmissing-prototypes -Wstrict-prototypes -D_DEFAULT_SOURCE -O1 -g $SAN -Isrc -Itests/unit"
-LIBS="-lfcgi -lsqlite3 -lcrypto -lcjson"
+CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wmissing-prototypes -Wstrict-prototypes -D_DEFAULT_SOURCE -DAUTHGATE_TEST_HOOKS -O1 -g $SAN -Isrc -Itests/unit"
+LIBS="-lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp"
 srcs=$(ls src/*.c | grep -v '^src/main.c$')
 mkdir -p "$out/unit"
 for t in tests/unit/test_*.c; do

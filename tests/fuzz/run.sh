@@ -18,7 +18,7 @@ for t in tests/fuzz/fuzz_*.c; do
 	bin="$out/$name"
 	if ! clang -std=c11 $WARN -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -Isrc -o "$bin" "$t" $srcs build/schema_sql.c \
-	    -lfcgi -lsqlite3 -lcrypto -lcjson > "$out/$name.build.log" 2>&1; then
+	    -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp > "$out/$name.build.log" 2>&1; then
 		echo "FAIL $name: does not build; see $out/$name.build.log"
 		fail=$((fail + 1))
 		continue
