@@ -66,6 +66,8 @@ struct policy_rule {
 	long long		priority;
 	char			methods[POLICY_MAX_METHODS + 1]; /* "" = any */
 	char			path[POLICY_MAX_GLOB + 1];
+	size_t			path_n;	/* without a trailing '/' */
+	size_t			lit_n;	/* path bytes every match begins with */
 	enum policy_access	access;
 	enum policy_role	min_role;
 	enum policy_on_deny	on_deny;
@@ -74,7 +76,8 @@ struct policy_rule {
 
 /*
  * Validates and converts one text row. Returns 0, or -1 with *why set to
- * a short static reason ("bad_access", "bad_glob", ...).
+ * a short static reason ("bad_access", "bad_glob", ...). The only way to
+ * fill a policy_rule: policy_match relies on path_n and lit_n.
  */
 int	policy_rule_parse(const struct policy_rule_text *t,
 	    struct policy_rule *out, const char **why) UTIL_MUST_CHECK;
