@@ -16,21 +16,85 @@
 #include "credential.h"
 #include "util.h"
 
-static int
-hmac_sha256(const unsigned char *key, size_t key_n, const char *msg,
-    size_t msg_n, unsigned char mac[32])
-{
-	unsigned int len = 0;
+#define HMAC_BLOCK	64	/* SHA-256's block */
 
-	if (HMAC(EVP_sha256(), key, (int)key_n, (const unsigned char *)msg,
-	    msg_n, mac, &len) == NULL || len != 32)
-		return -1;
-	return 0;
+int
+cred_hmac_init(struct cred_hmac *h, const unsigned char *secret, size_t n)
+{
+	unsigned char k[HMAC_BLOCK], pad[HMAC_BLOCK];
+	EVP_MD_CTX *c[3] = { NULL, NULL, NULL };
+	unsigned int kn = 0;
+	int i, ok = 0;
+
+	memset(h, 0, sizeof(*h));
+	memset(k, 0, sizeof(k));
+	/* HMAC: a key longer than a block is hashed first */
+	if (n > HMAC_BLOCK) {
+		if (EVP_Digest(secret, n, k, &kn, EVP_sha256(), NULL) != 1)
+			goto out;
+	} else if (n > 0) {
+		memcpy(k, secret, n);
+	}
+	for (i = 0; i < 3; i++)
+		if ((c[i] = EVP_MD_CTX_new()) == NULL)
+			goto out;
+	for (i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	if (EVP_DigestInit_ex(c[0], EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c[0], pad, sizeof(pad)) != 1)
+		goto out;
+	for (i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(c[1], EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c[1], pad, sizeof(pad)) != 1 ||
+	    EVP_DigestInit_ex(c[2], EVP_sha256(), NULL) != 1)
+		goto out;
+	h->inner = c[0];
+	h->outer = c[1];
+	h->work = c[2];
+	ok = 1;
+out:
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok)
+		for (i = 0; i < 3; i++)
+			EVP_MD_CTX_free(c[i]);
+	return ok ? 0 : -1;
+}
+
+void
+cred_hmac_free(struct cred_hmac *h)
+{
+	/* EVP_MD_CTX_free cleanses the digest state it frees */
+	EVP_MD_CTX_free(h->inner);
+	EVP_MD_CTX_free(h->outer);
+	EVP_MD_CTX_free(h->work);
+	memset(h, 0, sizeof(*h));
+}
+
+/* HMAC-SHA256 of msg under h into mac. Returns 0, or -1. */
+static int
+hmac_run(struct cred_hmac *h, const char *msg, size_t n,
+    unsigned char mac[32])
+{
+	unsigned char in[32];
+	unsigned int len = 0;
+	int ok;
+
+	ok = h->work != NULL &&
+	    EVP_MD_CTX_copy_ex(h->work, h->inner) == 1 &&
+	    EVP_DigestUpdate(h->work, msg, n) == 1 &&
+	    EVP_DigestFinal_ex(h->work, in, &len) == 1 && len == 32 &&
+	    EVP_MD_CTX_copy_ex(h->work, h->outer) == 1 &&
+	    EVP_DigestUpdate(h->work, in, sizeof(in)) == 1 &&
+	    EVP_DigestFinal_ex(h->work, mac, &len) == 1 && len == 32;
+	OPENSSL_cleanse(in, sizeof(in));
+	return ok ? 0 : -1;
 }
 
 enum cred_rc
-cred_session_verify(const char *v, size_t n, const unsigned char *secret,
-    size_t secret_n, size_t *token_n)
+cred_session_check(const char *v, size_t n, struct cred_hmac *h,
+    size_t *token_n)
 {
 	unsigned char want[32], got[33];
 	enum cred_rc rc = CRED_MALFORMED;
@@ -43,7 +107,7 @@ cred_session_verify(const char *v, size_t n, const unsigned char *secret,
 		return CRED_MALFORMED;
 	if (util_b64_decode(v + dot, CRED_SIG_B64_LEN, got, sizeof(got)) != 32)
 		goto out;
-	if (hmac_sha256(secret, secret_n, v, dot - 1, want) != 0)
+	if (hmac_run(h, v, dot - 1, want) != 0)
 		goto out;
 	/* Invariant: constant-time compare of two fixed-size MACs. */
 	if (CRYPTO_memcmp(want, got, 32) != 0) {
@@ -58,16 +122,37 @@ out:
 	return rc;
 }
 
+enum cred_rc
+cred_session_verify(const char *v, size_t n, const unsigned char *secret,
+    size_t secret_n, size_t *token_n)
+{
+	struct cred_hmac h;
+	enum cred_rc rc;
+
+	*token_n = 0;
+	if (cred_hmac_init(&h, secret, secret_n) != 0)
+		return CRED_MALFORMED;
+	rc = cred_session_check(v, n, &h, token_n);
+	cred_hmac_free(&h);
+	return rc;
+}
+
 size_t
 cred_session_sign(const char *token, size_t n, const unsigned char *secret,
     size_t secret_n, char *out, size_t outsz)
 {
+	struct cred_hmac h;
 	unsigned char mac[32];
 	size_t len = 0;
+	int rc;
 
 	if (outsz < n + 1 + CRED_SIG_B64_LEN + 1)
 		return 0;
-	if (hmac_sha256(secret, secret_n, token, n, mac) != 0)
+	if (cred_hmac_init(&h, secret, secret_n) != 0)
+		goto out;
+	rc = hmac_run(&h, token, n, mac);
+	cred_hmac_free(&h);
+	if (rc != 0)
 		goto out;
 	memcpy(out, token, n);
 	out[n] = '.';

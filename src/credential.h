@@ -24,6 +24,30 @@ enum cred_rc {
 };
 
 /*
+ * HMAC-SHA256 under one key, prepared once: the key's inner and outer
+ * SHA-256 states, so a message costs two digests of its own length and
+ * no allocation. Holds secret-derived state: free it with cred_hmac_free.
+ */
+struct cred_hmac {
+	void	*inner;		/* EVP_MD_CTX, keyed with K ^ ipad */
+	void	*outer;		/* EVP_MD_CTX, keyed with K ^ opad */
+	void	*work;		/* EVP_MD_CTX, scratch */
+};
+
+/* Prepares h for secret (n bytes, any length). Returns 0, or -1. */
+int	cred_hmac_init(struct cred_hmac *h, const unsigned char *secret,
+	    size_t n) UTIL_MUST_CHECK;
+
+/* Frees and wipes h; a zeroed h is fine. */
+void	cred_hmac_free(struct cred_hmac *h);
+
+/*
+ * cred_session_verify with a prepared key: the decision's hot path.
+ */
+enum cred_rc cred_session_check(const char *v, size_t n,
+	    struct cred_hmac *h, size_t *token_n) UTIL_MUST_CHECK;
+
+/*
  * Verifies a decoded better-auth cookie value "TOKEN.SIG": SIG must be
  * the padded standard base64 of HMAC-SHA256(key = secret bytes, TOKEN),
  * compared in constant time. On CRED_OK *token_n is the length of TOKEN

@@ -43,12 +43,6 @@ util_ieq(const char *a, size_t an, const char *b, size_t bn)
 	return 1;
 }
 
-int
-util_is_control(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 int64_t
 util_epoch_ms(int64_t v)
 {
@@ -291,30 +285,47 @@ util_time_parse(const char *s, size_t n, int64_t *ms)
 int
 util_time_format(int64_t ms, char *out, size_t outsz)
 {
-	struct tm tm;
-	time_t secs;
+	int64_t secs, days, sod, z, era, doe, yoe, y, doy, mp, d, m;
 	int64_t rem;
-	size_t len;
+	int i;
 
-	if (outsz < UTIL_TIME_ISO_LEN + 1)
+	/* four-digit years: 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z */
+	if (outsz < UTIL_TIME_ISO_LEN + 1 || ms < -62167219200000LL ||
+	    ms > 253402300799999LL) {
+		if (outsz > 0)
+			out[0] = '\0';
 		return -1;
-	rem = ms % 1000;
-	if (rem < 0)
-		rem += 1000;
-	/* ms / 1000 rounds toward zero; step back one second for negative
-	 * fractions (never ms - rem, which overflows at INT64_MIN). */
-	secs = (time_t)(ms / 1000 - (ms % 1000 < 0));
-	if (gmtime_r(&secs, &tm) == NULL)
-		return -1;
-	len = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (len != 19)
-		return -1;
-	out[19] = '.';
-	out[20] = (char)('0' + rem / 100);
-	out[21] = (char)('0' + rem / 10 % 10);
-	out[22] = (char)('0' + rem % 10);
-	out[23] = 'Z';
-	out[24] = '\0';
+	}
+	/* floor divisions: -1 ms is 1969-12-31T23:59:59.999Z */
+	rem = ((ms % 1000) + 1000) % 1000;
+	secs = (ms - rem) / 1000;
+	sod = ((secs % 86400) + 86400) % 86400;
+	days = (secs - sod) / 86400;
+	/* days since 1970-01-01 to a civil date (proleptic Gregorian) */
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	{
+		const int64_t f[] = { y / 1000, y / 100 % 10, y / 10 % 10,
+		    y % 10, m / 10, m % 10, d / 10, d % 10, sod / 36000,
+		    sod / 3600 % 10, sod % 3600 / 600, sod % 3600 / 60 % 10,
+		    sod % 60 / 10, sod % 10, rem / 100, rem / 10 % 10,
+		    rem % 10 };
+		static const char layout[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+		size_t k = 0;
+
+		for (i = 0; layout[i] != '\0'; i++)
+			out[i] = layout[i] == 'd' ? (char)('0' + f[k++]) :
+			    layout[i];
+		out[i] = '\0';
+	}
 	return 0;
 }
 

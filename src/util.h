@@ -31,8 +31,12 @@ struct slice {
 int	util_copy(char *dst, size_t dstsz, const char *src, size_t n) UTIL_MUST_CHECK;
 
 /* Returns 1 for a control byte (below 0x20, or DEL): never in a header
- * value, a path or a log line. */
-int	util_is_control(unsigned char c);
+ * value, a path or a log line. Inline: the parsers ask it of every byte. */
+static inline int
+util_is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
 
 /*
  * Epoch seconds or milliseconds, as stores and senders write them, in
