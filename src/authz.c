@@ -35,6 +35,8 @@ authz_init(struct authz *a, struct store *s, const unsigned char *secret,
 	if (secret != NULL && secret_n > 0)
 		memcpy(a->secret, secret, secret_n);
 	a->secret_n = secret_n;
+	if (secret_n > 0 && cred_hmac_init(&a->mac, a->secret, secret_n) != 0)
+		return -1;
 	if (util_copy(a->cookie_prefix, sizeof(a->cookie_prefix), prefix,
 	    strlen(prefix)) != 0)
 		return -1;
@@ -46,6 +48,7 @@ authz_fini(struct authz *a)
 {
 	OPENSSL_cleanse(a->secret, sizeof(a->secret));
 	a->secret_n = 0;
+	cred_hmac_free(&a->mac);
 }
 
 static void
@@ -145,68 +148,48 @@ set_roles(struct authz_identity *id, const char *roles)
 }
 
 /*
- * Sets the organization and roles of a user (session, or a user's key) in
- * org_id, from the user's own member row only: not a member, no
- * organization and no role. narrow: a key's metadata role, or NULL.
+ * Sets the organization and roles of a user (a session, or a user's key)
+ * from the user's own member rows in m: not a member, no organization and
+ * no role. narrow: a key's metadata role, or NULL.
  * Invariant: narrow can lower the role, never raise it; key metadata is
- * chosen by clients in better-auth. Returns 0, or -1 on store error.
+ * chosen by clients in better-auth.
  */
-static int
-set_member_org(struct authz *a, struct authz_identity *id, const char *org_id,
-    const char *user_id, const char *narrow, int *oversize)
+static void
+set_member_org(struct authz_identity *id, const struct store_membership *m,
+    const char *narrow, int *oversize)
 {
-	struct store_membership m;
 	enum policy_role real, want;
-	int rc;
 
-	if (org_id[0] == '\0')
-		return 0;
-	rc = store_membership_find(a->store, org_id, user_id, &m);
-	if (rc < 0)
-		return -1;
-	if (rc == 0 || !m.member)
-		return 0;	/* no such org, or not theirs: ignored */
-	if (m.oversize)
+	if (m->org_id[0] == '\0' || !m->member)
+		return;		/* no such org, or not theirs: ignored */
+	if (m->oversize)
 		*oversize = 1;
-	memcpy(id->org_id, m.org_id, sizeof(id->org_id));
-	memcpy(id->org_slug, m.slug, sizeof(id->org_slug));
-	memcpy(id->roles, m.roles, sizeof(id->roles));
+	memcpy(id->org_id, m->org_id, sizeof(id->org_id));
+	memcpy(id->org_slug, m->slug, sizeof(id->org_slug));
+	memcpy(id->roles, m->roles, sizeof(id->roles));
 	if (narrow != NULL && narrow[0] != '\0') {
-		real = policy_role_highest(m.roles, strlen(m.roles));
+		real = policy_role_highest(m->roles, strlen(m->roles));
 		want = policy_role_highest(narrow, strlen(narrow));
 		if (want < real && set_roles(id, narrow) != 0)
 			*oversize = 1;
 	}
-	return 0;
 }
 
 /*
  * An organization's own key: the organization is its owner, whatever the
  * metadata says, and the role is the one an admin granted it in
- * authgate_key_role (none without a grant). Returns 0, or -1 on error.
+ * authgate_key_role (none without a grant).
  */
-static int
-set_key_org(struct authz *a, struct authz_identity *id, const char *org_id,
-    const char *key_id, int *oversize)
+static void
+set_key_org(struct authz_identity *id, const struct store_apikey *k,
+    int *oversize)
 {
-	struct store_membership m;
-	char role[STORE_MAX_ROLES + 1];
-	int rc;
-
-	if ((rc = store_membership_find(a->store, org_id, "", &m)) < 0)
-		return -1;
-	if (rc == 0)
-		return 0;	/* the organization is gone */
-	if (m.oversize)
+	if (k->owner_org.oversize)
 		*oversize = 1;
-	memcpy(id->org_id, m.org_id, sizeof(id->org_id));
-	memcpy(id->org_slug, m.slug, sizeof(id->org_slug));
-	if ((rc = store_key_role_find(a->store, key_id, role,
-	    sizeof(role))) < 0)
-		return -1;
-	if (rc == 1 && set_roles(id, role) != 0)
+	memcpy(id->org_id, k->owner_org.org_id, sizeof(id->org_id));
+	memcpy(id->org_slug, k->owner_org.slug, sizeof(id->org_slug));
+	if (k->grant[0] != '\0' && set_roles(id, k->grant) != 0)
 		*oversize = 1;
-	return 0;
 }
 
 /* Outcome of one credential check: authenticated, or d holds the deny. */
@@ -224,8 +207,7 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	int rc, oversize = 0;
 
 	if (a->secret_n > 0) {
-		switch (cred_session_verify(v, n, a->secret, a->secret_n,
-		    &token_n)) {
+		switch (cred_session_check(v, n, &a->mac, &token_n)) {
 		case CRED_OK:
 			break;
 		case CRED_MALFORMED:
@@ -263,11 +245,7 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	if (util_time_format(s.expires.ms, d->id.expires_at,
 	    sizeof(d->id.expires_at)) != 0)
 		oversize = 1;	/* a date no header can carry */
-	if (set_member_org(a, &d->id, s.org_id, s.user.id, NULL,
-	    &oversize) != 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return AUTH_DENIED;
-	}
+	set_member_org(&d->id, &s.org, NULL, &oversize);
 	if (s.oversize || s.user.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;
@@ -281,8 +259,7 @@ by_api_key(struct authz *a, const struct slice *key,
 {
 	char b64[CRED_HASH_B64URL_LEN + 1], hex[CRED_HASH_HEX_LEN + 1];
 	struct store_apikey k;
-	struct store_user u;
-	int rc, oversize = 0, is_user = 0, is_org = 0;
+	int rc, oversize = 0, is_user, is_org;
 
 	if (cred_apikey_hash(key->p, key->n, b64, hex) != 0) {
 		deny(d, 503, "hash_error", "Service Unavailable - internal error");
@@ -307,41 +284,26 @@ by_api_key(struct authz *a, const struct slice *key,
 		deny(d, 401, "api_key_expired", "Unauthorized - API key expired");
 		return AUTH_DENIED;
 	}
-	if (k.owner[0] != '\0') {
-		if ((rc = store_user_find(a->store, k.owner, &u)) == 1)
-			is_user = 1;
-		else if (rc == 0 && (rc = store_org_exists(a->store,
-		    k.owner)) == 1)
-			is_org = 1;
-		if (rc < 0) {
-			deny(d, 503, "store_error",
-			    "Service Unavailable - store error");
-			return AUTH_DENIED;
-		}
-	}
+	is_user = k.user.id[0] != '\0';
+	is_org = !is_user && k.owner_org.org_id[0] != '\0';
 	if (!is_user && !is_org) {
 		deny(d, 401, "api_key_orphan", "Unauthorized - invalid API key");
 		return AUTH_DENIED;
 	}
 	if (is_user) {
-		if (banned(&u, now)) {
+		if (banned(&k.user, now)) {
 			deny(d, 403, "user_banned", "Forbidden - banned");
 			return AUTH_DENIED;
 		}
-		if (u.oversize)
+		if (k.user.oversize)
 			oversize = 1;
-		set_user(&d->id, &u);
+		set_user(&d->id, &k.user);
 		/* The metadata may name an organization of the owner's and a
 		 * lower role there; nothing the owner does not hold. */
-		rc = set_member_org(a, &d->id, k.meta_org, u.id, k.meta_role,
-		    &oversize);
+		set_member_org(&d->id, &k.meta_org, k.meta_role, &oversize);
 	} else {
 		memcpy(d->id.remote_user, k.id, sizeof(d->id.remote_user));
-		rc = set_key_org(a, &d->id, k.owner, k.id, &oversize);
-	}
-	if (rc != 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return AUTH_DENIED;
+		set_key_org(&d->id, &k, &oversize);
 	}
 	memcpy(d->id.api_key_id, k.id, sizeof(d->id.api_key_id));
 	memcpy(d->id.method, "api_key", sizeof("api_key"));
@@ -382,7 +344,7 @@ authenticate(struct authz *a, const struct authz_input *in,
 	char cookie[REQ_MAX_COOKIE_VALUE + 1], btok[REQ_MAX_CREDENTIAL + 1];
 	struct slice bearer, key = { NULL, 0 }, sess = { NULL, 0 };
 	enum cred_kind kind = KIND_NONE;
-	size_t cn = 0;
+	size_t cn = 0, cwipe = 0, bwipe = 0;
 	int rc;
 
 	switch (req_authz_bearer(in->authorization.p, in->authorization.n,
@@ -398,11 +360,13 @@ authenticate(struct authz *a, const struct authz_input *in,
 			long bn = req_percent_decode(bearer.p, bearer.n, btok,
 			    sizeof(btok));
 			if (bn <= 0) {
+				OPENSSL_cleanse(btok, sizeof(btok));
 				deny(d, 401, "authorization_malformed",
 				    "Unauthorized - malformed Authorization"
 				    " header");
 				return AUTH_DENIED;
 			}
+			bwipe = (size_t)bn + 1;
 			bearer.p = btok;
 			bearer.n = (size_t)bn;
 		}
@@ -429,21 +393,28 @@ authenticate(struct authz *a, const struct authz_input *in,
 		case REQ_COOKIE_FOUND:
 			sess.p = cookie;
 			sess.n = cn;
+			cwipe = cn + 1;
 			break;
 		case REQ_COOKIE_ABSENT:
 			break;
 		case REQ_COOKIE_DUPLICATE:
 			deny(d, 401, "cookie_duplicate",
 			    "Unauthorized - conflicting session cookies");
-			return AUTH_DENIED;
+			arc = AUTH_DENIED;
+			cwipe = sizeof(cookie);
+			goto out;
 		case REQ_COOKIE_TOO_LONG:
 			deny(d, 401, "cookie_too_long",
 			    "Unauthorized - invalid session");
-			return AUTH_DENIED;
+			arc = AUTH_DENIED;
+			cwipe = sizeof(cookie);
+			goto out;
 		default:
 			deny(d, 401, "cookie_malformed",
 			    "Unauthorized - invalid session");
-			return AUTH_DENIED;
+			arc = AUTH_DENIED;
+			cwipe = sizeof(cookie);
+			goto out;
 		}
 		if (sess.p != NULL)
 			kind = KIND_SESSION_COOKIE;
@@ -453,24 +424,30 @@ authenticate(struct authz *a, const struct authz_input *in,
 
 	if (kind == KIND_NONE) {
 		deny(d, 401, "no_credentials", "Unauthorized - sign in required");
-		return AUTH_DENIED;
+		arc = AUTH_DENIED;
+		goto out;
 	}
 	if (access == ACCESS_SESSION && kind == KIND_API_KEY) {
 		deny(d, 401, "session_required",
 		    "Unauthorized - session required");
-		return AUTH_DENIED;
+		arc = AUTH_DENIED;
+		goto out;
 	}
 	if (access == ACCESS_API_KEY && kind != KIND_API_KEY) {
 		deny(d, 401, "api_key_required",
 		    "Unauthorized - API key required");
-		return AUTH_DENIED;
+		arc = AUTH_DENIED;
+		goto out;
 	}
 	if (kind == KIND_API_KEY)
 		arc = by_api_key(a, &key, d, now);
 	else
 		arc = by_session(a, sess.p, sess.n, d, now);
-	OPENSSL_cleanse(cookie, sizeof(cookie));
-	OPENSSL_cleanse(btok, sizeof(btok));
+out:
+	/* only what was written: a full wipe of both buffers per request
+	 * cost more than the HMAC */
+	OPENSSL_cleanse(cookie, cwipe);
+	OPENSSL_cleanse(btok, bwipe);
 	return arc;
 }
 
@@ -538,9 +515,32 @@ authz_route(const struct policy_rule *rules, size_t nrules, int match_flags,
 	return NULL;
 }
 
-void
-authz_decide(struct authz *a, const struct authz_input *in,
-    struct authz_decision *d)
+/* A decision's starting state: a 503 deny, nothing matched, no identity.
+ * The large buffers (path, location) are set before they are read. */
+static void
+decision_reset(struct authz_decision *d)
+{
+	deny(d, 503, "internal", "Service Unavailable - internal error");
+	d->rule_id = -1;
+	d->rule_priority = 0;
+	d->rule_path[0] = '\0';
+	d->access = ACCESS_AUTHENTICATED;
+	d->method[0] = '\0';
+	d->path[0] = '\0';
+	d->location[0] = '\0';
+	memset(&d->id, 0, sizeof(d->id));
+}
+
+/*
+ * One attempt at the decision. snapshot 1: inside a read snapshot (the
+ * rules reloaded if the data changed). snapshot 0: from the cached rules,
+ * the store known unchanged, each lookup its own statement. Returns 1
+ * when an attempt without a snapshot saw a commit land meanwhile: then
+ * the caller decides again with one.
+ */
+static int
+decide(struct authz *a, const struct authz_input *in,
+    struct authz_decision *d, int snapshot)
 {
 	const struct policy_rule *rule;
 	enum policy_access access = ACCESS_AUTHENTICATED;
@@ -549,29 +549,28 @@ authz_decide(struct authz *a, const struct authz_input *in,
 	enum policy_role need = ROLE_NONE, have;
 	const char *refused;
 	size_t pn;
-	int changed;
-	int64_t now;
+	int changed, again = 0;
 
-	memset(d, 0, sizeof(*d));
-	deny(d, 503, "internal", "Service Unavailable - internal error");
-	d->rule_id = -1;
-	d->access = ACCESS_AUTHENTICATED;
+	decision_reset(d);
+	if (snapshot) {
+		if (store_read_begin(a->store, &changed) != 0) {
+			const char *msg;
 
-	if (store_read_begin(a->store, &changed) != 0) {
-		const char *msg;
-
-		if (store_last_error(a->store, &msg) == STORE_ERR_SCHEMA)
-			deny(d, 503, "store_schema", "Service Unavailable -"
-			    " store schema not understood");
-		else
-			deny(d, 503, "store_unavailable",
-			    "Service Unavailable - store unavailable");
-		return;
-	}
-	if ((changed || !a->rules_ok) && reload_rules(a) != 0) {
-		deny(d, 503, "rules_invalid",
-		    "Service Unavailable - rules unavailable");
-		goto out;
+			if (store_last_error(a->store, &msg) ==
+			    STORE_ERR_SCHEMA)
+				deny(d, 503, "store_schema", "Service"
+				    " Unavailable - store schema not"
+				    " understood");
+			else
+				deny(d, 503, "store_unavailable", "Service"
+				    " Unavailable - store unavailable");
+			return 0;
+		}
+		if ((changed || !a->rules_ok) && reload_rules(a) != 0) {
+			deny(d, 503, "rules_invalid",
+			    "Service Unavailable - rules unavailable");
+			goto out;
+		}
 	}
 	if ((refused = authz_route(a->rules, a->nrules, a->match_flags,
 	    &in->method, &in->uri, in->overrides, d->method, d->path, &pn,
@@ -604,17 +603,15 @@ authz_decide(struct authz *a, const struct authz_input *in,
 		goto out;
 	}
 
-	now = util_now_ms();
-	deny(d, 503, "internal", "Service Unavailable - internal error");
-	if (authenticate(a, in, access, d, now) != AUTH_OK) {
+	if (authenticate(a, in, access, d, util_now_ms()) != AUTH_OK) {
 		memset(&d->id, 0, sizeof(d->id));
 		maybe_redirect(in, on_deny, redirect_to, d);
-		goto out;
+		goto check;
 	}
 	if (!identity_ok(&d->id)) {
 		memset(&d->id, 0, sizeof(d->id));
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		goto out;
+		goto check;
 	}
 	have = policy_role_highest(d->id.roles, strlen(d->id.roles));
 	memcpy(d->id.role, policy_role_name(have),
@@ -625,11 +622,31 @@ authz_decide(struct authz *a, const struct authz_input *in,
 		snprintf(msg, sizeof(msg), "Forbidden - %s role required",
 		    policy_role_name(need));
 		deny(d, 403, "role_required", msg);
-		goto out;
+		goto check;
 	}
 	d->status = 200;
 	d->reason = "allow";
 	d->message[0] = '\0';
+check:
+	/* Invariant: a decision read outside a snapshot stands only if no
+	 * commit landed while it read: then the rules and what the lookups
+	 * saw are one state of the database. */
+	if (!snapshot && !store_unchanged(a->store))
+		again = 1;
 out:
-	store_read_end(a->store);
+	if (snapshot)
+		store_read_end(a->store);
+	return again;
+}
+
+void
+authz_decide(struct authz *a, const struct authz_input *in,
+    struct authz_decision *d)
+{
+	/* The store unchanged since the rules were read: no snapshot (no
+	 * transaction, no lock) for a public path, one statement for a
+	 * credential. Otherwise, or if a commit raced, one snapshot. */
+	if (!a->rules_ok || !store_unchanged(a->store) ||
+	    decide(a, in, d, 0) != 0)
+		(void)decide(a, in, d, 1);
 }

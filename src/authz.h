@@ -73,6 +73,7 @@ struct authz {
 	struct store		*store;
 	unsigned char		 secret[CRED_MAX_SECRET];
 	size_t			 secret_n;	/* 0: signatures not checked */
+	struct cred_hmac	 mac;		/* the secret, prepared */
 	char			 cookie_prefix[REQ_MAX_PREFIX + 1];
 	int			 match_flags;	/* POLICY_FOLD_CASE unless strict */
 	int			 rules_ok;	/* cache valid and well formed */

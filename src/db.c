@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE	/* statx: birth times */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -27,6 +28,8 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+
+static int	check_replaced(struct store *);
 
 static enum store_error
 error_kind(int rc)
@@ -183,9 +186,79 @@ file_id_same(const struct db_file_id *a, const struct db_file_id *b)
 	    a->ino == b->ino && a->btime_ns == b->btime_ns;
 }
 
+#define DB_SHM_MAP	4096	/* two WAL index headers and more */
+#define DB_SHM_MIN	136	/* the headers and the checkpoint info */
+
+/* Maps the -shm read-only once SQLite has it (WAL mode). Our own open
+ * connection keeps any other from truncating it under the mapping. */
+static void
+shm_map(struct store *s)
+{
+	char p[PATH_MAX + 8];
+	struct stat st;
+	void *m;
+	int fd;
+
+	if (s->walidx != NULL || snprintf(p, sizeof(p), "%s-shm", s->path) >=
+	    (int)sizeof(p) || (fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_size >= DB_SHM_MIN &&
+	    (m = mmap(NULL, DB_SHM_MAP < st.st_size ? DB_SHM_MAP :
+	    (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0)) != MAP_FAILED)
+		s->walidx = m;
+	close(fd);
+}
+
+static void
+shm_unmap(struct store *s)
+{
+	if (s->walidx != NULL)
+		munmap((void *)(uintptr_t)s->walidx, DB_SHM_MAP);
+	s->walidx = NULL;
+	s->seen_ok = 0;
+}
+
+/* The mark of the first header copy, which a writer updates last. */
+static void
+walmark(const volatile uint32_t *h, struct db_walmark *m)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	m->change = h[2];	/* iChange */
+	m->frame = h[4];	/* mxFrame */
+	m->salt[0] = h[8];	/* aSalt */
+	m->salt[1] = h[9];
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+void
+db_note(struct store *s)
+{
+	s->seen_ok = 0;
+	if (s->walidx == NULL && s->db != NULL)
+		shm_map(s);
+	if (s->walidx != NULL) {
+		walmark(s->walidx, &s->seen);
+		s->seen_ok = 1;
+	}
+}
+
+int
+db_unchanged(struct store *s)
+{
+	struct db_walmark now;
+
+	if (!s->seen_ok || s->walidx == NULL || check_replaced(s) != 0 ||
+	    !s->seen_ok || s->db == NULL)
+		return 0;
+	walmark(s->walidx, &now);
+	return now.change == s->seen.change && now.frame == s->seen.frame &&
+	    now.salt[0] == s->seen.salt[0] && now.salt[1] == s->seen.salt[1];
+}
+
 void
 db_disconnect(struct store *s)
 {
+	shm_unmap(s);
 	db_cache_clear(s);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
@@ -200,11 +273,31 @@ db_disconnect(struct store *s)
 	memset(&s->shm, 0, sizeof(s->shm));
 }
 
+/*
+ * Process-wide SQLite settings, before its first use: authgate runs one
+ * thread per process, so no mutexes and no memory statistics (both cost a
+ * lock per allocation on the decision's path). If SQLite was initialised
+ * already, it keeps its own.
+ */
+static void
+sqlite_once(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK)
+		return;		/* initialised already: it keeps its own */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 db_connect(struct store *s, char *err, size_t errsz)
 {
 	int flags, rc, on = 1, off = 0;
 
+	sqlite_once();
 	flags = s->mode == STORE_READONLY ? SQLITE_OPEN_READONLY :
 	    s->mode == STORE_READWRITE_EXISTING ? SQLITE_OPEN_READWRITE :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

@@ -58,10 +58,20 @@ struct db_slot {
 /* The decision's view of the schema: which variant of each lookup fits. */
 struct db_lookups {
 	const char	*session;	/* NULL until probed */
-	const char	*user;
 	const char	*apikey;	/* NULL: no apikey table */
 	int		 orgs;		/* organization + member tables */
-	int		 key_roles;	/* authgate_key_role table */
+};
+
+/*
+ * What identifies the database's state in SQLite's WAL index (the -shm
+ * file, mapped read-only): the header's change counter, incremented by
+ * every commit, the last frame, and the WAL's salts, which change when it
+ * restarts. Equal values mean nothing was committed in between.
+ */
+struct db_walmark {
+	uint32_t	 change;
+	uint32_t	 frame;
+	uint32_t	 salt[2];
 };
 
 struct store {
@@ -82,6 +92,10 @@ struct store {
 	long long		 bad_schema;	/* version found unusable; -1 */
 	char			 problem[256];	/* why, for doctor */
 	struct db_lookups	 look;
+	/* the WAL index, for db_unchanged */
+	const volatile uint32_t	*walidx;	/* the -shm mapped; NULL: not */
+	struct db_walmark	 seen;		/* as of the last db_note */
+	int			 seen_ok;
 	/* schema.c */
 	char			 skipped[256];	/* views init left out */
 };
@@ -110,6 +124,15 @@ int	db_end(struct store *s, int commit) UTIL_MUST_CHECK;
 /* Rolls back, when nothing is left to decide: a failed rollback drops
  * the connection (see db_end), so there is nothing for the caller to do. */
 void	db_abort(struct store *s);
+
+/*
+ * Notes the WAL index's mark before a snapshot begins (db_note), and
+ * whether it still holds (db_unchanged: 1 nothing committed since the
+ * last db_note and the file not replaced; 0 changed or cannot tell, as
+ * when the database is not in WAL mode). Neither starts a transaction.
+ */
+void	db_note(struct store *s);
+int	db_unchanged(struct store *s);
 
 /* -2 for SQLITE_BUSY/LOCKED, else -1. */
 int	db_busy_rc(int rc);

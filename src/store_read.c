@@ -17,54 +17,68 @@
 #include "store_read.h"
 
 /*
- * The banned columns exist only with better-auth's admin plugin, and
- * activeOrganizationId only with its organization plugin. A variant per
- * shape (indexed [banned][banExpires][activeOrg]).
- * Invariant: banned without banExpires is banned with no end, never
- * "nobody is banned".
+ * The lookups, one statement per credential so that a session or key and
+ * everything the decision needs of it come from one snapshot. Columns that
+ * only some better-auth set-ups have give variants, chosen when the schema
+ * is probed, all constant text:
+ * - ban: the admin plugin's banned and banExpires columns (0: neither,
+ *   1: banned only, 2: both). Invariant: banned without banExpires is
+ *   banned with no end, never "nobody is banned".
+ * - org: the organization plugin (organization, member, and the
+ *   session's activeOrganizationId).
+ * - the apikey owner column (referenceId, or userId in older schemas), and
+ *   authgate's own authgate_key_role table.
+ * A user's roles in an organization are all of their member rows there,
+ * comma separated (one row in practice; the highest role counts).
  */
-#define SESSION_SQL(ban, exp, org) \
-    "SELECT s.id, s.expiresAt, " org ", u.id, u.email, u.name, " ban ", " exp \
-    " FROM session s JOIN \"user\" u ON u.id = s.userId WHERE s.token = ?1"
-static const char *const sql_session[2][2][2] = {
-	{ { SESSION_SQL("NULL", "NULL", "NULL"),
-	    SESSION_SQL("NULL", "NULL", "s.activeOrganizationId") },
-	  { SESSION_SQL("NULL", "NULL", "NULL"),
-	    SESSION_SQL("NULL", "NULL", "s.activeOrganizationId") } },
-	{ { SESSION_SQL("u.banned", "NULL", "NULL"),
-	    SESSION_SQL("u.banned", "NULL", "s.activeOrganizationId") },
-	  { SESSION_SQL("u.banned", "u.banExpires", "NULL"),
-	    SESSION_SQL("u.banned", "u.banExpires", "s.activeOrganizationId") } },
-};
-#define USER_SQL(ban, exp) \
-    "SELECT id, email, name, " ban ", " exp " FROM \"user\" WHERE id = ?1"
-static const char *const sql_user[2][2] = {
-	{ USER_SQL("NULL", "NULL"), USER_SQL("NULL", "NULL") },
-	{ USER_SQL("banned", "NULL"), USER_SQL("banned", "banExpires") },
-};
-static const char sql_membership[] =
-    "SELECT o.id, o.slug, m.id IS NOT NULL, m.role"
-    " FROM organization o"
-    " LEFT JOIN member m ON m.organizationId = o.id AND m.userId = ?2"
-    " WHERE o.id = ?1"
-    " ORDER BY m.createdAt LIMIT 1";
-static const char sql_org[] = "SELECT 1 FROM organization WHERE id = ?1";
+#define BAN0	"NULL, NULL"
+#define BAN1	"u.banned, NULL"
+#define BAN2	"u.banned, u.banExpires"
+#define ROLES(org, user) \
+    "(SELECT group_concat(m.role) FROM member m WHERE m.organizationId = " \
+    org " AND m.userId = " user ")"
 
-static const char sql_apikey_user[] =
-    "SELECT k.id, k.userId, k.enabled, k.expiresAt, "
-    DB_KEY_META("organizationId") ", " DB_KEY_META("role")
-    " FROM apikey k WHERE k.key = ?1 OR k.key = ?2 LIMIT 1";
-static const char sql_apikey_ref[] =
-    "SELECT k.id, k.referenceId, k.enabled, k.expiresAt, "
-    DB_KEY_META("organizationId") ", " DB_KEY_META("role")
-    " FROM apikey k WHERE k.key = ?1 OR k.key = ?2 LIMIT 1";
+#define SESSION(ban, org, join) \
+    "SELECT s.id, s.expiresAt, u.id, u.email, u.name, " ban ", " org \
+    " FROM session s JOIN \"user\" u ON u.id = s.userId" join \
+    " WHERE s.token = ?1"
+#define S_ORG	"o.id, o.slug, " ROLES("o.id", "u.id")
+#define S_JOIN	" LEFT JOIN organization o ON o.id = s.activeOrganizationId"
+#define NO_ORG	"NULL, NULL, NULL"
+static const char *const sql_session[3][2] = {
+	{ SESSION(BAN0, NO_ORG, ""), SESSION(BAN0, S_ORG, S_JOIN) },
+	{ SESSION(BAN1, NO_ORG, ""), SESSION(BAN1, S_ORG, S_JOIN) },
+	{ SESSION(BAN2, NO_ORG, ""), SESSION(BAN2, S_ORG, S_JOIN) },
+};
+
+#define APIKEY(owner, ban, org, join, grant) \
+    "SELECT k.id, k." owner ", k.enabled, k.expiresAt, " \
+    DB_KEY_META("role") ", u.id, u.email, u.name, " ban ", " org ", " \
+    grant " FROM apikey k LEFT JOIN \"user\" u ON u.id = k." owner join \
+    " WHERE k.key = ?1"
+#define K_ORG	"ko.id, ko.slug, mo.id, mo.slug, " ROLES("mo.id", "u.id")
+#define K_JOIN(owner) \
+    " LEFT JOIN organization ko ON ko.id = k." owner \
+    " LEFT JOIN organization mo ON mo.id = " DB_KEY_META("organizationId")
+#define K_NO_ORG "NULL, NULL, NULL, NULL, NULL"
+#define GRANT	"(SELECT r.role FROM authgate_key_role r WHERE r.key_id = k.id)"
+#define KEYS(owner, ban) \
+	{ { APIKEY(owner, ban, K_NO_ORG, "", "NULL"), \
+	    APIKEY(owner, ban, K_NO_ORG, "", GRANT) }, \
+	  { APIKEY(owner, ban, K_ORG, K_JOIN(owner), "NULL"), \
+	    APIKEY(owner, ban, K_ORG, K_JOIN(owner), GRANT) } }
+/* [owner is referenceId][ban][org plugin][grants table] */
+static const char *const sql_apikey[2][3][2][2] = {
+	{ KEYS("userId", BAN0), KEYS("userId", BAN1), KEYS("userId", BAN2) },
+	{ KEYS("referenceId", BAN0), KEYS("referenceId", BAN1),
+	  KEYS("referenceId", BAN2) },
+};
+static const char sql_org[] = "SELECT 1 FROM organization WHERE id = ?1";
 
 /* One statement for the decision and the CLI's listing. */
 static const char sql_rules[] =
     "SELECT id, priority, method, path, access, min_role, on_deny,"
     " redirect_to, note FROM authgate_rule ORDER BY priority, id";
-static const char sql_key_role[] =
-    "SELECT role FROM authgate_key_role WHERE key_id = ?1";
 static const char sql_schema_version[] = "PRAGMA schema_version";
 static const char sql_data_version[] = "PRAGMA data_version";
 
@@ -95,7 +109,8 @@ static const char *const cols_key_role[] = { "key_id", "role", NULL };
 static int
 probe(struct store *s)
 {
-	int banned, ban_exp, active_org, org, member, key, ref;
+	int banned, ban_exp, active_org, org, member, key, ref = 1, grants;
+	int ban;
 
 	memset(&s->look, 0, sizeof(s->look));
 	s->problem[0] = '\0';
@@ -117,6 +132,12 @@ probe(struct store *s)
 	    (active_org = schema_has_column(s, "session",
 	    "activeOrganizationId")) < 0)
 		return -1;
+	ban = banned ? 1 + ban_exp : 0;
+	/* authgate's own grants for organization keys: absent in a database
+	 * from before it existed, which then gives such keys no role. */
+	if ((grants = schema_table_ok(s, "authgate_key_role", cols_key_role,
+	    0)) < 0)
+		return -1;
 	if (key) {
 		if ((ref = schema_has_column(s, "apikey", "referenceId")) < 0 ||
 		    (!ref && schema_has_column(s, "apikey", "userId") != 1)) {
@@ -125,16 +146,10 @@ probe(struct store *s)
 				    "apikey", "referenceId (or userId)");
 			return -1;
 		}
-		s->look.apikey = ref ? sql_apikey_ref : sql_apikey_user;
+		s->look.apikey = sql_apikey[ref][ban][org][grants];
 	}
-	/* authgate's own grants for organization keys: absent in a database
-	 * from before it existed, which then gives such keys no role. */
-	if ((s->look.key_roles = schema_table_ok(s, "authgate_key_role",
-	    cols_key_role, 0)) < 0)
-		return -1;
 	s->look.orgs = org;
-	s->look.session = sql_session[banned][ban_exp][active_org];
-	s->look.user = sql_user[banned][ban_exp];
+	s->look.session = sql_session[ban][org && active_org];
 	return 0;
 }
 
@@ -164,6 +179,9 @@ store_read_begin(struct store *s, int *changed)
 	long long dv = 0, sv = 0;
 
 	*changed = 0;
+	/* the mark before the snapshot: a commit after it only makes
+	 * store_unchanged say "changed" once too often, never too seldom */
+	db_note(s);
 	if (db_begin(s, DB_TX_READ) != 0)
 		goto fail;
 	/* schema_version reads the file: this is where a missing, locked or
@@ -203,6 +221,12 @@ fail:
 	/* Reconnect next time: the file may have been replaced or fixed. */
 	db_disconnect(s);
 	return -1;
+}
+
+int
+store_unchanged(struct store *s)
+{
+	return s->look.session != NULL && db_unchanged(s);
 }
 
 void
@@ -288,6 +312,18 @@ user_from(sqlite3_stmt *st, int c, struct store_user *u)
 	db_col_time(st, c + 4, &u->ban_expires);
 }
 
+/* An organization's id and slug, and (with roles) a user's member rows. */
+static void
+org_from(sqlite3_stmt *st, int c, int roles, struct store_membership *m)
+{
+	db_col_text(st, c, m->org_id, sizeof(m->org_id), &m->oversize);
+	db_col_text(st, c + 1, m->slug, sizeof(m->slug), &m->oversize);
+	if (roles < 0)
+		return;
+	m->member = sqlite3_column_type(st, roles) != SQLITE_NULL;
+	db_col_text(st, roles, m->roles, sizeof(m->roles), &m->oversize);
+}
+
 int
 store_session_find(struct store *s, const char *token, size_t n,
     struct store_session *out)
@@ -303,52 +339,8 @@ store_session_find(struct store *s, const char *token, size_t n,
 	if ((rc = db_step_row(s, st, "session lookup")) == 1) {
 		db_col_text(st, 0, out->id, sizeof(out->id), &out->oversize);
 		db_col_time(st, 1, &out->expires);
-		db_col_text(st, 2, out->org_id, sizeof(out->org_id),
-		    &out->oversize);
-		user_from(st, 3, &out->user);
-	}
-	db_done(st);
-	return rc;
-}
-
-int
-store_user_find(struct store *s, const char *id, struct store_user *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (s->look.user == NULL || (st = db_stmt(s, s->look.user)) == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	if ((rc = db_step_row(s, st, "user lookup")) == 1)
-		user_from(st, 0, out);
-	db_done(st);
-	return rc;
-}
-
-int
-store_membership_find(struct store *s, const char *org_id,
-    const char *user_id, struct store_membership *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!s->look.orgs)
-		return 0;	/* no organization plugin: no organizations */
-	if ((st = db_stmt(s, sql_membership)) == NULL)
-		return -1;
-	db_bind_text(st, 1, org_id);
-	db_bind_text(st, 2, user_id);
-	if ((rc = db_step_row(s, st, "membership lookup")) == 1) {
-		db_col_text(st, 0, out->org_id, sizeof(out->org_id),
-		    &out->oversize);
-		db_col_text(st, 1, out->slug, sizeof(out->slug),
-		    &out->oversize);
-		out->member = sqlite3_column_int(st, 2) != 0;
-		db_col_text(st, 3, out->roles, sizeof(out->roles),
-		    &out->oversize);
+		user_from(st, 2, &out->user);
+		org_from(st, 7, 9, &out->org);
 	}
 	db_done(st);
 	return rc;
@@ -360,6 +352,33 @@ store_org_exists(struct store *s, const char *id)
 	if (!s->look.orgs && schema_has_table(s, "organization") != 1)
 		return 0;
 	return db_query_text(s, sql_org, id, NULL, NULL, 0);
+}
+
+/* One probe of the key statement with one hash form. */
+static int
+apikey_probe(struct store *s, sqlite3_stmt *st, const char *hash,
+    struct store_apikey *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	db_bind_text(st, 1, hash);
+	if ((rc = db_step_row(s, st, "api key lookup")) == 1) {
+		db_col_text(st, 0, out->id, sizeof(out->id), &out->oversize);
+		db_col_text(st, 1, out->owner, sizeof(out->owner),
+		    &out->oversize);
+		out->enabled = db_col_bool(st, 2, 0);
+		db_col_time(st, 3, &out->expires);
+		db_col_text(st, 4, out->meta_role, sizeof(out->meta_role),
+		    &out->oversize);
+		user_from(st, 5, &out->user);
+		org_from(st, 10, -1, &out->owner_org);
+		org_from(st, 12, 14, &out->meta_org);
+		db_col_text(st, 15, out->grant, sizeof(out->grant),
+		    &out->oversize);
+	}
+	db_done(st);
+	return rc;
 }
 
 int
@@ -374,29 +393,9 @@ store_apikey_find(struct store *s, const char *hash_b64url,
 		return 0;	/* no api-key plugin: no keys */
 	if ((st = db_stmt(s, s->look.apikey)) == NULL)
 		return -1;
-	db_bind_text(st, 1, hash_b64url);
-	db_bind_text(st, 2, hash_hex);
-	if ((rc = db_step_row(s, st, "api key lookup")) == 1) {
-		db_col_text(st, 0, out->id, sizeof(out->id), &out->oversize);
-		db_col_text(st, 1, out->owner, sizeof(out->owner),
-		    &out->oversize);
-		out->enabled = db_col_bool(st, 2, 0);
-		db_col_time(st, 3, &out->expires);
-		db_col_text(st, 4, out->meta_org, sizeof(out->meta_org),
-		    &out->oversize);
-		db_col_text(st, 5, out->meta_role, sizeof(out->meta_role),
-		    &out->oversize);
-	}
-	db_done(st);
-	return rc;
-}
-
-int
-store_key_role_find(struct store *s, const char *key_id, char *role,
-    size_t rolesz)
-{
-	role[0] = '\0';
-	if (!s->look.key_roles)
-		return 0;	/* no grants table: no grants */
-	return db_query_text(s, sql_key_role, key_id, NULL, role, rolesz);
+	/* better-auth's base64url first; the hex form of Optare's docs
+	 * second (two index probes: an OR would build a temporary table) */
+	if ((rc = apikey_probe(s, st, hash_b64url, out)) != 0)
+		return rc;
+	return apikey_probe(s, st, hash_hex, out);
 }

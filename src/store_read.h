@@ -17,29 +17,42 @@ struct store_user {
 	int		 oversize;	/* a value did not fit: deny */
 };
 
-struct store_session {
-	char		 id[STORE_MAX_ID + 1];
-	char		 org_id[STORE_MAX_ID + 1];	/* activeOrganizationId */
-	struct store_time expires;
-	struct store_user user;
+/* An organization, and a user's member rows in it. */
+struct store_membership {
+	char		 org_id[STORE_MAX_ID + 1];	/* "": none */
+	char		 slug[STORE_MAX_SLUG + 1];
+	int		 member;	/* the user has a member row there */
+	char		 roles[STORE_MAX_ROLES + 1];	/* their roles, comma list */
 	int		 oversize;
 };
 
+/* A session with its user, and the user's membership in the session's
+ * active organization (org.org_id "" when there is none). */
+struct store_session {
+	char		 id[STORE_MAX_ID + 1];
+	struct store_time expires;
+	struct store_user user;
+	struct store_membership org;
+	int		 oversize;
+};
+
+/*
+ * An API key with what the decision needs of its owner, in one read:
+ * the owner is a user (user.id set) or an organization (owner_org.org_id
+ * set; grant is the role an admin gave the key in authgate_key_role);
+ * meta_org is the organization named by its metadata, with the owning
+ * user's membership there.
+ */
 struct store_apikey {
 	char		 id[STORE_MAX_ID + 1];
 	char		 owner[STORE_MAX_ID + 1];	/* userId or referenceId */
-	char		 meta_org[STORE_MAX_ID + 1];	/* metadata.organizationId */
 	char		 meta_role[STORE_MAX_ROLES + 1];	/* metadata.role */
 	int		 enabled;	/* NULL counts as disabled */
 	struct store_time expires;
-	int		 oversize;
-};
-
-struct store_membership {
-	char		 org_id[STORE_MAX_ID + 1];
-	char		 slug[STORE_MAX_SLUG + 1];
-	int		 member;	/* a member row exists */
-	char		 roles[STORE_MAX_ROLES + 1];
+	struct store_user user;			/* user.id "": not a user */
+	struct store_membership owner_org;	/* org_id "": not an org */
+	char		 grant[STORE_MAX_ROLES + 1];	/* "" none */
+	struct store_membership meta_org;	/* org_id "": none */
 	int		 oversize;
 };
 
@@ -73,25 +86,18 @@ int	store_rules_load(struct store *s,
 int	store_rules_list(struct store *s,
 	    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx) UTIL_MUST_CHECK;
 
-/* Session by token, joined with its user. 1 found, 0 absent, -1 error. */
+/*
+ * Session by token, with its user and the user's membership in the
+ * session's active organization, in one statement (one snapshot).
+ * 1 found, 0 absent, -1 error.
+ */
 int	store_session_find(struct store *s, const char *token, size_t n,
 	    struct store_session *out) UTIL_MUST_CHECK;
 
-/* User by id. 1 found, 0 absent, -1 error. */
-int	store_user_find(struct store *s, const char *id,
-	    struct store_user *out) UTIL_MUST_CHECK;
-
 /*
- * Organization by id, with user's member row if any.
- * 1 organization found (out->member says whether user belongs), 0 no
- * such organization, -1 error.
- */
-int	store_membership_find(struct store *s, const char *org_id,
-	    const char *user_id, struct store_membership *out) UTIL_MUST_CHECK;
-
-/*
- * API key whose stored hash equals either form. 1 found, 0 absent,
- * -1 error.
+ * API key whose stored hash equals the base64url form, else the hex form,
+ * with its owner and organizations (see struct store_apikey), in one
+ * statement. 1 found, 0 absent (or no apikey table), -1 error.
  */
 int	store_apikey_find(struct store *s, const char *hash_b64url,
 	    const char *hash_hex, struct store_apikey *out) UTIL_MUST_CHECK;
@@ -100,12 +106,14 @@ int	store_apikey_find(struct store *s, const char *hash_b64url,
 int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;
 
 /*
- * The role an admin granted an organization-owned key in
- * authgate_key_role (a table only the CLI and the sqlite3 shell write,
- * never the webhook). 1 found (copied into role), 0 none, -1 error.
+ * Whether the database is known to be unchanged since the last
+ * successful store_read_begin (no commit anywhere, not replaced), read
+ * from SQLite's WAL index without a transaction. 1 unchanged, 0 changed
+ * or cannot tell (not in WAL mode, no read yet): then start a snapshot
+ * with store_read_begin. A lookup made outside a snapshot is consistent
+ * with the cached rules when this says 1 both before and after it.
  */
-int	store_key_role_find(struct store *s, const char *key_id, char *role,
-	    size_t rolesz) UTIL_MUST_CHECK;
+int	store_unchanged(struct store *s);
 
 /*
  * Why the schema cannot be used by the decision ("table apikey lacks

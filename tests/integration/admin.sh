@@ -597,6 +597,34 @@ t_run live-044 2 "$AG" rule add --path /api/health --access deny --method GET --
 t_run live-045 0 "$AG" rule add --path /api/health --access deny --method GET --priority 5 --force
 t_status live-042 403 "$U/api/health"
 t_status live-043 403 -I "$U/api/health"	# HEAD meets the GET rule first
+# Each worker keeps its connection and decides without a read transaction
+# while the file is unchanged (issue 10): a change another process commits
+# is seen by the very next request, whichever worker takes it. Twenty
+# requests warm both workers first.
+tally() {	# tally CURL-ARGS...: twenty requests, "STATUS:COUNT ..." sorted
+	local i
+	for i in $(seq 1 20); do
+		curl -s -o /dev/null -w '%{http_code}\n' "$@"
+	done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
+}
+fast() {	# fast ID WANT CURL-ARGS...
+	local id=$1 want=$2 got; shift 2
+	got=$(tally "$@")
+	if [ "$got" = "$want" ]; then t_pass "$id"; else t_fail "$id" "want $want, got $got"; fi
+}
+t_run live-046 0 "$AG" rule rm "$(q "select id from authgate_rule where path = '/api/health' and access = 'deny'")"
+fast live-047 '200:20 ' "$U/api/health"
+q "update authgate_rule set access = 'deny' where id = 1"
+fast live-048 '403:20 ' "$U/api/health"
+q "update authgate_rule set access = 'public' where id = 1"
+fast live-049 '200:20 ' "$U/api/health"
+fast live-050 '200:20 ' -b "$MEMBER" "$U/api/projects"
+q "update session set expiresAt = '2020-01-01T00:00:00.000Z' where token = 'demo-session-mia-member'"
+fast live-051 '401:20 ' -b "$MEMBER" "$U/api/projects"
+q "update session set expiresAt = '2099-01-01T00:00:00.000Z' where token = 'demo-session-mia-member'"
+fast live-052 '200:20 ' -b "$MEMBER" "$U/api/projects"
+q "delete from session where token = 'demo-session-mia-member'"
+fast live-053 '401:20 ' -b "$MEMBER" "$U/api/projects"
 t_sanitizers live-asan "$T_DIR/state/error.log"
 if grep -E -q -e "$KL" -e "$KO" -e "$KS" "$T_DIR/state/error.log"; then t_fail live-log "a key reached the log"; else t_pass live-log; fi
 t_cleanup
