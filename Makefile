@@ -22,7 +22,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
-MODULES	= util opt log fcgi_proto request credential policy config db schema \
+MODULES	= util opt log fcgi_proto request credential policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
 	  admin doctor gate serve whproc fcgi_server cli_util cli_key \
 	  cli_rule cli main schema_sql
@@ -34,8 +34,9 @@ D_request = util
 D_credential = util
 D_policy = util
 D_config = util
+D_sqlmem =
 D_reply	= util
-D_db	= log util
+D_db	= log sqlmem util
 D_schema = db
 D_store_read = db schema
 D_store_sync = db util
@@ -74,6 +75,7 @@ ASAN_BIN = build/asan/authgate
 # harness: its module's closure, nothing else.
 UNIT	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 T_test_util = util
+T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential
 T_test_policy = policy

@@ -27,6 +27,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "sqlmem.h"
 #include "util.h"
 
 static int	check_replaced(struct store *);
@@ -275,9 +276,9 @@ db_disconnect(struct store *s)
 
 /*
  * Process-wide SQLite settings, before its first use: authgate runs one
- * thread per process, so no mutexes and no memory statistics (both cost a
- * lock per allocation on the decision's path). If SQLite was initialised
- * already, it keeps its own.
+ * thread per process, so no mutexes, no memory statistics (both cost a
+ * lock per allocation on the decision's path) and free lists in front of
+ * malloc (sqlmem.c). If SQLite was initialised already, it keeps its own.
  */
 static void
 sqlite_once(void)
@@ -290,6 +291,7 @@ sqlite_once(void)
 	if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK)
 		return;		/* initialised already: it keeps its own */
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	(void)sqlmem_install();
 }
 
 int
