@@ -13,13 +13,15 @@ mkdir -p "$out"
 
 total_pass=0
 total_fail=0
+run_t0=$(date +%s)
 
-# Adds the counts from a suite's closing "...N passed, N failed" line.
+# Adds the counts from a suite's closing "...N passed, N failed" line and
+# prints "SUITE: N passed, N failed (T s)", T its wall time in seconds.
 tally() {
-	suite=$1 log=$2 rc=$3
+	suite=$1 log=$2 rc=$3 secs=$4
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
-		echo "FAIL $suite: no result line (exit $rc); see $log"
+		echo "FAIL $suite: no result line (exit $rc, $secs s); see $log"
 		total_fail=$((total_fail + 1))
 		return
 	fi
@@ -32,14 +34,21 @@ tally() {
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	grep -E '^(FAIL|not ok)' "$log" | head -n 50
-	echo "$suite: $p passed, $f failed"
+	echo "$suite: $p passed, $f failed ($secs s)"
 }
 
+# now_ds: the time in tenths of a second.
+now_ds() { echo $(( $(date +%s%N) / 100000000 )); }
+
+# run_suite SUITE CMD...: runs CMD with its output in tests/tmp/SUITE.log.
 run_suite() {
 	suite=$1; shift
 	log="$out/$suite.log"
+	t0=$(now_ds)
 	"$@" > "$log" 2>&1
-	tally "$suite" "$log" $?
+	rc=$?
+	t1=$(now_ds)
+	tally "$suite" "$log" $rc "$(( (t1 - t0) / 10 )).$(( (t1 - t0) % 10 ))"
 }
 
 # Unit tests: one binary per tests/unit/test_*.c, linked with the sources
@@ -83,5 +92,6 @@ else
 	total_fail=$((total_fail + 1))
 fi
 
+echo "wall time: $(( $(date +%s) - run_t0 )) s"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
