@@ -9,6 +9,7 @@
 # multiplexing, management records, hostile records, deadlines and caps,
 # and a webhook process that dies.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/webhook.sh"
 t_setup serve
 AG="$T_ROOT/build/asan/authgate"
 DB="$T_DIR/db/authgate.db"
@@ -78,23 +79,23 @@ t_ok tcp-006 test "$(ps -o user= -p "$T_SERVE_PID" | tr -d ' ')" = nobody
 
 # --- an idle connection and a slow-loris one cost a descriptor, never a
 # worker; both are closed after the parameter deadline
-exec 7<>"/dev/tcp/127.0.0.1/$PORT"	# connects, sends nothing
+IDLE_OPEN=0
+exec 7<>"/dev/tcp/127.0.0.1/$PORT" && IDLE_OPEN=1	# connects, sends nothing
 ( printf '\001'; sleep 3; printf '\001'; sleep 3; printf '\000' ) > "/dev/tcp/127.0.0.1/$PORT" 2>/dev/null &
 LORIS=$!
 sleep 0.3
-start=$(date +%s%N)
+# each answered within 3 s (a liveness bound: a stalled request would wait
+# out a read timeout; tests/bench/liveness.sh measures how long they take)
 ok=0
 for i in 1 2 3 4 5; do
-	[ "$(fcgi "$A" /api/projects HTTP_COOKIE="$MEMBER" | head -n 1 | tr -d '\r')" = "Status: 200 OK" ] && ok=$((ok + 1))
+	[ "$(fcgi3 "$A" /api/projects HTTP_COOKIE="$MEMBER")" = "Status: 200 OK" ] && ok=$((ok + 1))
 done
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
 t_ok stall-001 test "$ok" = 5
-# stalled requests would each wait out a read timeout; the bound is
-# generous so a busy machine does not fail it
-[ "$ms" -lt 10000 ] && t_pass stall-002 || t_fail stall-002 "5 requests took ${ms} ms beside an idle connection"
 # the idle connection is dropped after the parameter deadline (2 s)
 sleep 4
-if read -r -t 1 -u 7 x 2>/dev/null || [ $? -gt 128 ]; then
+if [ "$IDLE_OPEN" != 1 ]; then
+	t_fail stall-003 "the idle connection could not be opened"
+elif read -r -t 1 -u 7 x 2>/dev/null || [ $? -gt 128 ]; then
 	t_fail stall-003 "the idle connection is still open after the deadline"
 else t_pass stall-003; fi
 exec 7<&-
@@ -113,22 +114,22 @@ fcgi_status crash-003 "200 OK" "$A" /api/projects HTTP_COOKIE="$MEMBER"
 WH_SECRET=serve-webhook-secret
 kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
 AUTHGATE_WEBHOOK_SECRET=$WH_SECRET t_serve "127.0.0.1:$PORT" "$DB" --workers 2 || t_fail term-000 "serve did not restart"
-{ printf 'BEGIN IMMEDIATE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 2\nCOMMIT;\n' | sqlite3 "$DB" >/dev/null 2>&1; } &
-LOCKER=$!
-sleep 0.3
-BODY='{"id":"evt-term","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia Term"}}'
-SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1)
+# (the delivery waits for an admin's write lock, released after SIGTERM)
+t_lock_db "$DB" || t_fail term-000 "sqlite3 did not take the lock"
+BODY=$(wh_event user.updated evt-term '{"id":"u_mia","name":"Mia Term"}')
+SIG=$(wh_optare_sig "$BODY")
 ( printf '%s' "$BODY" | env -i REQUEST_METHOD=POST REQUEST_URI=/webhooks/optare CONTENT_LENGTH=${#BODY} \
     HTTP_X_OPTARE_SIGNATURE="sha256=$SIG" timeout 15 cgi-fcgi -bind -connect "127.0.0.1:$PORT" > "$T_DIR/inflight" 2>&1 ) &
 CLIENT=$!
 sleep 0.5
 kill -TERM "$T_SERVE_PID"
+sleep 0.5
+t_unlock_db
 wait "$CLIENT"
-wait "$LOCKER"
 grep -q '"outcome":"applied"' "$T_DIR/inflight" && t_pass term-001 || t_fail term-001 "in-flight request lost: $(cat "$T_DIR/inflight")"
 t_ok term-002 test "$(sqlite3 "$DB" "select name from \"user\" where id = 'u_mia'")" = "Mia Term"
 for _ in $(seq 1 50); do kill -0 "$T_SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$T_SERVE_PID" 2>/dev/null && t_fail term-003 "serve still running" || t_pass term-003
+[ -n "$T_SERVE_PID" ] && ! kill -0 "$T_SERVE_PID" 2>/dev/null && t_pass term-003 || t_fail term-003 "serve still running"
 wait "$T_SERVE_PID"; t_ok term-004 test $? = 0
 grep -q 'serve: stopping' "$T_DIR/serve.log" && t_pass term-005 || t_fail term-005 "no stop line"
 
