@@ -38,10 +38,7 @@ t_serve "127.0.0.1:$AG_PORT" "$DB" --workers 2 \
 t_free_port HTTP_PORT FCGI_PORT CGI_PORT
 t_echo_http "$HTTP_PORT" || t_fail setup "echo_http did not start"
 t_echo_fcgi "$FCGI_PORT" || t_fail setup "echo_fcgi did not start"
-spawn-fcgi -n -a 127.0.0.1 -p "$CGI_PORT" -u www-data -g www-data \
-    -- /usr/sbin/fcgiwrap >"$T_DIR/fcgiwrap.log" 2>&1 &
-T_PIDS="$T_PIDS $!"
-t_wait_port "$CGI_PORT" || t_fail setup "fcgiwrap did not start: $(cat "$T_DIR/fcgiwrap.log")"
+t_fcgiwrap "$CGI_PORT" || t_fail setup "fcgiwrap did not start: $(cat "$T_DIR/fcgiwrap.log")"
 
 # caddy_start DIR CP CF CC ADMIN_PORT HTTP_BACKEND_PORT: a Caddy in DIR
 # running the shipped Caddyfile with only the documented literal ports
@@ -104,15 +101,7 @@ U="http://127.0.0.1:$CP"
 # The original request comes from Caddy's placeholders, never from
 # client headers (forward_auth overwrites X-Forwarded-*, and authgate
 # ignores them anyway).
-t_status fwd-001 401 -H 'X-Forwarded-Uri: /api/health' -H 'X-Forwarded-Method: GET' "$U/api/admin/x"
-t_status fwd-002 403 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/health' "$U/api/admin/x"
-# an override header naming another method is refused outright (issue 8)
-t_status fwd-003 400 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' \
-    -H 'X-HTTP-Method-Override: GET' "$U/api/projects/1"
-# X-Forwarded-Method alone changes nothing: the guest's POST stays a POST
-t_status fwd-003b 403 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' "$U/api/projects/1"
-t_status fwd-004 401 -H 'X-Original-URI: /api/health' -H 'Authgate-Original-Uri: /api/health' "$U/api/projects"
-t_status fwd-005 200 -H 'X-Forwarded-Uri: /api/admin/x' "$U/api/health"
+mx_forwarded "$U"
 # /_authgate/check from outside is a path like any other: asked about
 # (no rule names it: a sign-in is needed), never authgate's endpoint
 t_status fwd-006 401 -H 'X-Forwarded-Uri: /api/health' "$U/_authgate/check"
@@ -198,24 +187,12 @@ if caddy fmt "$T_ROOT/conf/caddy/Caddyfile" | cmp -s - "$T_ROOT/conf/caddy/Caddy
 	t_pass conf-001; else t_fail conf-001 "conf/caddy/Caddyfile is not formatted (caddy fmt)"; fi
 [ -s "$C/config/caddy/autosave.json" ] && t_pass conf-002 || t_fail conf-002 "no autosave.json under the test directory"
 
-# The store unreadable (no session table): authgate's 503, never an allow.
-sqlite3 "$DB" "alter table session rename to session_off"
-t_status store-001 503 -b "$OWNER" "$U/api/projects"
-t_body   store-002 'Service Unavailable'
-t_header store-003 '^Retry-After: 5'
-t_status store-004 503 "$U/public/x"	# public by rule: authgate still decides
-sqlite3 "$DB" "alter table session_off rename to session"
-t_status store-005 200 -b "$OWNER" "$U/api/projects"
-
-# The serve log: deny lines name the original method and path and the
-# client, and no credential.
+# The store unreadable: authgate's 503, never an allow (tests/lib/
+# matrix.sh); the serve log names the original requests, holds no
+# credential.
+mx_store_down "$U" "$DB"
 L="$T_DIR/serve.log"
-grep -q 'deny status=403 reason=role_required method=POST path=/api/projects/1 client=127.0.0.1' "$L" &&
-	t_pass log-001 || t_fail log-001 "no deny line with the original method"
-grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$L" &&
-	t_pass log-002 || t_fail log-002 "no deny line for /api/projects"
-t_lacks log-003 "demo-session|ag_demo|ag_test|session_token|$T_SECRET|SPOOFED" "$L"
-t_sanitizers asan-001 "$L"
+mx_serve_log "$L"
 
 # authgate unreachable: Caddy's 502, never an allow.
 kill "$T_SERVE_PID"

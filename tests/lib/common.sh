@@ -318,6 +318,15 @@ t_echo_fcgi() {
 	t_wait_port "$1"
 }
 
+# t_fcgiwrap PORT: fcgiwrap (CGI over FastCGI, as user www-data) on
+# 127.0.0.1:PORT, logging to $T_DIR/fcgiwrap.log.
+t_fcgiwrap() {
+	spawn-fcgi -n -a 127.0.0.1 -p "$1" -u www-data -g www-data \
+	    -- /usr/sbin/fcgiwrap >"$T_DIR/fcgiwrap.log" 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	t_wait_port "$1"
+}
+
 # t_echo_http PORT: the HTTP echo backend on 127.0.0.1:PORT.
 t_echo_http() {
 	python3 "$T_ROOT/tests/integration/backends/echo_http.py" "$1" &

@@ -8,6 +8,12 @@
 #                               name at a time and all at once, on allowed,
 #                               public and denied paths: no value of theirs
 #                               reaches the backend, the real identity wins
+# and, for the servers that ask `authgate serve`'s check endpoint (nginx,
+# Caddy), with the case ids those suites gave them:
+#   mx_forwarded URL            the original request is the server's own,
+#                               never what X-Forwarded-* and the like say
+#   mx_store_down URL DB        an unreadable store is a 503, never an allow
+#   mx_serve_log LOG            what authgate logged of all this
 #
 # KIND is the backend behind URL, which says how it shows the identity it
 # received:
@@ -393,4 +399,44 @@ mx_spoof() {
 		mx_clean "$px-all-031"
 		mx_anon  "$px-all-032" "$k"
 	fi
+}
+
+# mx_forwarded URL (fwd-001..005, fwd-003b): the server names the original
+# request from its own variables; headers a client sends that name another
+# request change nothing, and a method override is refused (issue 8).
+mx_forwarded() {
+	local U=$1
+	t_status fwd-001 401 -H 'X-Forwarded-Uri: /api/health' -H 'X-Forwarded-Method: GET' "$U/api/admin/x"
+	t_status fwd-002 403 -b "$MEMBER" -H 'X-Forwarded-Uri: /api/health' "$U/api/admin/x"
+	t_status fwd-003 400 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' \
+	    -H 'X-HTTP-Method-Override: GET' "$U/api/projects/1"
+	# X-Forwarded-Method alone changes nothing: the guest's POST stays a POST
+	t_status fwd-003b 403 -b "$GUEST" -X POST --data x -H 'X-Forwarded-Method: GET' "$U/api/projects/1"
+	t_status fwd-004 401 -H 'X-Original-URI: /api/health' -H 'Authgate-Original-Uri: /api/health' "$U/api/projects"
+	t_status fwd-005 200 -H 'X-Forwarded-Uri: /api/admin/x' "$U/api/health"
+}
+
+# mx_store_down URL DB (store-001..005): the store unreadable (no session
+# table) is authgate's 503 with Retry-After, never an allow, also on a
+# path public by rule (authgate still decides); then it recovers.
+mx_store_down() {
+	local U=$1 db=$2
+	sqlite3 "$db" "alter table session rename to session_off" || t_fail store-000 "sqlite3 failed"
+	t_status store-001 503 -b "$OWNER" "$U/api/projects"
+	t_body   store-002 'Service Unavailable'
+	t_header store-003 '^Retry-After: 5'
+	t_status store-004 503 "$U/public/x"
+	sqlite3 "$db" "alter table session_off rename to session" || t_fail store-000 "sqlite3 failed"
+	t_status store-005 200 -b "$OWNER" "$U/api/projects"
+}
+
+# mx_serve_log LOG (log-001..003, asan-001): after mx_matrix and mx_spoof,
+# the deny lines name the original method, path and client; no
+# credential, secret or spoofed value reached the log; no sanitizer
+# report.
+mx_serve_log() {
+	t_has log-001 'deny status=403 reason=role_required method=POST path=/api/projects/1 client=127\.0\.0\.1' "$1"
+	t_has log-002 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127\.0\.0\.1 rule=6' "$1"
+	t_lacks log-003 "demo-session|ag_demo|ag_test|session_token|$T_SECRET|SPOOFED" "$1"
+	t_sanitizers asan-001 "$1"
 }
