@@ -1,8 +1,16 @@
-#!/bin/sh
+#!/bin/bash
 # tests/run.sh - runs every suite (called by `make test`) and ends with one
 # line "N passed, N failed" summed over all suites. Exits non-zero on any
 # failure, and when a suite cannot run (a suite that cannot run has failed:
 # it is counted as one failure, never as a pass).
+#
+# Suites run RUN_JOBS at a time (default 2: two cores, and most suites
+# spend their time waiting on servers), longest first. They share
+# nothing: each writes under tests/tmp/SUITE, kills only what it started,
+# and each runner picks ports from its own range (T_PORT_LO..T_PORT_HI,
+# read by t_port). A suite's failures and its line "SUITE: N passed,
+# N failed (T s)", T its wall time, are printed when it ends.
+# RUN_JOBS=1 runs one suite at a time; RUN_ONLY="SUITE ..." only these.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 root=$(pwd)
@@ -10,17 +18,19 @@ export AUTHGATE_TEST_ROOT="$root"
 out="$root/tests/tmp"
 rm -rf "$out"
 mkdir -p "$out"
+RUN_JOBS=${RUN_JOBS:-2}
 
 total_pass=0
 total_fail=0
 run_t0=$(date +%s)
 
 # Adds the counts from a suite's closing "...N passed, N failed" line and
-# prints "SUITE: N passed, N failed (T s)", T its wall time in seconds.
+# prints "SUITE: N passed, N failed (T s)".
 tally() {
-	suite=$1 log=$2 rc=$3 secs=$4
+	local suite=$1 log=$2 rc=$3 secs=$4 line p f
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
+		grep -E '^(FAIL|not ok)' "$log" | head -n 50
 		echo "FAIL $suite: no result line (exit $rc, $secs s); see $log"
 		total_fail=$((total_fail + 1))
 		return
@@ -40,57 +50,106 @@ tally() {
 # now_ds: the time in tenths of a second.
 now_ds() { echo $(( $(date +%s%N) / 100000000 )); }
 
-# run_suite SUITE CMD...: runs CMD with its output in tests/tmp/SUITE.log.
-run_suite() {
-	suite=$1; shift
-	log="$out/$suite.log"
-	t0=$(now_ds)
-	"$@" > "$log" 2>&1
-	rc=$?
-	t1=$(now_ds)
-	tally "$suite" "$log" $rc "$(( (t1 - t0) / 10 )).$(( (t1 - t0) % 10 ))"
-}
-
 # Unit tests: one binary per tests/unit/test_*.c, linked with the sources
-# (not main.c) under the sanitizers.
+# (not main.c) under the sanitizers; the sources are compiled once.
 CC=${CC:-cc}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wmissing-prototypes -Wstrict-prototypes -D_DEFAULT_SOURCE -O1 -g $SAN -Isrc -Itests/unit"
 LIBS="-lfcgi -lsqlite3 -lcrypto -lcjson"
-srcs=$(ls src/*.c | grep -v '^src/main.c$')
-mkdir -p "$out/unit"
-for t in tests/unit/test_*.c; do
-	[ -e "$t" ] || continue
-	name=$(basename "$t" .c)
-	bin="$out/unit/$name"
-	if ! $CC $CFLAGS -o "$bin" "$t" $srcs build/schema_sql.c $LIBS > "$out/$name.build.log" 2>&1; then
-		echo "FAIL $name: does not build; see $out/$name.build.log"
-		cat "$out/$name.build.log" | head -n 20
-		total_fail=$((total_fail + 1))
-		continue
+mkdir -p "$out/unit/obj"
+objs=()
+for s in $(ls src/*.c | grep -v '^src/main.c$') build/schema_sql.c; do
+	o="$out/unit/obj/$(basename "$s" .c).o"
+	objs+=("$o")
+	while [ "$(jobs -rp | wc -l)" -ge "$RUN_JOBS" ]; do wait -n; done
+	$CC $CFLAGS -c -o "$o" "$s" > "$o.log" 2>&1 || rm -f "$o" &
+done
+wait
+# unit_test T: builds tests/unit/T.c against the objects and runs it.
+unit_test() {
+	local bin="$out/unit/$1" o
+	for o in "${objs[@]}"; do
+		[ -e "$o" ] || { echo "FAIL $1: $o does not build: $(head -c 2000 "$o.log")"; return 2; }
+	done
+	if ! $CC $CFLAGS -o "$bin" "tests/unit/$1.c" "${objs[@]}" $LIBS > "$out/$1.build.log" 2>&1; then
+		echo "FAIL $1: does not build: $(head -n 20 "$out/$1.build.log")"
+		return 2
 	fi
-	run_suite "$name" env ASAN_OPTIONS=detect_leaks=1 "$bin"
+	ASAN_OPTIONS=detect_leaks=1 "$bin"
+}
+
+# The suites, longest first (so that the two runners end together); the
+# unit tests fill the gaps at the end.
+QUEUE=(serve lighttpd_proxy soak caddy admin check_live nginx fuzz webhook
+    apache faults lighttpd cli readme admin_readme)
+for t in tests/integration/*.sh; do	# any suite not named above
+	n=$(basename "$t" .sh)
+	[[ " ${QUEUE[*]} " == *" $n "* ]] || QUEUE+=("$n")
 done
-
-# Integration suites: shell scripts against real servers.
-for t in tests/integration/*.sh; do
-	[ -e "$t" ] || continue
-	name=$(basename "$t" .sh)
-	run_suite "$name" bash "$t"
-done
-
-# The long-running proof, short: 60 s of checked mixed traffic, and the
-# fault suite (make soak runs the campaign for 10 minutes).
-run_suite soak bash tests/soak/soak.sh 60
-run_suite faults bash tests/soak/faults.sh
-
-# A short fuzzing run of every parser (make fuzz runs longer).
-if command -v clang >/dev/null 2>&1; then
-	run_suite fuzz sh tests/fuzz/run.sh 5
-else
-	echo "FAIL fuzz: clang is missing (make test installs it as root)"
-	total_fail=$((total_fail + 1))
+for t in tests/unit/test_*.c; do [ -e "$t" ] && QUEUE+=("$(basename "$t" .c)"); done
+# RUN_ONLY="SUITE ...": just these (while working on them).
+if [ -n "${RUN_ONLY:-}" ]; then
+	only=()
+	for s in "${QUEUE[@]}"; do [[ " $RUN_ONLY " == *" $s "* ]] && only+=("$s"); done
+	QUEUE=("${only[@]}")
 fi
+
+# job SUITE: the command that runs SUITE.
+job() {
+	case $1 in
+	test_*) unit_test "$1" ;;
+	# the long-running proof, short: 60 s of checked mixed traffic, and
+	# the fault suite (make soak runs the campaign for 10 minutes)
+	soak) bash tests/soak/soak.sh 60 ;;
+	faults) bash tests/soak/faults.sh ;;
+	# a short fuzzing run of every parser (make fuzz runs longer)
+	fuzz)
+		if command -v clang >/dev/null 2>&1; then sh tests/fuzz/run.sh 5
+		else echo "FAIL fuzz: clang is missing (make test installs it as root)"; return 2; fi ;;
+	*) bash "tests/integration/$1.sh" ;;
+	esac
+}
+
+declare -A NAME_OF SLOT_OF
+free=()
+for ((i = 0; i < RUN_JOBS; i++)); do free+=("$i"); done
+# start SUITE SLOT: runs SUITE in the background with the ports of SLOT.
+start() {
+	(
+		export T_PORT_LO=$((20000 + $2 * 12000 / RUN_JOBS))
+		export T_PORT_HI=$((20000 + ($2 + 1) * 12000 / RUN_JOBS - 1))
+		t0=$(now_ds)
+		job "$1" > "$out/$1.log" 2>&1
+		rc=$?
+		echo "$rc $(( $(now_ds) - t0 ))" > "$out/$1.result"
+	) &
+	NAME_OF[$!]=$1 SLOT_OF[$!]=$2
+}
+# reap: waits for a suite to end (its runner writes SUITE.result last, or
+# dies), tallies it, frees its slot.
+reap() {
+	local pid name rc ds
+	while :; do
+		for pid in "${!NAME_OF[@]}"; do
+			name=${NAME_OF[$pid]}
+			if [ -e "$out/$name.result" ] || ! kill -0 "$pid" 2>/dev/null; then
+				wait "$pid"
+				read -r rc ds < "$out/$name.result" 2>/dev/null || { rc=2 ds=0; }
+				tally "$name" "$out/$name.log" "$rc" "$((ds / 10)).$((ds % 10))"
+				free+=("${SLOT_OF[$pid]}")
+				unset "NAME_OF[$pid]" "SLOT_OF[$pid]"
+				return
+			fi
+		done
+		sleep 0.5
+	done
+}
+for s in "${QUEUE[@]}"; do
+	[ "${#free[@]}" -gt 0 ] || reap
+	start "$s" "${free[0]}"
+	free=("${free[@]:1}")
+done
+while [ "${#NAME_OF[@]}" -gt 0 ]; do reap; done
 
 echo "wall time: $(( $(date +%s) - run_t0 )) s"
 echo "$total_pass passed, $total_fail failed"
