@@ -1,28 +1,101 @@
-# authgate - one flat Makefile. Targets: all run test bench soak fuzz clean.
+# authgate - one flat Makefile.
+# Targets: all install uninstall run test bench soak fuzz clean.
 # `make run` and `make test` install missing Debian packages when run as
-# root; as another user they say which packages to install.
+# root; as another user they say which packages to install. `make` and
+# `make install` never install packages.
+# Honours CC CFLAGS CPPFLAGS LDFLAGS PREFIX DESTDIR; builds objects, so
+# `make -j` works and a change rebuilds only what depends on it.
 
 CC	?= cc
 CFLAGS	?= -O2 -g
+FUZZ_CC	?= clang
 WARN	= -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
 	  -Wmissing-prototypes -Wstrict-prototypes
-DEFS	= -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2
-HARDEN	= -fstack-protector-strong -fPIE
+DEFS	= -D_DEFAULT_SOURCE
+HARDEN	= -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	  -fPIE -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 LDHARD	= -pie -Wl,-z,relro,-z,now
 SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
-LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson
+LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 
-SRCS	= src/util.c src/log.c src/request.c src/credential.c src/policy.c \
-	  src/db.c src/schema.c src/store_read.c src/store_sync.c src/store_admin.c src/authz.c src/reply.c src/config.c src/cli.c \
-	  src/event.c src/webhook.c src/gate.c src/fcgi_proto.c src/fcgi_server.c \
-	  src/whproc.c src/serve.c src/main.c src/admin.c \
-	  src/opt.c src/cli_util.c src/cli_key.c src/cli_rule.c
+# The modules, and for each the modules it may call. The unit test of a
+# module links only what this list allows it, so a low layer that starts
+# calling a higher one fails to link (docs/ARCHITECTURE.md).
+MODULES	= util opt log fcgi_proto request credential policy config db schema \
+	  store_read store_sync store_admin authz event reply webhook sandbox \
+	  admin doctor gate serve whproc fcgi_server cli_util cli_key \
+	  cli_rule cli main schema_sql
+D_util	=
+D_opt	=
+D_fcgi_proto =
+D_log	= util
+D_request = util
+D_credential = util
+D_policy = util
+D_config = util
+D_reply	= util
+D_db	= log util
+D_schema = db
+D_store_read = db schema
+D_store_sync = db util
+D_store_admin = db schema store_read util
+D_authz	= credential db log policy request store_read util
+D_event	= credential store_sync util
+D_webhook = event store_sync util
+D_sandbox = log
+D_admin	= policy store_read util
+D_doctor = admin config db store_admin store_read util webhook
+D_gate	= authz db log reply sandbox store_sync util webhook config
+D_serve	= log opt util
+D_whproc = fcgi_proto gate log sandbox
+D_fcgi_server = fcgi_proto gate log sandbox serve webhook whproc
+D_cli_util = config db store_admin util opt
+D_cli_key = admin cli_util credential opt policy store_admin util reply
+D_cli_rule = admin authz cli_util opt policy store_admin reply
+D_cli	= authz cli_key cli_rule cli_util config credential db doctor event \
+	  opt policy reply request schema schema_sql store_admin util webhook
+D_main	= authz cli config db fcgi_server gate log reply sandbox serve \
+	  webhook
+D_schema_sql =
+# A module and everything it may reach.
+closure	= $(sort $(1) $(foreach m,$(1),$(call closure,$(D_$(m)))))
+
+SRCS	= $(filter-out build/%,$(MODULES:%=src/%.c))
 HDRS	= $(wildcard src/*.h)
 SCHEMA_C = build/schema_sql.c
+OBJS	= $(MODULES:%=build/obj/%.o)
+ASAN_OBJS = $(MODULES:%=build/asan/%.o)
 
 BIN	= cgi-bin/authgate
 ASAN_BIN = build/asan/authgate
+
+# Unit tests (tests/unit/test_X.c) and what each links beyond the
+# harness: its module's closure, nothing else.
+UNIT	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+T_test_util = util
+T_test_request = request
+T_test_credential = credential
+T_test_policy = policy
+T_test_reply = reply
+T_test_admin = admin credential
+T_test_authz = authz schema schema_sql
+T_test_vectors = authz schema schema_sql
+T_test_events = webhook schema schema_sql
+T_test_webhook = webhook
+T_test_gate = gate
+T_test_fcgi_proto = fcgi_proto
+T_test_sandbox = sandbox db store_read schema schema_sql credential
+UNIT_BINS = $(UNIT:%=build/test/%)
+
+# libFuzzer targets (tests/fuzz/fuzz_X.c), built by clang the same way.
+FUZZ	= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+T_fuzz_request = request
+T_fuzz_credential = credential
+T_fuzz_policy = policy
+T_fuzz_webhook = webhook schema schema_sql
+T_fuzz_fcgi = fcgi_proto
+FUZZ_BINS = $(FUZZ:%=build/fuzz/%)
 
 PORT	?= 8080
 DEMO_DB	?= db/authgate.db
@@ -31,16 +104,16 @@ DEMO_SECRET = demo-secret-change-me-0123456789abcdef
 DEMO_WEBHOOK_SECRET = demo-webhook-secret-change-me
 
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
-	     libcjson-dev
+	     libcjson-dev libseccomp-dev
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
 	     python3 apache2 nginx caddy fcgiwrap faketime
 
 .PHONY: all run test bench soak fuzz clean deps-build deps-run deps-test \
-	deps-node deps-node-debs asan db-demo
+	deps-node deps-node-debs asan db-demo units fuzzers
 
-all: deps-build $(BIN)
+all: $(BIN)
 
 # Installs what is missing (root only); otherwise names it and stops.
 # While it installs, policy-rc.d keeps Debian from starting the packages'
@@ -104,15 +177,64 @@ $(SCHEMA_C): db/schema.sql db/admin.sql
 	    -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
-$(BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
-	@mkdir -p cgi-bin
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(HARDEN) -Isrc -o $@ $(SRCS) \
-	  $(SCHEMA_C) $(LDHARD) $(LIBS)
-
-$(ASAN_BIN): $(SRCS) $(HDRS) $(SCHEMA_C)
+# Objects: the optimized, hardened build and the sanitizer build (which
+# also has the sandbox's test hooks, src/sandbox.h: server-set parameters
+# that make a worker call a forbidden system call; never in $(BIN)).
+build/obj/%.o: src/%.c
+	@mkdir -p build/obj
+	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -MMD -MP -Isrc \
+	  -c -o $@ $<
+build/obj/schema_sql.o: $(SCHEMA_C)
+	@mkdir -p build/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -c -o $@ $<
+build/asan/%.o: src/%.c
 	@mkdir -p build/asan
-	$(CC) $(WARN) -D_DEFAULT_SOURCE -O1 -g $(SAN) -Isrc -o $@ $(SRCS) \
-	  $(SCHEMA_C) $(LIBS)
+	$(CC) $(WARN) $(DEFS) -DAUTHGATE_TEST_HOOKS $(CPPFLAGS) -O1 -g $(SAN) \
+	  -MMD -MP -Isrc -c -o $@ $<
+build/asan/schema_sql.o: $(SCHEMA_C)
+	@mkdir -p build/asan
+	$(CC) $(CPPFLAGS) -O1 -g $(SAN) -c -o $@ $<
+build/fuzzobj/%.o: src/%.c
+	@mkdir -p build/fuzzobj
+	$(FUZZ_CC) $(WARN) $(DEFS) $(CPPFLAGS) -g -O1 \
+	  -fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=all -MMD -MP -Isrc -c -o $@ $<
+build/fuzzobj/schema_sql.o: $(SCHEMA_C)
+	@mkdir -p build/fuzzobj
+	$(FUZZ_CC) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address \
+	  -c -o $@ $<
+
+-include $(wildcard build/obj/*.d build/asan/*.d build/fuzzobj/*.d \
+	  build/test/*.d build/fuzz/*.d)
+
+$(BIN): $(OBJS)
+	@mkdir -p cgi-bin
+	$(CC) $(CFLAGS) $(LDFLAGS) $(LDHARD) -o $@ $(OBJS) $(LIBS)
+
+$(ASAN_BIN): $(ASAN_OBJS)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ $(ASAN_OBJS) $(LIBS)
+
+# Each unit test links its closure only (secondary expansion: the list
+# depends on the target's name).
+.SECONDEXPANSION:
+build/test/%: tests/unit/%.c \
+    $$(addprefix build/asan/,$$(addsuffix .o,$$(call closure,$$(T_$$*))))
+	@mkdir -p build/test
+	$(CC) $(WARN) $(DEFS) -DAUTHGATE_TEST_HOOKS $(CPPFLAGS) -O1 -g $(SAN) \
+	  -MMD -MP -Isrc -Itests/unit $(LDFLAGS) -o $@ $< \
+	  $(addprefix build/asan/,$(addsuffix .o,$(call closure,$(T_$*)))) \
+	  $(LIBS)
+build/fuzz/%: tests/fuzz/%.c \
+    $$(addprefix build/fuzzobj/,$$(addsuffix .o,$$(call closure,$$(T_$$*))))
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(WARN) $(DEFS) $(CPPFLAGS) -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -MMD -MP -Isrc $(LDFLAGS) -o $@ $< \
+	  $(addprefix build/fuzzobj/,$(addsuffix .o,$(call closure,$(T_$*)))) \
+	  $(LIBS)
+
+units: $(UNIT_BINS)
+fuzzers: $(FUZZ_BINS)
 
 asan: $(ASAN_BIN)
 
@@ -135,10 +257,11 @@ run: deps-run $(BIN) db-demo
 	  AUTHGATE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) \
 	  lighttpd -D -f lighttpd.conf
 
-test: deps-test $(ASAN_BIN) $(BIN) $(EXPRESS_DIR)/node_modules/.package-lock.json
+test: deps-test $(EXPRESS_DIR)/node_modules/.package-lock.json
+	@$(MAKE) -s $(ASAN_BIN) $(BIN) units fuzzers
 	@tests/run.sh
 
-bench: deps-test $(BIN) $(SCHEMA_C)
+bench: deps-test $(BIN)
 	$(call ensure_debs,wrk)
 	@tests/bench/run.sh
 
@@ -151,7 +274,8 @@ soak: deps-test $(ASAN_BIN) $(BIN)
 	  tests/soak/faults.sh || rc=1; exit $$rc
 
 FUZZ_SECONDS ?= 60
-fuzz: deps-test $(SCHEMA_C)
+fuzz: deps-test
+	@$(MAKE) -s fuzzers
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:

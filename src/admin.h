@@ -1,10 +1,7 @@
 /*
- * admin.h - what the administrator's commands decide, apart from
- * printing (cli.c) and SQL (store.c): expiry parsing, rule diagnostics
- * and shadowing, and the deployment checks of `authgate doctor`.
- *
- * Everything here is pure except the admin_doctor_* checks, which stat
- * files and read secrets to measure them (never to show them).
+ * admin.h - what the key and rule commands decide, apart from printing
+ * (cli_*.c) and SQL (store_*.c): expiry parsing, rule diagnostics and
+ * shadowing. Pure (admin_rules_load reads through store_read.h).
  */
 #ifndef AUTHGATE_ADMIN_H
 #define AUTHGATE_ADMIN_H
@@ -13,15 +10,10 @@
 #include <stdint.h>
 
 #include "policy.h"
-#include "store_admin.h"
+#include "store_read.h"
 
 #define ADMIN_MAX_EXPIRY_DAYS	36500	/* a century: longer is a typo */
 #define ADMIN_MAX_SHADOWERS	16	/* rules named in one report */
-#define ADMIN_MAX_FINDINGS	96	/* doctor: a few per check */
-#define ADMIN_MAX_TEXT		512	/* one finding's what / fix */
-#define ADMIN_MIN_WEBHOOK_SECRET 24	/* svix/whsec_ secrets are 24 bytes */
-#define ADMIN_CLOCK_SKEW_MS	(5LL * 60 * 1000)	/* beyond this, say so */
-#define ADMIN_CLOCK_FLOOR_MS	1704067200000LL	/* 2024-01-01: older is unset */
 
 /*
  * Parses an --expires value relative to now_ms: "never"; a duration N
@@ -108,59 +100,5 @@ void	admin_rules_sort(struct admin_rules *rs);
 
 /* Frees the strings and the array; rs is empty afterwards. */
 void	admin_rules_free(struct admin_rules *rs);
-
-enum admin_level {
-	ADMIN_OK = 0,
-	ADMIN_WARN,
-	ADMIN_FAIL
-};
-
-struct admin_finding {
-	enum admin_level level;
-	char		 check[24];		/* stable id: "db.read", ... */
-	char		 what[ADMIN_MAX_TEXT];
-	char		 fix[ADMIN_MAX_TEXT];	/* "" for ok */
-};
-
-struct admin_report {
-	struct admin_finding	f[ADMIN_MAX_FINDINGS];
-	size_t			n;
-	size_t			count[3];	/* by level */
-};
-
-/* Appends a finding (dropped silently past ADMIN_MAX_FINDINGS; counted
- * anyway). fix may be NULL. */
-void	admin_report_add(struct admin_report *r, enum admin_level level,
-	    const char *check, const char *fix, const char *fmt, ...)
-	    __attribute__((format(printf, 5, 6)));
-
-/* Level name: "ok", "warn", "fail". */
-const char	*admin_level_name(enum admin_level l);
-
-/*
- * File checks for the database at db as seen by the account user (the
- * web server's): the account exists, the file exists and is readable
- * through every directory, the directory is writable for the -wal and
- * -shm files of a WAL database, no file is world-readable or writable.
- * Sets *exists to whether the database file exists.
- */
-void	admin_doctor_files(struct admin_report *r, const char *db,
-	    const char *user, int *exists);
-
-/*
- * Secret checks from the environment (as config_load and the webhook
- * read it): BETTER_AUTH_SECRET set, long enough, not the demo one; a
- * webhook secret present and long enough; secret files readable by
- * user and by nobody else. Never reports a secret's value.
- */
-void	admin_doctor_secrets(struct admin_report *r, const char *user);
-
-/*
- * Checks on an open store inside store_admin_begin: schema, journal
- * mode, integrity, views, rules (present, valid, none shadowed), and
- * the clock against now_ms and the newest times in the data.
- */
-void	admin_doctor_store(struct admin_report *r, struct store *s,
-	    const char *db, int64_t now_ms);
 
 #endif

@@ -66,7 +66,6 @@ static int
 load_rule(void *ctx, const struct store_rule_row *row)
 {
 	struct load_ctx *lc = ctx;
-	struct policy_rule_text t;
 	const char *why;
 
 	if (lc->a->nrules >= POLICY_MAX_RULES) {
@@ -74,17 +73,10 @@ load_rule(void *ctx, const struct store_rule_row *row)
 		lc->bad = 1;
 		return -1;
 	}
-	t.id = row->id;
-	t.priority = row->priority;
-	t.method = row->method;
-	t.path = row->path;
-	t.access = row->access;
-	t.min_role = row->min_role;
-	t.on_deny = row->on_deny;
-	t.redirect_to = row->redirect_to;
-	if (policy_rule_parse(&t, &lc->a->rules[lc->a->nrules], &why) != 0) {
+	if (policy_rule_parse(&row->t, &lc->a->rules[lc->a->nrules],
+	    &why) != 0) {
 		log_msg("rules: rule %lld is invalid (%s); every request gets"
-		    " 503 until it is fixed", row->id, why);
+		    " 503 until it is fixed", row->t.id, why);
 		lc->bad = 1;
 		return -1;
 	}
@@ -268,8 +260,9 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	set_user(&d->id, &s.user);
 	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
 	memcpy(d->id.method, "session", sizeof("session"));
-	util_time_format(s.expires.ms, d->id.expires_at,
-	    sizeof(d->id.expires_at));
+	if (util_time_format(s.expires.ms, d->id.expires_at,
+	    sizeof(d->id.expires_at)) != 0)
+		oversize = 1;	/* a date no header can carry */
 	if (set_member_org(a, &d->id, s.org_id, s.user.id, NULL,
 	    &oversize) != 0) {
 		deny(d, 503, "store_error", "Service Unavailable - store error");
@@ -352,9 +345,9 @@ by_api_key(struct authz *a, const struct slice *key,
 	}
 	memcpy(d->id.api_key_id, k.id, sizeof(d->id.api_key_id));
 	memcpy(d->id.method, "api_key", sizeof("api_key"));
-	if (k.expires.present)
-		util_time_format(k.expires.ms, d->id.expires_at,
-		    sizeof(d->id.expires_at));
+	if (k.expires.present && util_time_format(k.expires.ms,
+	    d->id.expires_at, sizeof(d->id.expires_at)) != 0)
+		oversize = 1;
 	if (k.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;

@@ -11,12 +11,12 @@
 
 #include <stddef.h>
 
+#include "credential.h"
 #include "policy.h"
 #include "request.h"
 #include "store_read.h"
 #include "util.h"
 
-#define AUTHZ_MAX_SECRET	1024	/* BETTER_AUTH_SECRET bytes */
 #define AUTHZ_MAX_METHOD	32	/* longest HTTP method we accept */
 #define AUTHZ_MAX_NEXT		1024	/* encoded sign-in "next": the Location
 					   header must fit every server's FastCGI
@@ -71,7 +71,7 @@ struct authz_decision {
 
 struct authz {
 	struct store		*store;
-	unsigned char		 secret[AUTHZ_MAX_SECRET];
+	unsigned char		 secret[CRED_MAX_SECRET];
 	size_t			 secret_n;	/* 0: signatures not checked */
 	char			 cookie_prefix[REQ_MAX_PREFIX + 1];
 	int			 match_flags;	/* POLICY_FOLD_CASE unless strict */
@@ -88,7 +88,7 @@ struct authz {
  */
 int	authz_init(struct authz *a, struct store *s,
 	    const unsigned char *secret, size_t secret_n, const char *prefix,
-	    int case_sensitive);
+	    int case_sensitive) UTIL_MUST_CHECK;
 
 /*
  * The route function: the first steps of every decision, shared by the

@@ -28,8 +28,9 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "config.h"
-#include "event.h"
+#include "doctor.h"
 #include "credential.h"
+#include "event.h"
 #include "reply.h"
 #include "schema.h"
 #include "store_admin.h"
@@ -622,7 +623,8 @@ cmd_stats(int argc, char **argv)
 {
 	static const char *cmd = "stats";
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store_stats st;
@@ -716,12 +718,13 @@ static int
 cmd_doctor(int argc, char **argv)
 {
 	static const char *cmd = "doctor";
-	static struct admin_report rep;
+	static struct doctor_report rep;
 	struct opt o[] = {
 		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--secret-file", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--webhook-secret-file", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store *s = NULL;
@@ -754,23 +757,26 @@ cmd_doctor(int argc, char **argv)
 		return cli_fail("out of memory");
 
 	memset(&rep, 0, sizeof(rep));
-	admin_doctor_files(&rep, db, user, &exists);
-	admin_doctor_secrets(&rep, user);
+	doctor_files(&rep, db, user, &exists);
+	doctor_secrets(&rep, user);
 	if (exists) {
 		if (store_open(&s, db, STORE_READONLY, err, sizeof(err)) != 0) {
-			admin_report_add(&rep, ADMIN_FAIL, "db.open", NULL,
+			doctor_report_add(&rep, DOCTOR_FAIL, "db.open", NULL,
 			    "%s", err);
 		} else {
 			store_set_quiet(s, 1);
 			if (store_admin_begin(s, 0) != 0) {
 				store_last_error(s, &m);
-				admin_report_add(&rep, ADMIN_FAIL, "db.open",
+				doctor_report_add(&rep, DOCTOR_FAIL, "db.open",
 				    "check the file with 'sqlite3 DB"
 				    " \"pragma quick_check\"' or restore a"
 				    " backup", "cannot read %s: %s", db, m);
 			} else {
-				admin_doctor_store(&rep, s, db, util_now_ms());
-				store_admin_end(s, 0);
+				doctor_store(&rep, s, db, util_now_ms());
+				if (store_admin_end(s, 0) != 0)
+					doctor_report_add(&rep, DOCTOR_FAIL,
+					    "db.read", NULL, "the read of %s"
+					    " did not end cleanly", db);
 			}
 			store_close(s);
 		}
@@ -782,17 +788,17 @@ cmd_doctor(int argc, char **argv)
 			return cli_fail("out of memory");
 		cJSON_AddStringToObject(doc, "database", db);
 		cJSON_AddStringToObject(doc, "user", user);
-		cJSON_AddNumberToObject(doc, "ok", (double)rep.count[ADMIN_OK]);
+		cJSON_AddNumberToObject(doc, "ok", (double)rep.count[DOCTOR_OK]);
 		cJSON_AddNumberToObject(doc, "warnings",
-		    (double)rep.count[ADMIN_WARN]);
+		    (double)rep.count[DOCTOR_WARN]);
 		cJSON_AddNumberToObject(doc, "failures",
-		    (double)rep.count[ADMIN_FAIL]);
+		    (double)rep.count[DOCTOR_FAIL]);
 		arr = cJSON_AddArrayToObject(doc, "findings");
 		for (i = 0; arr != NULL && i < rep.n; i++) {
 			if ((f = cJSON_CreateObject()) == NULL)
 				break;
 			cJSON_AddStringToObject(f, "level",
-			    admin_level_name(rep.f[i].level));
+			    doctor_level_name(rep.f[i].level));
 			cJSON_AddStringToObject(f, "check", rep.f[i].check);
 			cJSON_AddStringToObject(f, "what", rep.f[i].what);
 			cli_json_str_or_null(f, "fix", rep.f[i].fix);
@@ -802,25 +808,25 @@ cmd_doctor(int argc, char **argv)
 			return 2;
 	} else {
 		for (i = 0; i < rep.n; i++) {
-			char what[ADMIN_MAX_TEXT], fix[ADMIN_MAX_TEXT];
+			char what[DOCTOR_MAX_TEXT], fix[DOCTOR_MAX_TEXT];
 
 			if (rep.f[i].fix[0] != '\0')
 				printf("%s: %s — fix: %s\n",
-				    admin_level_name(rep.f[i].level),
+				    doctor_level_name(rep.f[i].level),
 				    cli_term(rep.f[i].what, what, sizeof(what)),
 				    cli_term(rep.f[i].fix, fix, sizeof(fix)));
 			else
 				printf("%s: %s\n",
-				    admin_level_name(rep.f[i].level),
+				    doctor_level_name(rep.f[i].level),
 				    cli_term(rep.f[i].what, what, sizeof(what)));
 		}
 		printf("doctor: %zu ok, %zu warning%s, %zu failure%s\n",
-		    rep.count[ADMIN_OK], rep.count[ADMIN_WARN],
-		    rep.count[ADMIN_WARN] == 1 ? "" : "s",
-		    rep.count[ADMIN_FAIL],
-		    rep.count[ADMIN_FAIL] == 1 ? "" : "s");
+		    rep.count[DOCTOR_OK], rep.count[DOCTOR_WARN],
+		    rep.count[DOCTOR_WARN] == 1 ? "" : "s",
+		    rep.count[DOCTOR_FAIL],
+		    rep.count[DOCTOR_FAIL] == 1 ? "" : "s");
 	}
-	return rep.count[ADMIN_FAIL] > 0 ? 1 : 0;
+	return rep.count[DOCTOR_FAIL] > 0 ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -14,14 +14,11 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
-#include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
-#include "config.h"
 #include "credential.h"
 #include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 static const char usage_key[] =
 "usage: authgate key create --name N (--user ID | --org ID) [--role R]\n"
@@ -136,11 +133,15 @@ key_create(int argc, char **argv)
 {
 	static const char *cmd = "key create";
 	struct opt o[] = {
-		{ "--name", OPT_VALUE, NULL, 0, { NULL } }, { "--user", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--org", OPT_VALUE, NULL, 0, { NULL } }, { "--role", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--name", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--org", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--role", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, { "--db", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, { "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
@@ -393,8 +394,10 @@ key_list(int argc, char **argv)
 	static const char *const head[KEY_COLS_N] = { "ID", "NAME", "START",
 	    "OWNER", "ORG", "ROLE", "ENABLED", "EXPIRES", "CREATED" };
 	struct opt o[] = {
-		{ "--user", OPT_VALUE, NULL, 0, { NULL } }, { "--org", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--org", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct key_list_ctx c;
@@ -437,6 +440,27 @@ key_list(int argc, char **argv)
 	return cli_admin_close(cmd, db, s, 0, rc);
 }
 
+/*
+ * The start of revoke and rotate: open db for writing and find key id.
+ * Returns 0 with *s open and *k filled, or the exit code after one error
+ * line (*s may be open: the caller closes it).
+ */
+static int
+key_open(const char *cmd, const char *db, const char *id, struct store **s,
+    struct store_key_row *k)
+{
+	int r, rc;
+
+	if ((rc = cli_admin_open(cmd, db, 1, s)) != 0)
+		return rc;
+	if ((r = store_key_find(*s, id, k)) < 0)
+		return cli_store_fail(cmd, db, *s);
+	if (r == 0)
+		return cli_failf(cmd, "no key with id %s; see 'authgate key"
+		    " list'", id);
+	return 0;
+}
+
 static int
 key_revoke(int argc, char **argv)
 {
@@ -448,7 +472,7 @@ key_revoke(int argc, char **argv)
 	char now[UTIL_TIME_ISO_LEN + 1], nb[STORE_MAX_NAME + 1];
 	struct store *s = NULL;
 	const char *pos[1], *db;
-	int npos, r, rc;
+	int npos, rc;
 
 	if (opt_parse(cmd, "key", argc, argv, 3, o, pos, 1, &npos) != 0)
 		return 2;
@@ -456,18 +480,9 @@ key_revoke(int argc, char **argv)
 		return cli_failf(cmd, "which key? authgate key revoke ID (ids:"
 		    " 'authgate key list')");
 	db = cli_db_default(opt_val(o, "--db"));
-	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
+	if ((rc = key_open(cmd, db, pos[0], &s, &k)) != 0)
+		goto out;
 	rc = 2;
-	if ((r = store_key_find(s, pos[0], &k)) < 0) {
-		cli_store_fail(cmd, db, s);
-		goto out;
-	}
-	if (r == 0) {
-		cli_failf(cmd, "no key with id %s; see 'authgate key list'",
-		    pos[0]);
-		goto out;
-	}
 	if (!k.enabled) {
 		printf("key %s (%s) was already revoked\n", k.id,
 		    cli_term(k.name, nb, sizeof(nb)));
@@ -493,8 +508,10 @@ key_rotate(int argc, char **argv)
 	static const char *cmd = "key rotate";
 	struct opt o[] = {
 		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, { "--db", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, { "--force", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
@@ -526,18 +543,9 @@ key_rotate(int argc, char **argv)
 	if (prefix != NULL && !cred_apikey_prefix_ok(prefix))
 		return cli_failf(cmd, "--prefix takes up to %d letters, digits,"
 		    " '_' or '-'", CRED_MAX_KEY_PREFIX);
-	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
+	if ((rc = key_open(cmd, db, pos[0], &s, &old)) != 0)
+		goto out;
 	rc = 2;
-	if ((r = store_key_find(s, pos[0], &old)) < 0) {
-		cli_store_fail(cmd, db, s);
-		goto out;
-	}
-	if (r == 0) {
-		cli_failf(cmd, "no key with id %s; see 'authgate key list'",
-		    pos[0]);
-		goto out;
-	}
 	if (!old.enabled && !opt_set(o, "--force")) {
 		cli_failf(cmd, "key %s is revoked; issue a new key with 'authgate"
 		    " key create' (or --force to rotate it anyway)", old.id);
@@ -550,7 +558,12 @@ key_rotate(int argc, char **argv)
 			    old.id);
 			goto out;
 		}
-		util_time_format(old.expires.ms, expires, sizeof(expires));
+		if (util_time_format(old.expires.ms, expires,
+		    sizeof(expires)) != 0) {
+			cli_failf(cmd, "key %s expires at a date out of range;"
+			    " give --expires", old.id);
+			goto out;
+		}
 	}
 	if (prefix == NULL)
 		prefix = cred_apikey_prefix_ok(old.prefix) ? old.prefix :

@@ -15,13 +15,10 @@
 
 #include "admin.h"
 #include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
-#include "config.h"
-#include "credential.h"
 #include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 static const char usage_rule[] =
 "usage: authgate rule list [--json]\n"
@@ -111,6 +108,30 @@ rule_json(const struct admin_rule *r)
 
 #define RULE_COLS_N	10
 
+/*
+ * The start of every rule command: open the database at db (for writing
+ * or not) and load its rules as the live decision matches them
+ * (rs->flags). Returns 0 with *s open and rs loaded (*present: the table
+ * exists), or the exit code after one error line.
+ */
+static int
+rules_open(const char *cmd, const char *db, int write, struct store **s,
+    struct admin_rules *rs, int *present)
+{
+	int flags, rc;
+
+	*present = 0;
+	if (cli_match_flags(cmd, &flags) != 0)
+		return 2;
+	if ((rc = cli_admin_open(cmd, db, write, s)) != 0)
+		return rc;
+	if ((*present = admin_rules_load(*s, rs, flags)) < 0) {
+		cli_store_fail(cmd, db, *s);
+		return 2;
+	}
+	return 0;
+}
+
 static int
 rule_list(int argc, char **argv)
 {
@@ -119,7 +140,8 @@ rule_list(int argc, char **argv)
 	    "PATH", "ACCESS", "MIN_ROLE", "ON_DENY", "REDIRECT", "STATUS",
 	    "NOTE" };
 	struct opt o[] = {
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct admin_rules rs;
@@ -127,21 +149,15 @@ rule_list(int argc, char **argv)
 	const char *pos[1], *db;
 	char **cells = NULL, buf[64], status[96], note[CLI_MAX_NOTE + 1];
 	size_t i, c;
-	int npos, r, rc, bad = 0, shadowed = 0, flags;
+	int npos, r, rc, bad = 0, shadowed = 0;
 
 	memset(&rs, 0, sizeof(rs));
 	if (opt_parse(cmd, "rule", argc, argv, 3, o, pos, 0, &npos) != 0)
 		return 2;
 	db = cli_db_default(opt_val(o, "--db"));
-	if (cli_match_flags(cmd, &flags) != 0)
-		return 2;
-	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &rs, flags)) < 0) {
-		cli_store_fail(cmd, db, s);
+	if ((rc = rules_open(cmd, db, 0, &s, &rs, &r)) != 0)
 		goto out;
-	}
+	rc = 2;
 	if (r == 0) {
 		cli_failf(cmd, "%s has no authgate_rule table; run 'authgate init"
 		    " --db %s'", db, db);
@@ -402,7 +418,7 @@ rule_write(int argc, char **argv, int add)
 	char phrase[2400], where[128];
 	long long id = 0, maxid = 0;
 	size_t i;
-	int npos, r, rc, force, k, flags;
+	int npos, r, rc, force, k;
 
 	memset(&before, 0, sizeof(before));
 	memset(&after, 0, sizeof(after));
@@ -426,13 +442,10 @@ rule_write(int argc, char **argv, int add)
 	}
 	force = opt_set(o, "--force");
 	db = cli_db_default(opt_val(o, "--db"));
-	if (cli_match_flags(cmd, &flags) != 0)
-		return 2;
-	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
+	if ((rc = rules_open(cmd, db, 1, &s, &before, &r)) != 0)
+		goto out;
 	rc = 2;
-	if ((r = admin_rules_load(s, &before, flags)) < 0 ||
-	    admin_rules_load(s, &after, flags) < 0) {
+	if (admin_rules_load(s, &after, before.flags) < 0) {
 		cli_store_fail(cmd, db, s);
 		goto out;
 	}
@@ -475,14 +488,8 @@ rule_write(int argc, char **argv, int add)
 	if (!force && newly_shadowed(cmd, &after, &before, id, 0) > 0)
 		goto out;
 	memset(&row, 0, sizeof(row));
-	row.id = id;
-	row.priority = x->t.priority;
-	row.method = x->t.method;
-	row.path = x->t.path;
-	row.access = x->t.access;
-	row.min_role = x->t.min_role;
-	row.on_deny = x->t.on_deny;
-	row.redirect_to = x->t.redirect_to;
+	row.t = x->t;
+	row.t.id = id;
 	row.note = x->note;
 	if (add) {
 		long long got;
@@ -538,7 +545,7 @@ rule_rm(int argc, char **argv)
 	const char *pos[1], *db;
 	char phrase[2400];
 	long long id;
-	int npos, r, rc, flags;
+	int npos, r, rc;
 
 	memset(&rs, 0, sizeof(rs));
 	if (opt_parse(cmd, "rule", argc, argv, 3, o, pos, 1, &npos) != 0)
@@ -549,15 +556,9 @@ rule_rm(int argc, char **argv)
 	if (rule_id_arg(cmd, pos[0], &id) != 0)
 		return 2;
 	db = cli_db_default(opt_val(o, "--db"));
-	if (cli_match_flags(cmd, &flags) != 0)
-		return 2;
-	if ((rc = cli_admin_open(cmd, db, 1, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &rs, flags)) < 0) {
-		cli_store_fail(cmd, db, s);
+	if ((rc = rules_open(cmd, db, 1, &s, &rs, &r)) != 0)
 		goto out;
-	}
+	rc = 2;
 	if ((x = rule_by_id(&rs, id)) == NULL) {
 		cli_failf(cmd, "no rule with id %lld; see 'authgate rule list'",
 		    id);
@@ -584,8 +585,10 @@ rule_test(int argc, char **argv)
 {
 	static const char *cmd = "rule test";
 	struct opt o[] = {
-		{ "--method", OPT_VALUE, NULL, 0, { NULL } }, { "--path", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, { "--json", OPT_FLAG, NULL, 0, { NULL } },
+		{ "--method", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--path", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	static char path[REQ_MAX_PATH + 1];
@@ -608,15 +611,10 @@ rule_test(int argc, char **argv)
 		return cli_failf(cmd, "--method and --path are required, such as"
 		    " --method GET --path /api/admin/users");
 	db = cli_db_default(opt_val(o, "--db"));
-	if (cli_match_flags(cmd, &flags) != 0)
-		return 2;
-	if ((rc = cli_admin_open(cmd, db, 0, &s)) != 0)
-		return rc;
-	rc = 2;
-	if ((r = admin_rules_load(s, &rs, flags)) < 0) {
-		cli_store_fail(cmd, db, s);
+	if ((rc = rules_open(cmd, db, 0, &s, &rs, &r)) != 0)
 		goto out;
-	}
+	rc = 2;
+	flags = rs.flags;
 	if ((valid = calloc(rs.n + 1, sizeof(*valid))) == NULL) {
 		cli_fail("out of memory");
 		goto out;

@@ -15,14 +15,10 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
-#include "authz.h"
-#include "cli.h"
 #include "cli_util.h"
 #include "config.h"
-#include "credential.h"
-#include "reply.h"
 #include "store.h"
-#include "webhook.h"
+#include "store_admin.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers */

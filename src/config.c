@@ -64,7 +64,7 @@ long
 config_read_secret_file(const char *path, unsigned char *out, size_t outsz,
     char *err, size_t errsz)
 {
-	char buf[AUTHZ_MAX_SECRET + 2];
+	char buf[CRED_MAX_SECRET + 2];
 	ssize_t r;
 	size_t n = 0;
 	int fd;
@@ -83,10 +83,10 @@ config_read_secret_file(const char *path, unsigned char *out, size_t outsz,
 	n = (size_t)r;
 	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
-	if (n > outsz || n > AUTHZ_MAX_SECRET) {
+	if (n > outsz || n > CRED_MAX_SECRET) {
 		OPENSSL_cleanse(buf, sizeof(buf));
 		snprintf(err, errsz, "secret in %s is longer than %d bytes",
-		    path, AUTHZ_MAX_SECRET);
+		    path, CRED_MAX_SECRET);
 		return -1;
 	}
 	memcpy(out, buf, n);
@@ -121,7 +121,7 @@ load_secret(struct config *c, char *err, size_t errsz)
 	} else if (v != NULL && *v != '\0') {
 		if (strlen(v) > sizeof(c->secret)) {
 			snprintf(err, errsz, "BETTER_AUTH_SECRET is longer than"
-			    " %d bytes", AUTHZ_MAX_SECRET);
+			    " %d bytes", CRED_MAX_SECRET);
 			return -1;
 		}
 		c->secret_n = strlen(v);

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "authz.h"
+#include "credential.h"
+#include "request.h"
 
 #define CONFIG_MAX_URL_PATH	256	/* webhook and check endpoint paths */
 #define CONFIG_DEFAULT_DB	"db/authgate.db"
@@ -25,7 +26,7 @@
 
 struct config {
 	char		db[PATH_MAX];
-	unsigned char	secret[AUTHZ_MAX_SECRET];
+	unsigned char	secret[CRED_MAX_SECRET];
 	size_t		secret_n;		/* 0: not configured */
 	char		cookie_prefix[REQ_MAX_PREFIX + 1];
 	char		webhook_path[CONFIG_MAX_URL_PATH + 1];
@@ -39,13 +40,13 @@ struct config {
  * Fills c from the environment. Returns 0, or -1 with one line in err
  * naming the variable and what is wrong with it.
  */
-int	config_load(struct config *c, char *err, size_t errsz);
+int	config_load(struct config *c, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /*
  * A 0/1 setting from the environment; unset or empty is 0. Returns 0, or
  * -1 with one line in err when it is anything else.
  */
-int	config_flag(int *dst, const char *name, char *err, size_t errsz);
+int	config_flag(int *dst, const char *name, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* Wipes the secrets held in c. */
 void	config_wipe(struct config *c);
@@ -55,6 +56,6 @@ void	config_wipe(struct config *c);
  * into out. Returns the length, or -1 with err set.
  */
 long	config_read_secret_file(const char *path, unsigned char *out,
-	    size_t outsz, char *err, size_t errsz);
+	    size_t outsz, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 #endif

@@ -89,7 +89,11 @@ cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex)
 
 	if (SHA256((const unsigned char *)key, n, d) == NULL)
 		return -1;
-	util_b64_encode(d, sizeof(d), b64url, CRED_HASH_B64URL_LEN + 1, 1);
+	if (util_b64_encode(d, sizeof(d), b64url, CRED_HASH_B64URL_LEN + 1,
+	    1) != CRED_HASH_B64URL_LEN) {
+		OPENSSL_cleanse(d, sizeof(d));
+		return -1;
+	}
 	util_hex(d, sizeof(d), hex);
 	OPENSSL_cleanse(d, sizeof(d));
 	return 0;

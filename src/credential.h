@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
+#define CRED_MAX_SECRET		1024	/* BETTER_AUTH_SECRET bytes */
 #define CRED_SIG_B64_LEN	44	/* padded base64 of an HMAC-SHA256 */
 #define CRED_HASH_B64URL_LEN	43	/* unpadded base64url of a SHA-256 */
 #define CRED_HASH_HEX_LEN	64
@@ -27,7 +30,7 @@ enum cred_rc {
  * (the prefix of v up to the last dot).
  */
 enum cred_rc cred_session_verify(const char *v, size_t n,
-	    const unsigned char *secret, size_t secret_n, size_t *token_n);
+	    const unsigned char *secret, size_t secret_n, size_t *token_n) UTIL_MUST_CHECK;
 
 /*
  * Signs TOKEN the way better-auth does: writes "TOKEN.SIG" into out.
@@ -36,7 +39,7 @@ enum cred_rc cred_session_verify(const char *v, size_t n,
  */
 size_t	cred_session_sign(const char *token, size_t n,
 	    const unsigned char *secret, size_t secret_n, char *out,
-	    size_t outsz);
+	    size_t outsz) UTIL_MUST_CHECK;
 
 /*
  * The two stored forms of an API key: unpadded base64url of SHA-256(key)
@@ -44,7 +47,7 @@ size_t	cred_session_sign(const char *token, size_t n,
  * b64url needs CRED_HASH_B64URL_LEN + 1 bytes, hex CRED_HASH_HEX_LEN + 1.
  * Returns 0, or -1 if hashing failed.
  */
-int	cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex);
+int	cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex) UTIL_MUST_CHECK;
 
 #define CRED_KEY_RANDOM_BYTES	32	/* 256 bits: beyond any guessing */
 #define CRED_MAX_KEY_PREFIX	32	/* "ag_", "acme_live_": short labels */
@@ -59,7 +62,7 @@ int	cred_apikey_hash(const char *key, size_t n, char *b64url, char *hex);
  * length, or 0 (bad prefix, small buffer, no randomness). The caller
  * owns the key and wipes it with OPENSSL_cleanse.
  */
-size_t	cred_apikey_generate(const char *prefix, char *out, size_t outsz);
+size_t	cred_apikey_generate(const char *prefix, char *out, size_t outsz) UTIL_MUST_CHECK;
 
 /* Returns 1 if prefix is acceptable to cred_apikey_generate. */
 int	cred_apikey_prefix_ok(const char *prefix);
@@ -69,6 +72,6 @@ int	cred_apikey_prefix_ok(const char *prefix);
  * better-auth's generateId. out needs CRED_ID_LEN + 1 bytes.
  * Returns 0, or -1 when the CSPRNG fails.
  */
-int	cred_random_id(char *out, size_t outsz);
+int	cred_random_id(char *out, size_t outsz) UTIL_MUST_CHECK;
 
 #endif

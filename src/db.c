@@ -432,6 +432,13 @@ db_end(struct store *s, int commit)
 	return 0;
 }
 
+void
+db_abort(struct store *s)
+{
+	if (db_end(s, 0) != 0)
+		s->in_tx = 0;	/* db_end recorded it and dropped the line */
+}
+
 /* ------------------------------------------------------------------ */
 /* Binding, stepping, columns */
 

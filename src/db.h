@@ -92,7 +92,7 @@ enum db_tx {
 };
 
 /* Connection. */
-int	db_connect(struct store *s, char *err, size_t errsz);
+int	db_connect(struct store *s, char *err, size_t errsz) UTIL_MUST_CHECK;
 void	db_disconnect(struct store *s);
 
 /*
@@ -101,11 +101,15 @@ void	db_disconnect(struct store *s);
  * -2 when the store stayed locked past the busy timeout, or -1 (see
  * store_last_error).
  */
-int	db_begin(struct store *s, enum db_tx tx);
+int	db_begin(struct store *s, enum db_tx tx) UTIL_MUST_CHECK;
 
 /* Commits (commit = 1) or rolls back; any failed commit is rolled back.
  * Returns 0, -2 busy, -1 error. Nothing to end is fine. */
-int	db_end(struct store *s, int commit);
+int	db_end(struct store *s, int commit) UTIL_MUST_CHECK;
+
+/* Rolls back, when nothing is left to decide: a failed rollback drops
+ * the connection (see db_end), so there is nothing for the caller to do. */
+void	db_abort(struct store *s);
 
 /* -2 for SQLITE_BUSY/LOCKED, else -1. */
 int	db_busy_rc(int rc);
@@ -131,26 +135,26 @@ void	db_bind_bool(sqlite3_stmt *st, int i, int v);
 
 /* Steps a lookup: 1 row, 0 done, -1 error (recorded). The caller resets
  * the statement with db_done. */
-int	db_step_row(struct store *s, sqlite3_stmt *st, const char *what);
+int	db_step_row(struct store *s, sqlite3_stmt *st, const char *what) UTIL_MUST_CHECK;
 void	db_done(sqlite3_stmt *st);
 
 /* Runs a bound statement to completion and resets it. Returns 0, or the
  * SQLite error code (recorded). */
-int	db_run(struct store *s, sqlite3_stmt *st, const char *what);
+int	db_run(struct store *s, sqlite3_stmt *st, const char *what) UTIL_MUST_CHECK;
 
 /* Runs sql with ?1 = a and ?2 = b (NULL: not bound). 0, or an SQLite
  * error code. */
-int	db_exec(struct store *s, const char *sql, const char *a, const char *b);
+int	db_exec(struct store *s, const char *sql, const char *a, const char *b) UTIL_MUST_CHECK;
 
 /* One text value of sql with ?1 = a, ?2 = b (NULL: not bound) into out
  * (may be NULL). 1 row, 0 none, -1 error or it did not fit. */
 int	db_query_text(struct store *s, const char *sql, const char *a,
-	    const char *b, char *out, size_t outsz);
+	    const char *b, char *out, size_t outsz) UTIL_MUST_CHECK;
 
 /* One integer of sql with ?1 = a (NULL: not bound). 0, or -1 (also
  * when there is no row). */
 int	db_query_int(struct store *s, const char *sql, const char *a,
-	    long long *v);
+	    long long *v) UTIL_MUST_CHECK;
 
 /* Columns, copied out with bounds. col_text sets *oversize when a value
  * does not fit or holds a NUL; col_bool reads 0/1 and "true"/"1";
@@ -162,8 +166,8 @@ void	db_col_time(sqlite3_stmt *st, int col, struct store_time *t);
 
 /* schema.c: 1 / 0 / -1 (error recorded). */
 int	schema_has_column(struct store *s, const char *table,
-	    const char *column);
-int	schema_has_table(struct store *s, const char *table);
+	    const char *column) UTIL_MUST_CHECK;
+int	schema_has_table(struct store *s, const char *table) UTIL_MUST_CHECK;
 
 /*
  * Checks one table the decision reads: 1 present with every column of
@@ -171,7 +175,7 @@ int	schema_has_table(struct store *s, const char *table);
  * recorded as STORE_ERR_SCHEMA, logged once unless quiet) or error.
  */
 int	schema_table_ok(struct store *s, const char *table,
-	    const char *const *cols, int required);
+	    const char *const *cols, int required) UTIL_MUST_CHECK;
 
 /* Records a schema the decision cannot use (STORE_ERR_SCHEMA). */
 void	schema_problem(struct store *s, const char *fmt, ...)

@@ -333,11 +333,10 @@ event_normalize(struct event_norm *nm, enum store_kind kind, enum store_action a
 					nm->bad = "key";
 			} else {
 				o->key_hash = nm->key_hash;
-				if (o->start == NULL) {
-					util_copy(nm->start, sizeof(nm->start),
-					    k->valuestring, kn < 6 ? kn : 6);
+				if (o->start == NULL && util_copy(nm->start,
+				    sizeof(nm->start), k->valuestring,
+				    kn < 6 ? kn : 6) == 0)
 					o->start = nm->start;
-				}
 			}
 			OPENSSL_cleanse(hex, sizeof(hex));
 			OPENSSL_cleanse(k->valuestring, kn);
@@ -458,7 +457,8 @@ event_import(struct store *s, char *json, size_t n)
 		}
 	}
 	if (bad > 0) {
-		store_import_end(s, 0);
+		if (store_import_end(s, 0) != 0)
+			fprintf(stderr, "authgate: import: rollback failed\n");
 		fprintf(stderr, "authgate: import: %zu of %zu objects"
 		    " rejected; nothing was imported\n", bad, total);
 		goto out;

@@ -49,7 +49,7 @@ int	event_catalog(const char *type, enum store_kind *kind,
  */
 int	event_normalize(struct event_norm *nm, enum store_kind kind,
 	    enum store_action action, const cJSON *data, int64_t ems,
-	    int has_ems);
+	    int has_ems) UTIL_MUST_CHECK;
 
 /* Frees what event_normalize allocated and wipes the key hash. */
 void	event_norm_free(struct event_norm *nm);
@@ -69,6 +69,6 @@ int	event_time(const cJSON *root, int64_t *ms);
  * totals to stdout. Returns 0 (committed), or -1 (nothing kept). json is
  * wiped before return.
  */
-int	event_import(struct store *s, char *json, size_t n);
+int	event_import(struct store *s, char *json, size_t n) UTIL_MUST_CHECK;
 
 #endif

@@ -262,16 +262,10 @@ on_mgmt(struct fcgi_conn *c, struct fcgi_out *o)
 		emit_end(o, c->id, FCGI_UNKNOWN_ROLE);
 		return keep ? FCGI_EV_MORE : FCGI_EV_CLOSE;
 	}
+	fcgi_request_done(c);	/* a clean request state */
 	c->req_id = c->id;
 	c->role = role;
 	c->keep_conn = keep;
-	c->params_done = 0;
-	c->stdin_done = 0;
-	c->pbuf = NULL;
-	c->pcap = 0;
-	c->plen_raw = 0;
-	c->pblock = 0;
-	c->params_status = FCGI_P_OK;
 	return FCGI_EV_BEGIN;
 }
 

@@ -32,6 +32,7 @@
 #include "fcgi_proto.h"
 #include "fcgi_server.h"
 #include "log.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "whproc.h"
 
@@ -938,6 +939,10 @@ fcgi_server_run(int listen_fd, struct gate *g,
 	/* Invariant: the process that parses client input holds no
 	 * webhook secret; only the webhook process verifies signatures. */
 	webhook_secrets_wipe(secrets);
+	/* From here on: the database directory, no new process or socket;
+	 * only the webhook process may still be stopped (sandbox.h). */
+	if (sandbox_start(SANDBOX_DECIDE, g->cfg->db, S.wp.pid))
+		return 2;
 	listen_set(1);
 
 	for (;;) {

@@ -15,6 +15,8 @@
 
 #include "gate.h"
 #include "log.h"
+#include "reply.h"
+#include "sandbox.h"
 #include "util.h"
 
 enum role {
@@ -242,12 +244,36 @@ gate_fini(struct gate *g)
 	g->wstore = NULL;
 }
 
+#ifdef AUTHGATE_TEST_HOOKS
+/*
+ * Test builds only: the sandbox's hooks (sandbox.h), for the serve
+ * worker and lighttpd's processes alike. Returns the answer's length, or
+ * 0 when the request carries no hook parameter.
+ */
+static size_t
+test_hook(const struct gate_request *rq, char *out, size_t outsz)
+{
+	const char *what;
+	int st;
+
+	if ((st = sandbox_test_hook(param(rq, "AUTHGATE_TEST_SYSCALL"),
+	    param(rq, "AUTHGATE_TEST_OPEN"), param(rq, "AUTHGATE_TEST_CRASH"),
+	    &what)) == 0)
+		return 0;
+	return reply_error(st, what, NULL, out, outsz);
+}
+#endif
+
 enum gate_plan
 gate_plan(struct gate *g, const struct gate_request *rq, uint64_t *body_len,
     char *out, size_t outsz, size_t *n)
 {
 	*body_len = 0;
 	*n = 0;
+#ifdef AUTHGATE_TEST_HOOKS
+	if ((*n = test_hook(rq, out, outsz)) != 0)
+		return GATE_DONE;
+#endif
 	if (role_of(g, rq) != ROLE_WEBHOOK)
 		return GATE_NOW;
 	if ((*n = webhook_plan(g, rq, body_len, out, outsz)) != 0) {

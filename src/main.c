@@ -24,6 +24,7 @@
 #include "gate.h"
 #include "log.h"
 #include "reply.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "store.h"
 #include "webhook.h"
@@ -118,6 +119,9 @@ serve_fastcgi(void)
 		fprintf(stderr, "authgate: cannot initialise FastCGI\n");
 		return 2;
 	}
+	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db,
+	    0))
+		return 2;
 	while (FCGX_Accept_r(&req) >= 0) {
 		p.envp = req.envp;
 		handle(&p, req.in, req.out);

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 #define POLICY_MAX_RULES	512	/* rules are few; more is a mistake */
 #define POLICY_MAX_GLOB		512	/* a rule's path pattern */
 #define POLICY_MAX_METHODS	128	/* "GET,HEAD,POST,..." */
@@ -75,7 +77,7 @@ struct policy_rule {
  * a short static reason ("bad_access", "bad_glob", ...).
  */
 int	policy_rule_parse(const struct policy_rule_text *t,
-	    struct policy_rule *out, const char **why);
+	    struct policy_rule *out, const char **why) UTIL_MUST_CHECK;
 
 /*
  * Returns 1 if the glob is well formed: starts with '/', no "..", "."

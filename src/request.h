@@ -56,7 +56,7 @@ const char	*req_path_rc_name(enum req_path_rc rc);
  * length.
  */
 enum req_path_rc req_path_canon(const char *uri, size_t n, char *out,
-	    size_t outsz, size_t *outn);
+	    size_t outsz, size_t *outn) UTIL_MUST_CHECK;
 
 enum req_cookie_rc {
 	REQ_COOKIE_ABSENT = 0,		/* not there, or there and empty */
@@ -74,7 +74,7 @@ enum req_cookie_rc {
  */
 enum req_cookie_rc req_cookie_find(const char *hdr, size_t n,
 	    const char *name, size_t name_n, char *out, size_t outsz,
-	    size_t *outn);
+	    size_t *outn) UTIL_MUST_CHECK;
 
 /*
  * Finds the better-auth session cookie for `prefix`: first
@@ -83,7 +83,7 @@ enum req_cookie_rc req_cookie_find(const char *hdr, size_t n,
  */
 enum req_cookie_rc req_session_cookie_find(const char *hdr, size_t n,
 	    const char *prefix, size_t prefix_n, char *out, size_t outsz,
-	    size_t *outn);
+	    size_t *outn) UTIL_MUST_CHECK;
 
 enum req_authz_rc {
 	REQ_AUTHZ_ABSENT = 0,		/* no header, or another scheme */
@@ -96,13 +96,13 @@ enum req_authz_rc {
  * Other schemes (Basic, ...) are ABSENT: they are not ours to judge.
  */
 enum req_authz_rc req_authz_bearer(const char *v, size_t n,
-	    struct slice *tok);
+	    struct slice *tok) UTIL_MUST_CHECK;
 
 /*
  * Checks an x-api-key header value: trims spaces and tabs and requires
  * visible ASCII only. Returns 1 and sets *key, 0 if empty, -1 if bad.
  */
-int	req_api_key(const char *v, size_t n, struct slice *key);
+int	req_api_key(const char *v, size_t n, struct slice *key) UTIL_MUST_CHECK;
 
 /*
  * Returns 1 if the value has the shape of a better-auth signed token,
@@ -123,7 +123,7 @@ int	req_is_navigation(const char *accept, size_t accept_n,
  * decoded length, or -1 on a bad escape, a decoded control byte, or
  * when out is too small.
  */
-long	req_percent_decode(const char *s, size_t n, char *out, size_t outsz);
+long	req_percent_decode(const char *s, size_t n, char *out, size_t outsz) UTIL_MUST_CHECK;
 
 /*
  * Percent-encodes n bytes: letters, digits and the bytes in keep stay,
@@ -131,12 +131,12 @@ long	req_percent_decode(const char *s, size_t n, char *out, size_t outsz);
  * or 0 if out is too small.
  */
 size_t	req_percent_encode(const char *s, size_t n, const char *keep,
-	    char *out, size_t outsz);
+	    char *out, size_t outsz) UTIL_MUST_CHECK;
 
 /*
  * Percent-encodes s for use as a query value (everything but RFC 3986
  * unreserved and '/'). Returns the length, or 0 if out is too small.
  */
-size_t	req_query_encode(const char *s, size_t n, char *out, size_t outsz);
+size_t	req_query_encode(const char *s, size_t n, char *out, size_t outsz) UTIL_MUST_CHECK;
 
 #endif

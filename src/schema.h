@@ -16,10 +16,10 @@
  * Returns 0, or -1 with a reason in err.
  */
 int	store_init(struct store *s, const char *ba_sql, const char *ag_sql,
-	    char *err, size_t errsz);
+	    char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* The schema version recorded by init, 0 if none, -1 on error. */
-int	store_schema_version(struct store *s);
+int	store_schema_version(struct store *s) UTIL_MUST_CHECK;
 
 /*
  * The views store_init left out because this database lacks a table or

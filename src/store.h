@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
 #include "util.h"
 
 #define STORE_MAX_ID		128	/* better-auth ids are 32 chars, UUIDs 36 */
@@ -54,18 +55,12 @@ struct store_time {
  */
 int	store_time_past(const struct store_time *t, int64_t now);
 
-/* One authgate_rule row; strings are NULL for SQL NULL and are only
+/* One authgate_rule row: the rule as text (policy_rule_parse validates
+ * it) and the admin's note. Strings are NULL for SQL NULL and are only
  * valid during the callback. */
 struct store_rule_row {
-	long long	 id;
-	long long	 priority;
-	const char	*method;
-	const char	*path;
-	const char	*access;
-	const char	*min_role;
-	const char	*on_deny;
-	const char	*redirect_to;
-	const char	*note;		/* store_rules_list only; else NULL */
+	struct policy_rule_text	 t;
+	const char		*note;	/* store_rules_list only; else NULL */
 };
 
 /* What kind of failure the last error was, for a one-line CLI message. */
@@ -102,7 +97,7 @@ enum store_error store_last_error(const struct store *s, const char **msg);
  * Returns 0, or -1 with a one-line reason in err.
  */
 int	store_open(struct store **out, const char *path, enum store_mode mode,
-	    char *err, size_t errsz);
+	    char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* Finalizes every statement and closes the connection. NULL is fine. */
 void	store_close(struct store *s);

@@ -98,11 +98,13 @@ static const char *const wsql[W_COUNT] = {
 	    " role, granted_at, note) SELECT ?2, role, ?3, note FROM"
 	    " authgate_key_role WHERE key_id = ?1",
 	[W_RULE_INSERT] = "INSERT INTO authgate_rule (priority, method, path,"
-	    " access, min_role, on_deny, redirect_to, note) VALUES (?1, ?2, ?3,"
-	    " ?4, ?5, coalesce(?6, 'auto'), ?7, ?8)",
-	[W_RULE_UPDATE] = "UPDATE authgate_rule SET priority = ?2, method = ?3,"
-	    " path = ?4, access = ?5, min_role = ?6, on_deny = coalesce(?7,"
-	    " 'auto'), redirect_to = ?8, note = ?9 WHERE id = ?1",
+	    " access, min_role, on_deny, redirect_to, note) VALUES (:priority,"
+	    " :method, :path, :access, :min_role, coalesce(:on_deny, 'auto'),"
+	    " :redirect_to, :note)",
+	[W_RULE_UPDATE] = "UPDATE authgate_rule SET priority = :priority,"
+	    " method = :method, path = :path, access = :access, min_role ="
+	    " :min_role, on_deny = coalesce(:on_deny, 'auto'), redirect_to ="
+	    " :redirect_to, note = :note WHERE id = :id",
 	[W_RULE_DELETE] = "DELETE FROM authgate_rule WHERE id = ?1",
 	[W_N_USERS] = "SELECT count(*) FROM \"user\"",
 	[W_N_ORGS] = "SELECT count(*) FROM organization",
@@ -135,7 +137,7 @@ store_admin_begin(struct store *s, int write)
 	/* Touch the file now: a missing, locked or corrupt database shows
 	 * itself here, not halfway through a command. */
 	if (db_query_int(s, sql_touch, NULL, &v) != 0) {
-		db_end(s, 0);
+		db_abort(s);
 		return -1;
 	}
 	return 0;
@@ -365,6 +367,27 @@ store_key_set_enabled(struct store *s, const char *id, int enabled,
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* Binds a rule row to the named parameters of an insert or update (an
+ * insert has no :id). */
+static void
+bind_rule(sqlite3_stmt *st, const struct store_rule_row *r)
+{
+	static const char *const names[] = { ":method", ":path", ":access",
+	    ":min_role", ":on_deny", ":redirect_to", ":note" };
+	const char *v[] = { r->t.method, r->t.path, r->t.access,
+	    r->t.min_role, r->t.on_deny, r->t.redirect_to, r->note };
+	size_t i;
+	int k;
+
+	if ((k = sqlite3_bind_parameter_index(st, ":id")) > 0)
+		sqlite3_bind_int64(st, k, r->t.id);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":priority"),
+	    r->t.priority);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		db_bind_text(st, sqlite3_bind_parameter_index(st, names[i]),
+		    v[i]);
+}
+
 int
 store_rule_insert(struct store *s, const struct store_rule_row *r,
     long long *id)
@@ -373,14 +396,7 @@ store_rule_insert(struct store *s, const struct store_rule_row *r,
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, r->priority);
-	db_bind_text(st, 2, r->method);
-	db_bind_text(st, 3, r->path);
-	db_bind_text(st, 4, r->access);
-	db_bind_text(st, 5, r->min_role);
-	db_bind_text(st, 6, r->on_deny);
-	db_bind_text(st, 7, r->redirect_to);
-	db_bind_text(st, 8, r->note);
+	bind_rule(st, r);
 	if (db_run(s, st, "rule insert") != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -394,15 +410,7 @@ store_rule_update(struct store *s, const struct store_rule_row *r)
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_int64(st, 2, r->priority);
-	db_bind_text(st, 3, r->method);
-	db_bind_text(st, 4, r->path);
-	db_bind_text(st, 5, r->access);
-	db_bind_text(st, 6, r->min_role);
-	db_bind_text(st, 7, r->on_deny);
-	db_bind_text(st, 8, r->redirect_to);
-	db_bind_text(st, 9, r->note);
+	bind_rule(st, r);
 	if (db_run(s, st, "rule update") != 0)
 		return -1;
 	return sqlite3_changes(s->db) > 0;

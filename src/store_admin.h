@@ -15,11 +15,11 @@
  * snapshot (write = 0) or BEGIN IMMEDIATE (write = 1, read-write handles
  * only). Returns 0, or -1 (see store_last_error).
  */
-int	store_admin_begin(struct store *s, int write);
+int	store_admin_begin(struct store *s, int write) UTIL_MUST_CHECK;
 
 /* Commits (commit = 1) or rolls back. Returns 0, or -1 on a failed
  * commit (rolled back; see store_last_error). */
-int	store_admin_end(struct store *s, int commit);
+int	store_admin_end(struct store *s, int commit) UTIL_MUST_CHECK;
 
 enum store_owner {
 	STORE_OWNER_NONE = 0,	/* no such user or organization */
@@ -29,14 +29,14 @@ enum store_owner {
 
 /* Whether id names a user or an organization. Returns the kind, or -1
  * on error. A database without organizations has no org owners. */
-int	store_owner_kind(struct store *s, const char *id);
+int	store_owner_kind(struct store *s, const char *id) UTIL_MUST_CHECK;
 
 /*
  * The user's member.role list in the organization. 1 found (copied into
  * roles), 0 not a member, -1 error (also when it does not fit).
  */
 int	store_member_roles(struct store *s, const char *org_id,
-	    const char *user_id, char *roles, size_t rolesz);
+	    const char *user_id, char *roles, size_t rolesz) UTIL_MUST_CHECK;
 
 #define STORE_MAX_KEY_START	32	/* better-auth keeps 6 characters */
 #define STORE_MAX_KEY_PREFIX	64
@@ -75,7 +75,7 @@ struct store_key_new {
 
 /* Inserts a key (enabled). Returns 0, or -1 (STORE_ERR_CONSTRAINT when
  * the id or hash is taken). Write transaction only. */
-int	store_key_insert(struct store *s, const struct store_key_new *k);
+int	store_key_insert(struct store *s, const struct store_key_new *k) UTIL_MUST_CHECK;
 
 /*
  * Copies key old_id into a new row (same owner, name, metadata,
@@ -84,7 +84,7 @@ int	store_key_insert(struct store *s, const struct store_key_new *k);
  * error.
  */
 int	store_key_rotate(struct store *s, const char *old_id,
-	    const struct store_key_new *k);
+	    const struct store_key_new *k) UTIL_MUST_CHECK;
 
 /*
  * Grants an organization's key a role (authgate_key_role), replacing any
@@ -92,32 +92,32 @@ int	store_key_rotate(struct store *s, const char *old_id,
  * table is missing: run authgate init).
  */
 int	store_key_role_set(struct store *s, const char *key_id,
-	    const char *role, const char *now);
+	    const char *role, const char *now) UTIL_MUST_CHECK;
 
 /* One key by id. 1 found, 0 absent, -1 error. */
 int	store_key_find(struct store *s, const char *id,
-	    struct store_key_row *out);
+	    struct store_key_row *out) UTIL_MUST_CHECK;
 
 /* Calls cb for every key, oldest first; cb returns 0 to go on, -1 to
  * stop. Returns 0, 1 when there is no apikey table, -1 on error. */
 int	store_key_list(struct store *s,
-	    int (*cb)(void *ctx, const struct store_key_row *row), void *ctx);
+	    int (*cb)(void *ctx, const struct store_key_row *row), void *ctx) UTIL_MUST_CHECK;
 
 /* Sets enabled (0/1) and updatedAt = now. 1 changed, 0 no such key,
  * -1 error. */
 int	store_key_set_enabled(struct store *s, const char *id, int enabled,
-	    const char *now);
+	    const char *now) UTIL_MUST_CHECK;
 
 /* Inserts a rule (row->id ignored; a new id is chosen). Returns 0 with
  * *id set, or -1 (STORE_ERR_CONSTRAINT: a value the table refuses). */
 int	store_rule_insert(struct store *s, const struct store_rule_row *row,
-	    long long *id);
+	    long long *id) UTIL_MUST_CHECK;
 
 /* Replaces every column of rule row->id. 1 done, 0 no such rule, -1. */
-int	store_rule_update(struct store *s, const struct store_rule_row *row);
+int	store_rule_update(struct store *s, const struct store_rule_row *row) UTIL_MUST_CHECK;
 
 /* Deletes rule id. 1 done, 0 no such rule, -1 error. */
-int	store_rule_delete(struct store *s, long long id);
+int	store_rule_delete(struct store *s, long long id) UTIL_MUST_CHECK;
 
 /* Counts for `authgate stats` and `doctor`; -1 where a table is absent. */
 struct store_stats {
@@ -144,9 +144,9 @@ struct store_stats {
 
 /* Fills out (now_ms: the clock for "live" and "24 h"). 0, or -1. */
 int	store_stats_get(struct store *s, int64_t now_ms,
-	    struct store_stats *out);
+	    struct store_stats *out) UTIL_MUST_CHECK;
 
 /* PRAGMA quick_check: 1 ok, 0 damaged (first problem in msg), -1 error. */
-int	store_quick_check(struct store *s, char *msg, size_t msgsz);
+int	store_quick_check(struct store *s, char *msg, size_t msgsz) UTIL_MUST_CHECK;
 
 #endif

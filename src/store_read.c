@@ -175,14 +175,14 @@ store_read_begin(struct store *s, int *changed)
 		/* Known unusable: refuse at once, without probing or logging
 		 * again, until the schema changes. */
 		db_fail(s, STORE_ERR_SCHEMA, "%s", s->problem);
-		db_end(s, 0);
+		db_abort(s);
 		return -1;
 	}
 	if (sv != s->schema_version || s->look.session == NULL) {
 		if (probe(s) != 0) {
 			if (s->last_kind == STORE_ERR_SCHEMA) {
 				s->bad_schema = sv;
-				db_end(s, 0);
+				db_abort(s);
 				return -1;
 			}
 			goto fail_tx;
@@ -198,7 +198,7 @@ store_read_begin(struct store *s, int *changed)
 	return 0;
 
 fail_tx:
-	db_end(s, 0);
+	db_abort(s);
 fail:
 	/* Reconnect next time: the file may have been replaced or fixed. */
 	db_disconnect(s);
@@ -209,7 +209,7 @@ void
 store_read_end(struct store *s)
 {
 	if (s->in_tx)
-		db_end(s, 1);
+		db_abort(s);	/* a read: ending it is all there is to do */
 }
 
 const char *
@@ -243,14 +243,14 @@ rules_each(struct store *s, int with_note,
 		return schema_has_table(s, "authgate_rule") == 0 ? 0 : -1;
 	while ((rc = db_step_row(s, st, "rules")) == 1) {
 		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		r.priority = sqlite3_column_int64(st, 1);
-		r.method = (const char *)sqlite3_column_text(st, 2);
-		r.path = (const char *)sqlite3_column_text(st, 3);
-		r.access = (const char *)sqlite3_column_text(st, 4);
-		r.min_role = (const char *)sqlite3_column_text(st, 5);
-		r.on_deny = (const char *)sqlite3_column_text(st, 6);
-		r.redirect_to = (const char *)sqlite3_column_text(st, 7);
+		r.t.id = sqlite3_column_int64(st, 0);
+		r.t.priority = sqlite3_column_int64(st, 1);
+		r.t.method = (const char *)sqlite3_column_text(st, 2);
+		r.t.path = (const char *)sqlite3_column_text(st, 3);
+		r.t.access = (const char *)sqlite3_column_text(st, 4);
+		r.t.min_role = (const char *)sqlite3_column_text(st, 5);
+		r.t.on_deny = (const char *)sqlite3_column_text(st, 6);
+		r.t.redirect_to = (const char *)sqlite3_column_text(st, 7);
 		if (with_note)
 			r.note = (const char *)sqlite3_column_text(st, 8);
 		if (cb(ctx, &r) != 0) {

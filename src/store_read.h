@@ -54,7 +54,7 @@ struct store_membership {
  * store_last_error says STORE_ERR_SCHEMA and store_schema_problem why);
  * then the caller answers 503 and must not call store_read_end.
  */
-int	store_read_begin(struct store *s, int *changed);
+int	store_read_begin(struct store *s, int *changed) UTIL_MUST_CHECK;
 
 /* Ends the snapshot begun by store_read_begin. */
 void	store_read_end(struct store *s);
@@ -65,21 +65,21 @@ void	store_read_end(struct store *s);
  * does not (the default rule applies), -1 on error.
  */
 int	store_rules_load(struct store *s,
-	    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx);
+	    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx) UTIL_MUST_CHECK;
 
 /* Like store_rules_load, with note, for the CLI (inside
  * store_admin_begin): 1 table present, 0 no
  * authgate_rule table, -1 error. */
 int	store_rules_list(struct store *s,
-	    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx);
+	    int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx) UTIL_MUST_CHECK;
 
 /* Session by token, joined with its user. 1 found, 0 absent, -1 error. */
 int	store_session_find(struct store *s, const char *token, size_t n,
-	    struct store_session *out);
+	    struct store_session *out) UTIL_MUST_CHECK;
 
 /* User by id. 1 found, 0 absent, -1 error. */
 int	store_user_find(struct store *s, const char *id,
-	    struct store_user *out);
+	    struct store_user *out) UTIL_MUST_CHECK;
 
 /*
  * Organization by id, with user's member row if any.
@@ -87,17 +87,17 @@ int	store_user_find(struct store *s, const char *id,
  * such organization, -1 error.
  */
 int	store_membership_find(struct store *s, const char *org_id,
-	    const char *user_id, struct store_membership *out);
+	    const char *user_id, struct store_membership *out) UTIL_MUST_CHECK;
 
 /*
  * API key whose stored hash equals either form. 1 found, 0 absent,
  * -1 error.
  */
 int	store_apikey_find(struct store *s, const char *hash_b64url,
-	    const char *hash_hex, struct store_apikey *out);
+	    const char *hash_hex, struct store_apikey *out) UTIL_MUST_CHECK;
 
 /* 1 if an organization with this id exists, 0 if not, -1 error. */
-int	store_org_exists(struct store *s, const char *id);
+int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;
 
 /*
  * The role an admin granted an organization-owned key in
@@ -105,7 +105,7 @@ int	store_org_exists(struct store *s, const char *id);
  * never the webhook). 1 found (copied into role), 0 none, -1 error.
  */
 int	store_key_role_find(struct store *s, const char *key_id, char *role,
-	    size_t rolesz);
+	    size_t rolesz) UTIL_MUST_CHECK;
 
 /*
  * Why the schema cannot be used by the decision ("table apikey lacks
@@ -118,6 +118,6 @@ const char	*store_schema_problem(const struct store *s);
  * Returns 0, or -1 (STORE_ERR_SCHEMA with store_schema_problem saying
  * why, or another error).
  */
-int	store_decision_check(struct store *s);
+int	store_decision_check(struct store *s) UTIL_MUST_CHECK;
 
 #endif

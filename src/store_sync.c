@@ -10,6 +10,7 @@
  * never brought back (tombstones). Prepared on first use, so authorizer
  * processes never prepare any of it.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +61,8 @@ enum wstmt_id {
 
 static const char *const wsql[W_COUNT] = {
 	[W_EVENT_INSERT] = "INSERT INTO authgate_event (id, type, received_at,"
-	    " outcome) VALUES (?1, ?2, ?3, 'pending') ON CONFLICT (id) DO NOTHING",
+	    " outcome) VALUES (?1, ?2, ?3, 'pending') ON CONFLICT (id) DO"
+	    " NOTHING",
 	[W_EVENT_OUTCOME] = "UPDATE authgate_event SET outcome = ?2 WHERE id = ?1",
 	[W_TOMB_GET] = "SELECT 1 FROM authgate_tombstone WHERE kind = ?1 AND"
 	    " id = ?2",
@@ -77,28 +79,35 @@ static const char *const wsql[W_COUNT] = {
 	[W_USER_UPDATED] = "SELECT updatedAt FROM \"user\" WHERE id = ?1",
 	[W_USER_UPSERT] = "INSERT INTO \"user\" (id, name, email, emailVerified,"
 	    " image, createdAt, updatedAt, role, banned, banReason, banExpires)"
-	    " VALUES (?1, coalesce(?2, ''),"
-	    " coalesce(?3, (SELECT email FROM \"user\" WHERE id = ?1)), coalesce(?4, 0), ?5,"
-	    " coalesce(?6, ?12), coalesce(?7, ?6, ?12), ?8, coalesce(?9, 0), ?10,"
-	    " ?11) ON CONFLICT (id) DO UPDATE SET name = coalesce(?2, name),"
-	    " email = coalesce(?3, email),"
-	    " emailVerified = coalesce(?4, emailVerified),"
-	    " image = coalesce(?5, image), updatedAt = coalesce(?7, updatedAt),"
-	    " role = coalesce(?8, role), banned = coalesce(?9, banned),"
-	    " banReason = CASE WHEN ?9 IS NOT NULL THEN ?10"
-	    "  ELSE coalesce(?10, banReason) END,"
-	    " banExpires = CASE WHEN ?9 IS NOT NULL THEN ?11"
-	    "  ELSE coalesce(?11, banExpires) END",
+	    " VALUES (:id, coalesce(:name, ''),"
+	    " coalesce(:email, (SELECT email FROM \"user\" WHERE id = :id)),"
+	    " coalesce(:email_verified, 0), :image,"
+	    " coalesce(:created_at, :now), coalesce(:updated_at, :created_at,"
+	    " :now), :role, coalesce(:banned, 0), :ban_reason,"
+	    " :ban_expires) ON CONFLICT (id) DO UPDATE SET name ="
+	    " coalesce(:name, name),"
+	    " email = coalesce(:email, email),"
+	    " emailVerified = coalesce(:email_verified, emailVerified),"
+	    " image = coalesce(:image, image), updatedAt ="
+	    " coalesce(:updated_at, updatedAt),"
+	    " role = coalesce(:role, role), banned = coalesce(:banned, banned),"
+	    " banReason = CASE WHEN :banned IS NOT NULL THEN :ban_reason"
+	    "  ELSE coalesce(:ban_reason, banReason) END,"
+	    " banExpires = CASE WHEN :banned IS NOT NULL THEN :ban_expires"
+	    "  ELSE coalesce(:ban_expires, banExpires) END",
 	[W_USER_DEL_SESSIONS] = "DELETE FROM session WHERE userId = ?1",
 	[W_USER_DEL_MEMBERS] = "DELETE FROM member WHERE userId = ?1",
 	[W_USER_DEL_KEYS] = "DELETE FROM apikey WHERE referenceId = ?1",
 	[W_USER_DEL_ACCOUNTS] = "DELETE FROM account WHERE userId = ?1",
 	[W_USER_DEL] = "DELETE FROM \"user\" WHERE id = ?1",
 	[W_ORG_UPSERT] = "INSERT INTO organization (id, name, slug, logo,"
-	    " createdAt, metadata) VALUES (?1, coalesce(?2, ''),"
-	    " coalesce(?3, ?1), ?4, coalesce(?5, ?6), ?7) ON CONFLICT (id) DO"
-	    " UPDATE SET name = coalesce(?2, name), slug = coalesce(?3, slug),"
-	    " logo = coalesce(?4, logo), metadata = coalesce(?7, metadata)",
+	    " createdAt, metadata) VALUES (:id, coalesce(:name, ''),"
+	    " coalesce(:slug, :id), :logo, coalesce(:created_at, :now),"
+	    " :metadata) ON CONFLICT (id) DO"
+	    " UPDATE SET name = coalesce(:name, name), slug = coalesce(:slug,"
+	    " slug),"
+	    " logo = coalesce(:logo, logo), metadata = coalesce(:metadata,"
+	    " metadata)",
 	[W_ORG_DEL_MEMBERS] = "DELETE FROM member WHERE organizationId = ?1",
 	[W_ORG_DEL_KEYS] = "DELETE FROM apikey WHERE referenceId = ?1",
 	[W_ORG_DEL_INVITES] = "DELETE FROM invitation WHERE organizationId = ?1",
@@ -107,52 +116,63 @@ static const char *const wsql[W_COUNT] = {
 	[W_ORG_DEL] = "DELETE FROM organization WHERE id = ?1",
 	[W_MEMBER_FIND] = "SELECT id FROM member WHERE organizationId = ?1 AND"
 	    " userId = ?2 ORDER BY createdAt LIMIT 1",
-	[W_MEMBER_DEL_OTHERS] = "DELETE FROM member WHERE organizationId = ?2"
-	    " AND userId = ?3 AND id <> ?1",
+	[W_MEMBER_DEL_OTHERS] = "DELETE FROM member WHERE organizationId ="
+	    " :organization_id AND userId = :user_id AND id <> :id",
 	[W_MEMBER_UPSERT] = "INSERT INTO member (id, organizationId, userId,"
-	    " role, createdAt) VALUES (?1,"
-	    " coalesce(?2, (SELECT organizationId FROM member WHERE id = ?1)),"
-	    " coalesce(?3, (SELECT userId FROM member WHERE id = ?1)),"
-	    " coalesce(?4, 'member'),"
-	    " coalesce(?5, ?6)) ON CONFLICT (id) DO UPDATE SET"
-	    " role = coalesce(?4, role)",
+	    " role, createdAt) VALUES (:id,"
+	    " coalesce(:organization_id, (SELECT organizationId FROM member"
+	    " WHERE id = :id)),"
+	    " coalesce(:user_id, (SELECT userId FROM member WHERE id = :id)),"
+	    " coalesce(:role, 'member'),"
+	    " coalesce(:created_at, :now)) ON CONFLICT (id) DO UPDATE SET"
+	    " role = coalesce(:role, role)",
 	[W_MEMBER_DEL] = "DELETE FROM member WHERE id = ?1",
 	[W_SESSION_UPDATED] = "SELECT updatedAt FROM session WHERE id = ?1",
 	[W_SESSION_BY_TOKEN] = "SELECT id FROM session WHERE token = ?1",
 	[W_SESSION_UPSERT] = "INSERT INTO session (id, expiresAt, token,"
 	    " createdAt, updatedAt, ipAddress, userAgent, userId,"
-	    " activeOrganizationId) VALUES (?1,"
-	    " coalesce(?2, (SELECT expiresAt FROM session WHERE id = ?1)),"
-	    " coalesce(?3, (SELECT token FROM session WHERE id = ?1)),"
-	    " coalesce(?4, ?10),"
-	    " coalesce(?5, ?4, ?10), ?6, ?7,"
-	    " coalesce(?8, (SELECT userId FROM session WHERE id = ?1)), ?9)"
+	    " activeOrganizationId) VALUES (:id,"
+	    " coalesce(:expires_at, (SELECT expiresAt FROM session WHERE id ="
+	    " :id)),"
+	    " coalesce(:token, (SELECT token FROM session WHERE id = :id)),"
+	    " coalesce(:created_at, :now),"
+	    " coalesce(:updated_at, :created_at, :now), :ip_address,"
+	    " :user_agent,"
+	    " coalesce(:user_id, (SELECT userId FROM session WHERE id = :id)),"
+	    " :organization_id)"
 	    " ON CONFLICT (id) DO UPDATE"
-	    " SET expiresAt = coalesce(?2, expiresAt),"
-	    " token = coalesce(?3, token), updatedAt = coalesce(?5, updatedAt),"
-	    " ipAddress = coalesce(?6, ipAddress),"
-	    " userAgent = coalesce(?7, userAgent),"
-	    " activeOrganizationId = CASE WHEN ?11 THEN ?9"
+	    " SET expiresAt = coalesce(:expires_at, expiresAt),"
+	    " token = coalesce(:token, token), updatedAt ="
+	    " coalesce(:updated_at, updatedAt),"
+	    " ipAddress = coalesce(:ip_address, ipAddress),"
+	    " userAgent = coalesce(:user_agent, userAgent),"
+	    " activeOrganizationId = CASE WHEN :organization_id_present THEN"
+	    " :organization_id"
 	    "  ELSE activeOrganizationId END",
 	[W_SESSION_DEL] = "DELETE FROM session WHERE id = ?1",
 	[W_KEY_UPDATED] = "SELECT updatedAt FROM apikey WHERE id = ?1",
 	[W_KEY_UPSERT] = "INSERT INTO apikey (id, configId, name, start,"
 	    " referenceId, prefix, key, enabled, expiresAt, createdAt,"
 	    " updatedAt, permissions, metadata, rateLimitEnabled, requestCount)"
-	    " VALUES (?1, coalesce(?2, 'default'), ?3, ?4,"
-	    " coalesce(?5, (SELECT referenceId FROM apikey WHERE id = ?1)), ?6,"
-	    " coalesce(?7, (SELECT key FROM apikey WHERE id = ?1)),"
-	    " coalesce(?8, 1), ?9, coalesce(?10, ?14), coalesce(?11, ?10, ?14),"
-	    " ?12, ?13, 0, 0) ON CONFLICT (id) DO UPDATE SET"
-	    " configId = coalesce(?2, configId), name = coalesce(?3, name),"
-	    " start = coalesce(?4, start),"
-	    " referenceId = coalesce(?5, referenceId),"
-	    " prefix = coalesce(?6, prefix), key = coalesce(?7, key),"
-	    " enabled = coalesce(?8, enabled),"
-	    " expiresAt = CASE WHEN ?15 THEN ?9 ELSE expiresAt END,"
-	    " updatedAt = coalesce(?11, updatedAt),"
-	    " permissions = coalesce(?12, permissions),"
-	    " metadata = coalesce(?13, metadata)",
+	    " VALUES (:id, coalesce(:config_id, 'default'), :name, :start,"
+	    " coalesce(:user_id, (SELECT referenceId FROM apikey WHERE id ="
+	    " :id)), :prefix,"
+	    " coalesce(:key_hash, (SELECT key FROM apikey WHERE id = :id)),"
+	    " coalesce(:enabled, 1), :expires_at, coalesce(:created_at, :now),"
+	    " coalesce(:updated_at, :created_at, :now),"
+	    " :permissions, :metadata, 0, 0) ON CONFLICT (id) DO UPDATE SET"
+	    " configId = coalesce(:config_id, configId), name ="
+	    " coalesce(:name, name),"
+	    " start = coalesce(:start, start),"
+	    " referenceId = coalesce(:user_id, referenceId),"
+	    " prefix = coalesce(:prefix, prefix), key = coalesce(:key_hash,"
+	    " key),"
+	    " enabled = coalesce(:enabled, enabled),"
+	    " expiresAt = CASE WHEN :expires_at_present THEN :expires_at ELSE"
+	    " expiresAt END,"
+	    " updatedAt = coalesce(:updated_at, updatedAt),"
+	    " permissions = coalesce(:permissions, permissions),"
+	    " metadata = coalesce(:metadata, metadata)",
 	[W_KEY_DEL] = "DELETE FROM apikey WHERE id = ?1",
 };
 
@@ -262,115 +282,80 @@ bury(struct store *s, enum store_kind k, const char *id, const char *now)
 	return db_exec(s, wsql[W_VER_DEL], kind_names[k], id);
 }
 
+/* The named parameters an upsert may use, and where their values are. */
+enum bind_type {
+	BIND_TEXT,	/* const char *, NULL: SQL NULL */
+	BIND_BOOL,	/* int, -1: SQL NULL */
+	BIND_FLAG	/* int, 0 or 1 */
+};
+
+#define OBJ(name, t, field) \
+    { ":" name, t, offsetof(struct store_object, field) }
+static const struct {
+	const char	*name;
+	enum bind_type	 type;
+	size_t		 off;
+} obj_params[] = {
+	OBJ("name", BIND_TEXT, name), OBJ("email", BIND_TEXT, email),
+	OBJ("email_verified", BIND_BOOL, email_verified),
+	OBJ("image", BIND_TEXT, image), OBJ("created_at", BIND_TEXT, created_at),
+	OBJ("updated_at", BIND_TEXT, updated_at), OBJ("role", BIND_TEXT, role),
+	OBJ("banned", BIND_BOOL, banned),
+	OBJ("ban_reason", BIND_TEXT, ban_reason),
+	OBJ("ban_expires", BIND_TEXT, ban_expires),
+	OBJ("slug", BIND_TEXT, slug), OBJ("logo", BIND_TEXT, logo),
+	OBJ("metadata", BIND_TEXT, metadata),
+	OBJ("organization_id", BIND_TEXT, organization_id),
+	OBJ("organization_id_present", BIND_FLAG, organization_id_present),
+	OBJ("user_id", BIND_TEXT, user_id), OBJ("token", BIND_TEXT, token),
+	OBJ("expires_at", BIND_TEXT, expires_at),
+	OBJ("expires_at_present", BIND_FLAG, expires_at_present),
+	OBJ("ip_address", BIND_TEXT, ip_address),
+	OBJ("user_agent", BIND_TEXT, user_agent),
+	OBJ("key_hash", BIND_TEXT, key_hash), OBJ("start", BIND_TEXT, start),
+	OBJ("prefix", BIND_TEXT, prefix), OBJ("enabled", BIND_BOOL, enabled),
+	OBJ("permissions", BIND_TEXT, permissions),
+	OBJ("config_id", BIND_TEXT, config_id),
+};
+#undef OBJ
+
+/*
+ * Runs statement id with every named parameter it has bound from o
+ * (:id is the object's resolved id, :now the time of applying). Returns
+ * 0, or an SQLite error code.
+ */
 static int
-upsert_user(struct store *s, const struct store_object *o, const char *now)
+run_object(struct store *s, enum wstmt_id id, const struct store_object *o,
+    const char *oid, const char *now)
 {
-	sqlite3_stmt *st = db_stmt(s, wsql[W_USER_UPSERT]);
+	sqlite3_stmt *st = db_stmt(s, wsql[id]);
+	const char *base = (const char *)o;
+	size_t i;
+	int k;
 
 	if (st == NULL)
 		return SQLITE_ERROR;
-	db_bind_text(st, 1, o->id);
-	db_bind_text(st, 2, o->name);
-	db_bind_text(st, 3, o->email);
-	db_bind_bool(st, 4, o->email_verified);
-	db_bind_text(st, 5, o->image);
-	db_bind_text(st, 6, o->created_at);
-	db_bind_text(st, 7, o->updated_at);
-	db_bind_text(st, 8, o->role);
-	db_bind_bool(st, 9, o->banned);
-	db_bind_text(st, 10, o->ban_reason);
-	db_bind_text(st, 11, o->ban_expires);
-	db_bind_text(st, 12, now);
-	return db_run(s, st, "user upsert");
-}
+	db_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), oid);
+	if ((k = sqlite3_bind_parameter_index(st, ":now")) > 0)
+		db_bind_text(st, k, now);
+	for (i = 0; i < sizeof(obj_params) / sizeof(obj_params[0]); i++) {
+		const void *p = base + obj_params[i].off;
 
-static int
-upsert_org(struct store *s, const struct store_object *o, const char *now)
-{
-	sqlite3_stmt *st = db_stmt(s, wsql[W_ORG_UPSERT]);
-
-	if (st == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, 1, o->id);
-	db_bind_text(st, 2, o->name);
-	db_bind_text(st, 3, o->slug);
-	db_bind_text(st, 4, o->logo);
-	db_bind_text(st, 5, o->created_at);
-	db_bind_text(st, 6, now);
-	db_bind_text(st, 7, o->metadata);
-	return db_run(s, st, "organization upsert");
-}
-
-static int
-upsert_member(struct store *s, const struct store_object *o, const char *id,
-    const char *now)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = db_stmt(s, wsql[W_MEMBER_DEL_OTHERS])) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, o->organization_id);
-	db_bind_text(st, 3, o->user_id);
-	if ((rc = db_run(s, st, "member dedupe")) != 0)
-		return rc;
-	if ((st = db_stmt(s, wsql[W_MEMBER_UPSERT])) == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, o->organization_id);
-	db_bind_text(st, 3, o->user_id);
-	db_bind_text(st, 4, o->role);
-	db_bind_text(st, 5, o->created_at);
-	db_bind_text(st, 6, now);
-	return db_run(s, st, "member upsert");
-}
-
-static int
-upsert_session(struct store *s, const struct store_object *o,
-    const char *now)
-{
-	sqlite3_stmt *st = db_stmt(s, wsql[W_SESSION_UPSERT]);
-
-	if (st == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, 1, o->id);
-	db_bind_text(st, 2, o->expires_at);
-	db_bind_text(st, 3, o->token);
-	db_bind_text(st, 4, o->created_at);
-	db_bind_text(st, 5, o->updated_at);
-	db_bind_text(st, 6, o->ip_address);
-	db_bind_text(st, 7, o->user_agent);
-	db_bind_text(st, 8, o->user_id);
-	db_bind_text(st, 9, o->organization_id);
-	db_bind_text(st, 10, now);
-	sqlite3_bind_int(st, 11, o->organization_id_present != 0);
-	return db_run(s, st, "session upsert");
-}
-
-static int
-upsert_key(struct store *s, const struct store_object *o, const char *now)
-{
-	sqlite3_stmt *st = db_stmt(s, wsql[W_KEY_UPSERT]);
-
-	if (st == NULL)
-		return SQLITE_ERROR;
-	db_bind_text(st, 1, o->id);
-	db_bind_text(st, 2, o->config_id);
-	db_bind_text(st, 3, o->name);
-	db_bind_text(st, 4, o->start);
-	db_bind_text(st, 5, o->user_id);
-	db_bind_text(st, 6, o->prefix);
-	db_bind_text(st, 7, o->key_hash);
-	db_bind_bool(st, 8, o->enabled);
-	db_bind_text(st, 9, o->expires_at);
-	db_bind_text(st, 10, o->created_at);
-	db_bind_text(st, 11, o->updated_at);
-	db_bind_text(st, 12, o->permissions);
-	db_bind_text(st, 13, o->metadata);
-	db_bind_text(st, 14, now);
-	sqlite3_bind_int(st, 15, o->expires_at_present != 0);
-	return db_run(s, st, "api key upsert");
+		if ((k = sqlite3_bind_parameter_index(st,
+		    obj_params[i].name)) == 0)
+			continue;
+		switch (obj_params[i].type) {
+		case BIND_TEXT:
+			db_bind_text(st, k, *(const char *const *)p);
+			break;
+		case BIND_BOOL:
+			db_bind_bool(st, k, *(const int *)p);
+			break;
+		default:
+			sqlite3_bind_int(st, k, *(const int *)p != 0);
+		}
+	}
+	return db_run(s, st, wsql[id]);
 }
 
 /* Deletes an object and what hangs off it. *gone = 1 if a row went. */
@@ -488,11 +473,17 @@ apply_object(struct store *s, const struct store_object *o, const char *now,
 		}
 	}
 	switch (o->kind) {
-	case STORE_USER: rc = upsert_user(s, o, now); break;
-	case STORE_ORG: rc = upsert_org(s, o, now); break;
-	case STORE_MEMBER: rc = upsert_member(s, o, id, now); break;
-	case STORE_SESSION: rc = upsert_session(s, o, now); break;
-	default: rc = upsert_key(s, o, now); break;
+	case STORE_USER: rc = run_object(s, W_USER_UPSERT, o, id, now); break;
+	case STORE_ORG: rc = run_object(s, W_ORG_UPSERT, o, id, now); break;
+	case STORE_MEMBER:
+		/* one member row per (organization, user) */
+		if ((rc = run_object(s, W_MEMBER_DEL_OTHERS, o, id, now)) == 0)
+			rc = run_object(s, W_MEMBER_UPSERT, o, id, now);
+		break;
+	case STORE_SESSION:
+		rc = run_object(s, W_SESSION_UPSERT, o, id, now);
+		break;
+	default: rc = run_object(s, W_KEY_UPSERT, o, id, now); break;
 	}
 	if (rc != 0)
 		return rc;
@@ -542,10 +533,10 @@ store_apply_event(struct store *s, const char *event_id,
 	return db_end(s, 1);
 
 fail_rc:
-	db_end(s, 0);
+	db_abort(s);
 	return (rc & 0xff) == SQLITE_CONSTRAINT ? -3 : db_busy_rc(rc);
 fail:
-	db_end(s, 0);
+	db_abort(s);
 	return -1;
 }
 

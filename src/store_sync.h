@@ -89,7 +89,7 @@ const char	*store_outcome_name(enum store_outcome o);
  */
 int	store_apply_event(struct store *s, const char *event_id,
 	    const char *event_type, const struct store_object *o,
-	    enum store_outcome *out);
+	    enum store_outcome *out) UTIL_MUST_CHECK;
 
 /*
  * Bulk load: store_import_begin opens one transaction, each
@@ -97,9 +97,9 @@ int	store_apply_event(struct store *s, const char *event_id,
  * event (no event id), store_import_end commits (commit = 1) or rolls
  * back. Return values as store_apply_event.
  */
-int	store_import_begin(struct store *s);
+int	store_import_begin(struct store *s) UTIL_MUST_CHECK;
 int	store_import_object(struct store *s, const struct store_object *o,
-	    enum store_outcome *out);
-int	store_import_end(struct store *s, int commit);
+	    enum store_outcome *out) UTIL_MUST_CHECK;
+int	store_import_end(struct store *s, int commit) UTIL_MUST_CHECK;
 
 #endif

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A result the caller must look at (an error, a length, a verdict):
+ * ignoring one is a compile error. */
+#define UTIL_MUST_CHECK	__attribute__((warn_unused_result))
+
 /* A borrowed byte range; never NUL-terminated by contract. */
 struct slice {
 	const char	*p;
@@ -24,7 +28,7 @@ struct slice {
  * Copies n bytes of src into dst and terminates it.
  * Returns 0, or -1 (dst left empty) when dst cannot hold n + 1 bytes.
  */
-int	util_copy(char *dst, size_t dstsz, const char *src, size_t n);
+int	util_copy(char *dst, size_t dstsz, const char *src, size_t n) UTIL_MUST_CHECK;
 
 /* Returns 1 for a control byte (below 0x20, or DEL): never in a header
  * value, a path or a log line. */
@@ -52,7 +56,7 @@ int	util_header_value_ok(const char *s, size_t n);
  * Returns the encoded length, or 0 if out is too small.
  */
 size_t	util_b64_encode(const unsigned char *in, size_t n, char *out,
-	    size_t outsz, int url);
+	    size_t outsz, int url) UTIL_MUST_CHECK;
 
 /*
  * Decodes standard base64 (padding required when the length is not a
@@ -60,7 +64,7 @@ size_t	util_b64_encode(const unsigned char *in, size_t n, char *out,
  * invalid character, bad padding or when out is too small.
  */
 long	util_b64_decode(const char *in, size_t n, unsigned char *out,
-	    size_t outsz);
+	    size_t outsz) UTIL_MUST_CHECK;
 
 /* Lowercase hex of n bytes into out (2n + 1 bytes), NUL-terminated. */
 void	util_hex(const unsigned char *in, size_t n, char *out);
@@ -71,13 +75,13 @@ void	util_hex(const unsigned char *in, size_t n, char *out);
  * fraction and Z or +hh:mm offset) or a decimal count of epoch
  * milliseconds. Returns 0 and sets *ms, or -1 if the text is neither.
  */
-int	util_time_parse(const char *s, size_t n, int64_t *ms);
+int	util_time_parse(const char *s, size_t n, int64_t *ms) UTIL_MUST_CHECK;
 
 /*
  * Formats epoch milliseconds as ISO-8601 UTC with milliseconds into out
  * (at least UTIL_TIME_ISO_LEN + 1 bytes). Returns 0, or -1.
  */
-int	util_time_format(int64_t ms, char *out, size_t outsz);
+int	util_time_format(int64_t ms, char *out, size_t outsz) UTIL_MUST_CHECK;
 
 /* Current wall-clock time in epoch milliseconds. */
 int64_t	util_now_ms(void);
@@ -90,6 +94,6 @@ int64_t	util_mono_ms(void);
  * Parses a non-negative decimal integer of at most 18 digits.
  * Returns 0 and sets *v, or -1.
  */
-int	util_parse_u64(const char *s, size_t n, uint64_t *v);
+int	util_parse_u64(const char *s, size_t n, uint64_t *v) UTIL_MUST_CHECK;
 
 #endif

@@ -17,11 +17,7 @@
 #include <openssl/core_names.h>
 #include <openssl/sha.h>
 
-#include "config.h"
-#include "credential.h"
 #include "event.h"
-#include "log.h"
-#include "request.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -78,47 +74,33 @@ add_secret(struct webhook_secrets *ws, const char *t, size_t n, char *err,
 	return 0;
 }
 
-/* Blank-separated secrets (the environment variable). */
+/*
+ * Adds each secret of a list: separated by blanks (the environment
+ * variable, lines = 0), or one per line (the file, lines = 1: the whole
+ * line but a trailing CR, so a secret may contain blanks). Empty entries
+ * are skipped.
+ */
 static int
-add_words(struct webhook_secrets *ws, const char *v, size_t n, char *err,
-    size_t errsz)
+add_list(struct webhook_secrets *ws, const char *v, size_t n, int lines,
+    char *err, size_t errsz)
 {
-	size_t i = 0;
+	size_t i = 0, s, e;
 
 	while (i < n) {
-		size_t s;
-
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' ||
-		    v[i] == '\r'))
-			i++;
+		if (!lines)
+			while (i < n && strchr(" \t\r\n", v[i]) != NULL)
+				i++;
 		s = i;
-		while (i < n && !(v[i] == ' ' || v[i] == '\t' || v[i] == '\n' ||
-		    v[i] == '\r'))
+		while (i < n && (lines ? v[i] != '\n' :
+		    strchr(" \t\r\n", v[i]) == NULL))
 			i++;
-		if (i > s && add_secret(ws, v + s, i - s, err, errsz) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* One secret per line (the file): a line is taken whole but for a
- * trailing CR, so a secret may contain blanks. Empty lines are skipped. */
-static int
-add_lines(struct webhook_secrets *ws, const char *v, size_t n, char *err,
-    size_t errsz)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t s = i, e;
-
-		while (i < n && v[i] != '\n')
-			i++;
-		e = i++;
-		if (e > s && v[e - 1] == '\r')
+		e = i;
+		if (lines && e > s && v[e - 1] == '\r')
 			e--;
 		if (e > s && add_secret(ws, v + s, e - s, err, errsz) != 0)
 			return -1;
+		if (lines && i < n)
+			i++;	/* the newline */
 	}
 	return 0;
 }
@@ -140,7 +122,7 @@ webhook_secrets_load(struct webhook_secrets *ws, char *err, size_t errsz)
 		return -1;
 	}
 	if (v != NULL && *v != '\0')
-		return add_words(ws, v, strlen(v), err, errsz);
+		return add_list(ws, v, strlen(v), 0, err, errsz);
 	if (f == NULL || *f == '\0')
 		return 0;
 	if ((fp = fopen(f, "re")) == NULL) {
@@ -162,7 +144,7 @@ webhook_secrets_load(struct webhook_secrets *ws, char *err, size_t errsz)
 		    " byte", f);
 		return -1;
 	}
-	rc = add_lines(ws, buf, n, err, errsz);
+	rc = add_list(ws, buf, n, 1, err, errsz);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (rc == 0 && ws->n == 0) {
 		snprintf(err, errsz, "AUTHGATE_WEBHOOK_SECRET_FILE %s holds no"
@@ -407,7 +389,11 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 
 	/* Event id: the signed header, else the body's id, else its hash. */
 	if (h->id != NULL && h->optare_signature == NULL) {
-		util_copy(r->id, sizeof(r->id), h->id, strlen(h->id));
+		/* webhook_verify took it only at most WEBHOOK_MAX_EVENT_ID */
+		if (util_copy(r->id, sizeof(r->id), h->id, strlen(h->id)) != 0) {
+			result(r, 400, "id_malformed", "Bad Request - event id");
+			goto out;
+		}
 	} else if (cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(root,
 	    "id")) && t->valuestring[0] != '\0' &&
 	    strlen(t->valuestring) <= WEBHOOK_MAX_EVENT_ID &&

@@ -42,7 +42,7 @@ struct webhook_secrets {
  * err (never the secret itself).
  */
 int	webhook_secrets_load(struct webhook_secrets *ws, char *err,
-	    size_t errsz);
+	    size_t errsz) UTIL_MUST_CHECK;
 
 /* Wipes every secret. */
 void	webhook_secrets_wipe(struct webhook_secrets *ws);

@@ -24,6 +24,7 @@
 
 #include "fcgi_proto.h"
 #include "log.h"
+#include "sandbox.h"
 #include "whproc.h"
 
 /* Reads exactly n bytes. Returns 1, 0 on EOF before any byte, -1. */
@@ -89,6 +90,8 @@ child_main(int fd, struct gate *g)
 	size_t n;
 	int r, rc = 1;
 
+	if (sandbox_start(SANDBOX_WEBHOOK, g->cfg->db, 0))
+		return 2;
 	if ((body = malloc(g->cfg->max_body + 1)) == NULL)
 		return 1;
 	for (;;) {

@@ -50,37 +50,19 @@ tally() {
 # now_ds: the time in tenths of a second.
 now_ds() { echo $(( $(date +%s%N) / 100000000 )); }
 
-# Unit tests: one binary per tests/unit/test_*.c, linked with the sources
-# (not main.c) under the sanitizers; the sources are compiled once.
-CC=${CC:-cc}
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CFLAGS="-std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wmissing-prototypes -Wstrict-prototypes -D_DEFAULT_SOURCE -O1 -g $SAN -Isrc -Itests/unit"
-LIBS="-lfcgi -lsqlite3 -lcrypto -lcjson"
-mkdir -p "$out/unit/obj"
-objs=()
-for s in $(ls src/*.c | grep -v '^src/main.c$') build/schema_sql.c; do
-	o="$out/unit/obj/$(basename "$s" .c).o"
-	objs+=("$o")
-	while [ "$(jobs -rp | wc -l)" -ge "$RUN_JOBS" ]; do wait -n; done
-	$CC $CFLAGS -c -o "$o" "$s" > "$o.log" 2>&1 || rm -f "$o" &
-done
-wait
-# unit_test T: builds tests/unit/T.c against the objects and runs it.
+# unit_test T: tests/unit/T.c's binary, built by make with the sanitizers
+# and linked with only the modules it may reach (Makefile).
 unit_test() {
-	local bin="$out/unit/$1" o
-	for o in "${objs[@]}"; do
-		[ -e "$o" ] || { echo "FAIL $1: $o does not build: $(head -c 2000 "$o.log")"; return 2; }
-	done
-	if ! $CC $CFLAGS -o "$bin" "tests/unit/$1.c" "${objs[@]}" $LIBS > "$out/$1.build.log" 2>&1; then
-		echo "FAIL $1: does not build: $(head -n 20 "$out/$1.build.log")"
+	if [ ! -x "build/test/$1" ]; then
+		echo "FAIL $1: build/test/$1 was not built (make units)"
 		return 2
 	fi
-	ASAN_OPTIONS=detect_leaks=1 "$bin"
+	ASAN_OPTIONS=detect_leaks=1 "build/test/$1"
 }
 
 # The suites, longest first (so that the two runners end together); the
 # unit tests fill the gaps at the end.
-QUEUE=(serve lighttpd_proxy soak caddy admin check_live nginx fuzz webhook
+QUEUE=(serve lighttpd_proxy soak caddy admin check_live nginx webhook fuzz
     apache faults lighttpd cli readme admin_readme)
 for t in tests/integration/*.sh; do	# any suite not named above
 	n=$(basename "$t" .sh)

@@ -28,7 +28,7 @@ SELECT 'bs_' || n, 'bench-token-' || n, 'u_mia', '2099-01-01T00:00:00.000Z', 'or
 EOS
 COOKIE=$(BETTER_AUTH_SECRET=$SECRET cgi-bin/authgate cookie "bench-token-$((N / 2))")
 cc -std=c11 -O2 -D_DEFAULT_SOURCE -Isrc -o "$out/bench_decide" tests/bench/bench_decide.c \
-    $(ls src/*.c | grep -v src/main.c) build/schema_sql.c -lfcgi -lsqlite3 -lcrypto -lcjson || exit 2
+    $(ls src/*.c | grep -v src/main.c) build/schema_sql.c -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp || exit 2
 echo "== authz_decide, $N sessions in $(du -h "$DB" | cut -f1) of SQLite"
 "$out/bench_decide" "$DB" "$SECRET" 200000 "$COOKIE" || exit 1
 

@@ -30,9 +30,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(again, data, size) != 0)
 			__builtin_trap();
 	}
-	if (size < 512)
-		cred_apikey_hash((const char *)data, size, b64, hex);
-	util_time_parse((const char *)data, size, &ms);
-	util_b64_decode((const char *)data, size, bin, sizeof(bin));
+	/* Invariant: a key always hashes to both full-length forms. */
+	if (size < 512 && (cred_apikey_hash((const char *)data, size, b64,
+	    hex) != 0 || strlen(b64) != CRED_HASH_B64URL_LEN ||
+	    strlen(hex) != CRED_HASH_HEX_LEN))
+		__builtin_trap();
+	if (util_time_parse((const char *)data, size, &ms) == 0 &&
+	    util_time_format(ms, b64, sizeof(b64)) == 0 && b64[0] == '\0')
+		__builtin_trap();
+	if (util_b64_decode((const char *)data, size, bin, sizeof(bin)) >
+	    (long)sizeof(bin))
+		__builtin_trap();
 	return 0;
 }

@@ -12,6 +12,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static volatile int sink;	/* results nobody checks still count */
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,27 +33,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (on == 0 || out[0] != '/' || strstr(out, "//") ||
 			    memchr(out, '\\', on) || memchr(out, '?', on) ||
 			    memchr(out, '#', on) || memchr(out, '%', on) ||
-			    strstr(out, "/../") || strstr(out, "/./"))
+			    memchr(out, ';', on) || strstr(out, "/../") ||
+			    strstr(out, "/./") || strstr(out, "./") ||
+			    strstr(out, " /") || (on > 1 &&
+			    (out[on - 1] == '.' || out[on - 1] == ' ')))
 				__builtin_trap();
 		}
 		break;
 	case 1:
-		req_session_cookie_find(s, n, "better-auth", 11, out,
-		    REQ_MAX_COOKIE_VALUE + 1, &on);
+		if (req_session_cookie_find(s, n, "better-auth", 11, out,
+		    REQ_MAX_COOKIE_VALUE + 1, &on) == REQ_COOKIE_FOUND &&
+		    (on > REQ_MAX_COOKIE_VALUE || strlen(out) != on))
+			__builtin_trap();
 		break;
 	case 2:
-		req_authz_bearer(s, n, &sl);
+		if (req_authz_bearer(s, n, &sl) == REQ_AUTHZ_BEARER &&
+		    (sl.n == 0 || sl.p < s || sl.p + sl.n > s + n))
+			__builtin_trap();
 		break;
 	case 3:
-		req_api_key(s, n, &sl);
-		req_is_signed_token(s, n);
+		if (req_api_key(s, n, &sl) == 1 && sl.n == 0)
+			__builtin_trap();
+		sink += req_is_signed_token(s, n);
 		break;
 	case 4:
-		req_is_navigation(s, n / 2, s + n / 2, n - n / 2, s, n);
+		sink += req_is_navigation(s, n / 2, s + n / 2, n - n / 2, s, n);
 		break;
 	default:
-		req_percent_decode(s, n, out, sizeof(out));
-		req_query_encode(s, n < 1000 ? n : 1000, out, sizeof(out));
+		sink += (int)req_percent_decode(s, n, out, sizeof(out));
+		sink += (int)req_query_encode(s, n < 1000 ? n : 1000, out,
+		    sizeof(out));
 		break;
 	}
 	return 0;

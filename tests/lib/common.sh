@@ -401,3 +401,12 @@ t_held_body() {
 	*) t_fail "$id-b" "answer '$line', want $want" ;;
 	esac
 }
+
+# t_fcgi ADDR VAR=VALUE...: one FastCGI request to ADDR (host:port or a
+# unix socket path) with exactly these parameters, through libfcgi's
+# cgi-fcgi client; prints the response (headers and body), nothing if the
+# application closed the connection without answering.
+t_fcgi() {
+	local addr=$1; shift
+	env -i "$@" timeout 10 cgi-fcgi -bind -connect "$addr" 2>/dev/null
+}

@@ -253,7 +253,8 @@ main(void)
 
 		/* the demo key's raw value is not in the repository: give
 		 * k_mia a key this test knows */
-		cred_apikey_hash(K_MIA, strlen(K_MIA), b64, hex);
+		T_EQ_INT("authz-init-9", cred_apikey_hash(K_MIA, strlen(K_MIA),
+		    b64, hex), 0);
 		snprintf(q, sizeof(q), "update apikey set key = '%s' where id"
 		    " = 'k_mia'", b64);
 		T_CHECK("authz-init-8", sql(q));

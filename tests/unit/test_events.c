@@ -282,8 +282,8 @@ main(void)
 	{
 		char old[UTIL_TIME_ISO_LEN + 1], body[256];
 
-		util_time_format(util_now_ms() - STORE_RETENTION_MS - 60000, old,
-		    sizeof(old));
+		T_EQ_INT("evn-049b", util_time_format(util_now_ms() -
+		    STORE_RETENTION_MS - 60000, old, sizeof(old)), 0);
 		snprintf(body, sizeof(body), "{\"id\":\"e_old\",\"type\":"
 		    "\"member.added\",\"timestamp\":\"%s\",\"data\":{"
 		    "\"organizationId\":\"o5\",\"userId\":\"u5\","
@@ -292,8 +292,8 @@ main(void)
 		T_EQ_STR("evn-051", r.reason, "event_too_old");
 		T_EQ_STR("evn-052", q("select count(*) from authgate_event"
 		    " where id = 'e_old'"), "0");
-		util_time_format(util_now_ms() - STORE_RETENTION_MS + 600000,
-		    old, sizeof(old));
+		T_EQ_INT("evn-052b", util_time_format(util_now_ms() -
+		    STORE_RETENTION_MS + 600000, old, sizeof(old)), 0);
 		snprintf(body, sizeof(body), "{\"id\":\"e_edge\",\"type\":"
 		    "\"billing.x\",\"timestamp\":\"%s\",\"data\":{}}", old);
 		T_EQ_INT("evn-053", deliver(body, &r), 200);
