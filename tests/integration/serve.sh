@@ -17,30 +17,13 @@ mkdir -p "$T_DIR/db"
 t_db "$DB" || { t_fail setup "cannot build the test database"; t_finish; }
 MEMBER=$(t_cookie demo-session-mia-member)
 
-# fcgi ADDR URI [VAR=VALUE...]: one check-endpoint request; prints the
-# response (headers and body).
-fcgi() {
-	local addr=$1 uri=$2; shift 2
-	env -i REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_MODE=check \
-	    AUTHGATE_ORIGINAL_URI="$uri" AUTHGATE_ORIGINAL_METHOD=GET "$@" \
-	    timeout 10 cgi-fcgi -bind -connect "$addr" 2>/dev/null
-}
-# fcgi_status ID WANT ADDR URI [VAR=VALUE...]
-fcgi_status() {
-	local id=$1 want=$2 got; shift 2
-	got=$(fcgi "$@" | head -n 1 | tr -d '\r')
-	[ "$got" = "Status: $want" ] && t_pass "$id" || t_fail "$id" "got '$got', want 'Status: $want'"
-}
+fcgi() { t_check "$@"; }	# fcgi ADDR URI [VAR=VALUE...]: the answer
+fcgi_status() { t_check_status "$@"; }	# fcgi_status ID WANT ADDR URI [VAR=VALUE...]
 workers() { pgrep -P "$1" -c; }
 FC="python3 $T_ROOT/tests/lib/fcgi_client.py"
 # fcgi3 ADDR URI [VAR=VALUE...]: the first line of a check answer, with a
 # 3 s bound on the whole request (liveness, not a timing figure)
-fcgi3() {
-	local addr=$1 uri=$2; shift 2
-	env -i REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_MODE=check \
-	    AUTHGATE_ORIGINAL_URI="$uri" AUTHGATE_ORIGINAL_METHOD=GET "$@" \
-	    timeout 3 cgi-fcgi -bind -connect "$addr" 2>/dev/null | head -n 1 | tr -d '\r'
-}
+fcgi3() { T_FCGI_SECONDS=3 t_check "$@" | head -n 1 | tr -d '\r'; }
 # delivery N: a signed Optare body for user.updated with event id N
 delivery() {
 	printf '{"id":"%s","timestamp":"%s","type":"user.updated","data":{"id":"u_mia","name":"Mia Member"}}' \

@@ -406,7 +406,25 @@ t_held_body() {
 # unix socket path) with exactly these parameters, through libfcgi's
 # cgi-fcgi client; prints the response (headers and body), nothing if the
 # application closed the connection without answering.
+# It gives up after T_FCGI_SECONDS (10 s; a liveness bound).
 t_fcgi() {
 	local addr=$1; shift
-	env -i "$@" timeout 10 cgi-fcgi -bind -connect "$addr" 2>/dev/null
+	env -i "$@" timeout "${T_FCGI_SECONDS:-10}" cgi-fcgi -bind -connect "$addr" 2>/dev/null
+}
+
+# t_check ADDR URI [VAR=VALUE...]: a request to the check endpoint of
+# `authgate serve` at ADDR about "GET URI"; prints the answer.
+t_check() {
+	local addr=$1 uri=$2; shift 2
+	t_fcgi "$addr" REQUEST_METHOD=GET REQUEST_URI=/_authgate/check \
+	    AUTHGATE_MODE=check AUTHGATE_ORIGINAL_URI="$uri" \
+	    AUTHGATE_ORIGINAL_METHOD=GET "$@"
+}
+
+# t_check_status ID WANT ADDR URI [VAR=VALUE...]: t_check's answer starts
+# "Status: WANT".
+t_check_status() {
+	local id=$1 want=$2 got; shift 2
+	got=$(t_check "$@" | head -n 1 | tr -d '\r')
+	[ "$got" = "Status: $want" ] && t_pass "$id" || t_fail "$id" "got '$got', want 'Status: $want'"
 }
