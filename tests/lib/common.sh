@@ -3,7 +3,16 @@
 # A suite sources this, calls t_setup NAME, runs cases with t_status /
 # t_body / t_ok, and ends with t_finish, which prints "NAME: N passed,
 # N failed". Servers are started on 127.0.0.1 on free ports, recorded by
-# PID and killed by the EXIT trap.
+# PID and killed by the EXIT trap. A check whose input is missing (no
+# answer, no log, a failed query) fails; it never passes.
+#
+# The rest of tests/lib, each sourced after this file where needed:
+#   matrix.sh       the specification every server suite runs
+#   spelling.sh     every spelling of a path gets the canonical decision
+#   webhook.sh      signed deliveries (Optare, Standard Webhooks)
+#   cli.sh          checks on command-line runs
+#   walkthrough.sh  README walkthroughs against `make run`
+#   fcgi_client.py  a FastCGI client for what cgi-fcgi cannot do
 
 set -u
 T_ROOT=${AUTHGATE_TEST_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
