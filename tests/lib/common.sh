@@ -204,7 +204,9 @@ t_creds() {
 # t_lock_db DB [EXCLUSIVE]: an admin's sqlite3 holds DB's write lock
 # (BEGIN IMMEDIATE, or EXCLUSIVE: readers wait too) from when this returns
 # until t_unlock_db, instead of for a fixed time; fails when the lock was
-# not taken within 10 s.
+# not taken within 10 s. (sqlite3 waits up to 5 s for a writer that holds
+# the lock, and stops at an error: a BEGIN that failed never counts as
+# a lock held.)
 t_lock_db() {
 	local i
 	T_LOCK_FIFO="$T_DIR/lock.fifo"
@@ -213,7 +215,7 @@ t_lock_db() {
 	sqlite3 "$1" < "$T_LOCK_FIFO" > "$T_DIR/lock.log" 2>&1 &
 	T_LOCK_PID=$!
 	exec {T_LOCK_FD}>"$T_LOCK_FIFO"
-	printf 'BEGIN %s;\nUPDATE authgate_schema SET version = version;\n.shell touch %s.held\n' \
+	printf '.timeout 5000\n.bail on\nBEGIN %s;\nUPDATE authgate_schema SET version = version;\n.shell touch %s.held\n' \
 	    "${2:-IMMEDIATE}" "$T_LOCK_FIFO" >&"$T_LOCK_FD"
 	for i in $(seq 1 100); do
 		[ -e "$T_LOCK_FIFO.held" ] && return 0
@@ -224,7 +226,7 @@ t_lock_db() {
 
 # t_unlock_db: commits t_lock_db's transaction and waits for its sqlite3.
 t_unlock_db() {
-	printf 'COMMIT;\n' >&"$T_LOCK_FD"
+	printf 'COMMIT;\n' >&"$T_LOCK_FD" 2>/dev/null
 	exec {T_LOCK_FD}>&-
 	wait "$T_LOCK_PID"
 }
