@@ -6,6 +6,9 @@
 #     backend) against lighttpd answering a static file, and the ratio.
 #  3. tests/bench/serve_p99.sh: `authgate serve` check latency unloaded
 #     and under slow/idle clients with a held write lock (p99 ratio).
+#  4. tests/bench/liveness.sh: how long the answers take that make test
+#     only bounds (a locked store, a held write lock, a body never read,
+#     slow clients beside check requests).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
@@ -48,3 +51,6 @@ grep -c 'deny status=401' "$out/state/error.log" | sed 's/^/deny lines logged: /
 
 echo
 bash tests/bench/serve_p99.sh
+
+echo
+bash tests/bench/liveness.sh

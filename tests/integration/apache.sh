@@ -4,14 +4,16 @@
 # in: `authgate serve` (sanitizer build) as the mod_authnz_fcgi provider,
 # and three echo backends that print the identity they got: a CGI
 # (whoami.cgi, mod_cgi), a FastCGI responder (mod_proxy_fcgi) and an HTTP
-# server (mod_proxy_http). The allow/deny/role/redirect matrix through
-# each backend, identity-header spoofing on allowed, public and denied
-# paths, the authz provider form, path tricks, bodies, and plain CGI (the
-# check endpoint and the webhook); then the same site under the event
-# MPM with mod_cgid, Debian's default. Every path is asked about; the
-# spelling matrix (tests/lib/spelling.sh) runs through a second Apache
-# whose HTTP backend is the Express app.
+# server (mod_proxy_http). The specification (tests/lib/matrix.sh: the
+# decisions, the shape of a denial, the identity a backend receives,
+# spoofed identity headers) through each backend; then Apache's own: the
+# authz provider form, path tricks, bodies, and plain CGI (the check
+# endpoint and the webhook); then the same site under the event MPM with
+# mod_cgid, Debian's default. Every path is asked about; the spelling
+# matrix (tests/lib/spelling.sh) runs through a second Apache whose HTTP
+# backend is the Express app.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/webhook.sh"
 t_setup apache
 
 M=/etc/apache2/mods-available
@@ -87,31 +89,9 @@ ap_start() {
 	t_wait_port "$port"
 }
 
-# ports: four distinct free ports in AG_PORT FCGI_PORT HTTP_PORT PORT.
-ports() {
-	local p v all=" "
-	for v in AG_PORT FCGI_PORT HTTP_PORT PORT; do
-		p=$(t_port)
-		while [ "${all#* $p }" != "$all" ]; do p=$(t_port); done
-		all="$all$p "
-		printf -v "$v" %s "$p"
-	done
-}
+# ports: free ports in AG_PORT FCGI_PORT HTTP_PORT PORT.
+ports() { t_free_port AG_PORT FCGI_PORT HTTP_PORT PORT; }
 
-# hdr_of AUTH_USER_ID: the X-Auth- header an HTTP backend gets for it.
-hdr_of() {
-	local out=X-Auth w parts
-	IFS=_ read -ra parts <<< "${1#AUTH_}"
-	for w in "${parts[@]}"; do w=${w,,}; out="$out-${w^}"; done
-	echo "$out"
-}
-# t_id ID BACKEND VAR VALUE: the last body shows that identity value,
-# as an environment line (cgi, fcgi) or as a header (http).
-t_id() {
-	local v=${4//./\\.}
-	if [ "$2" = http ]; then t_body "$1" "^$(hdr_of "$3"): $v\$"
-	else t_body "$1" "^$3=$v\$"; fi
-}
 # t_json_deny ID: the last answer is authgate's, unchanged by Apache.
 t_json_deny() {
 	t_header "$1-t" '^Content-Type: application/json'
@@ -121,6 +101,7 @@ t_json_deny() {
 # t_refused ID CURL-ARGS...: answered 400, 403 or 404, never served.
 t_refused() {
 	local id=$1 got; shift
+	rm -f "$T_DIR/body"
 	got=$(curl -s -g --max-time 15 -o "$T_DIR/body" -w '%{http_code}' "$@")
 	case $got in
 	400|403|404) grep -q '^backend' "$T_DIR/body" &&
@@ -161,156 +142,51 @@ ap_start "$AP" "$PORT" prefork cgi ||
 	{ t_fail setup "apache2 did not start: $(tail -n 5 "$AP/error.log")"; t_finish; }
 U="http://127.0.0.1:$PORT"
 
-OWNER=$(t_cookie demo-session-olivia-owner)
-ADMIN=$(t_cookie demo-session-adam-admin)
-MEMBER=$(t_cookie demo-session-mia-member)
-GUEST=$(t_cookie demo-session-gus-guest)
-EXPIRED=$(t_cookie demo-session-expired)
-KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
-KEY_ORG=ag_test_org_owned_key_333333333333333333333333
-HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
+t_creds || { t_fail setup "authgate cookie failed"; t_finish; }
 
-# matrix B BASE ADMIN PUBLIC: allow, deny, role and redirect answers
-# through backend B (cgi, fcgi, http) mounted at BASE.
-matrix() {
-	local b=$1 base=$2 admin=$3 pub=$4
-	# anonymous: authgate's 401, as authgate wrote it
-	t_status "$b-anon-001" 401 "$U$base/projects"
-	t_header "$b-anon-002" '^WWW-Authenticate: Bearer realm="authgate"'
-	t_body   "$b-anon-003" '^\{"error":"Unauthorized - sign in required"\}$'
-	t_json_deny "$b-anon-004"
-	# roles on the admin area
-	t_status "$b-role-001" 403 -b "$MEMBER" "$U$admin/users"
-	t_body   "$b-role-002" '^\{"error":"Forbidden - admin role required"\}$'
-	t_noheader "$b-role-003" '^WWW-Authenticate'
-	t_json_deny "$b-role-004"
-	t_status "$b-role-005" 403 -b "$GUEST" "$U$admin/users"
-	t_status "$b-role-006" 200 -b "$ADMIN" "$U$admin/users"
-	t_id     "$b-role-007" "$b" AUTH_USER_ID u_adam
-	t_id     "$b-role-008" "$b" AUTH_ROLE admin
-	t_status "$b-role-009" 200 -b "$OWNER" "$U$admin/users"
-	t_id     "$b-role-010" "$b" AUTH_ROLE owner
-	t_id     "$b-role-011" "$b" AUTH_SESSION_ID s_olivia
-	# a member on an ordinary path: every value arrives
-	t_status "$b-id-001" 200 -b "$MEMBER" "$U$base/projects"
-	t_id     "$b-id-002" "$b" AUTH_USER_ID u_mia
-	t_id     "$b-id-003" "$b" AUTH_USER_EMAIL mia@acme.test
-	t_id     "$b-id-004" "$b" AUTH_USER_NAME 'Mia Member'
-	t_id     "$b-id-005" "$b" AUTH_ORG_ID org_acme
-	t_id     "$b-id-006" "$b" AUTH_ORG_SLUG acme
-	t_id     "$b-id-007" "$b" AUTH_ROLES member
-	t_id     "$b-id-008" "$b" AUTH_METHOD session
-	t_id     "$b-id-009" "$b" AUTH_EXPIRES_AT 2099-01-01T00:00:00.000Z
-	t_id     "$b-id-010" "$b" AUTH_API_KEY_ID ''
-	t_nobody "$b-id-011" '\(null\)'
-	[ "$b" != http ] && t_body "$b-id-012" '^REMOTE_USER=u_mia$'
-	# expired session
-	t_status "$b-sess-001" 401 -b "$EXPIRED" "$U$base/projects"
-	t_body   "$b-sess-002" 'expired'
-	# the public path: allowed without credentials, no identity
-	t_status "$b-pub-001" 200 "$U$pub"
-	t_id     "$b-pub-002" "$b" AUTH_USER_ID ''
-	t_id     "$b-pub-003" "$b" AUTH_METHOD ''
-	# Apache needs a user name: DefaultUser "-" stands in for none
-	[ "$b" != http ] && t_body "$b-pub-007" '^REMOTE_USER=-$'
-	t_nobody "$b-pub-004" '\(null\)'
-	t_status "$b-pub-005" 200 -b "$MEMBER" "$U$pub"	# still no identity
-	t_id     "$b-pub-006" "$b" AUTH_USER_ID ''
+# --- the specification (tests/lib/matrix.sh) through each backend, where
+# the shipped site mounts it: the CGI under /api/ (the demo rules as
+# shipped, and /public/), the FastCGI responder under /api/fcgi/ and the
+# HTTP server under /app/, each with the suite's public path and admin
+# area (rules 60-63 above)
+. "$T_ROOT/tests/lib/matrix.sh"
+MX_HTTP_EMPTY=blank		# mod_proxy_http passes every X-Auth-*, empty or not
+MX_ANON_REMOTE_USER=-		# Apache needs a user name: DefaultUser "-" stands in
+# spec BACKEND API ADMIN PUBLIC SKIP PASSES: the specification through
+# BACKEND
+spec() {
+	MX_API=$2 MX_ADMIN=$3 MX_PUB=$4 MX_SKIP=$5 MX_SPOOF_PASSES=$6
+	mx_matrix "$1" "$1" "$U"
+	mx_spoof "$1" "$1" "$U"
 }
+# /app/ is the HTTP backend's; the demo's other /api/ rules and /public/
+# are the CGI's; /app/ takes sessions only.
+# A gap, reported: conf/apache/authgate.conf does not unset X-Remote-User
+# (every backend gets it), X-Forwarded-User (the FastCGI and HTTP
+# backends), nor, towards the HTTP backend, X-Auth_User-Id, AUTH_ROLE,
+# X.Auth.Method, X~Auth~Session~Id and Variable-* (a backend that reads
+# "_", "." or "~" as "-" takes them for identity).
+GAP_ALL="X-Remote-User x-remote-user"
+GAP_PROXY="$GAP_ALL X-Forwarded-User"
+GAP_HTTP="$GAP_PROXY X-Auth_User-Id AUTH_ROLE X.Auth.Method X~Auth~Session~Id Variable-AUTH_USER_ID Variable-REMOTE_USER"
+spec cgi  /api      /api/admin      /api/health      "app"                   "$GAP_ALL"
+spec fcgi /api/fcgi /api/fcgi/admin /api/fcgi/health "app demo location"     "$GAP_PROXY"
+spec http /app      /app/admin      /app/status      "apikeys demo location" "$GAP_HTTP"
+MX_SPOOF_PASSES=$GAP_ALL
 
-# --- the CGI backend under /api/ (the demo rules apply as shipped)
-matrix cgi /api /api/admin /api/health
-t_status cgi-key-001 200 -H "x-api-key: $KEY" "$U/api/projects"
-t_id     cgi-key-002 cgi AUTH_METHOD api_key
-t_id     cgi-key-003 cgi AUTH_API_KEY_ID k_mia
-t_status cgi-key-004 200 -H "Authorization: Bearer $KEY" "$U/api/machine/jobs"
-t_id     cgi-key-005 cgi AUTH_METHOD api_key
-t_status cgi-key-006 401 -b "$MEMBER" "$U/api/machine/jobs"	# api_key only
-t_status cgi-key-007 200 -H "x-api-key: $KEY_ORG" "$U/api/projects"
-t_body   cgi-key-008 '^REMOTE_USER=k_org$'
-t_status cgi-key-009 403 -H "x-api-key: $KEY" "$U/api/admin/x"
-t_status cgi-rdr-001 401 -H "$HTML" "$U/api/projects"	# the rule says json
-t_status cgi-deny-001 403 -b "$OWNER" "$U/api/internal/metrics"
-t_body   cgi-deny-002 'Forbidden - access denied'
-t_status cgi-pub-007 401 -X POST --data x "$U/api/health"	# GET,HEAD only
-t_status cgi-write-001 403 -b "$GUEST" -X POST --data x "$U/api/projects/7"
-t_status cgi-write-002 200 -b "$MEMBER" -X POST --data x "$U/api/projects/7"
-
-# --- the FastCGI backend under /api/fcgi/ (mod_proxy_fcgi)
-matrix fcgi /api/fcgi /api/fcgi/admin /api/fcgi/health
+# --- Apache only: each mount reaches its own backend
+t_status cgi-backend-000 200 -b "$MEMBER" "$U/api/projects"
+t_body   cgi-backend-001 '^backend: GET /api/projects$'
+t_status fcgi-backend-000 200 -b "$MEMBER" "$U/api/fcgi/projects"
 t_body   fcgi-backend-001 '^backend: fastcgi'
-t_status fcgi-key-001 200 -H "x-api-key: $KEY" "$U/api/fcgi/projects"
-t_id     fcgi-key-002 fcgi AUTH_METHOD api_key
-t_id     fcgi-key-003 fcgi AUTH_API_KEY_ID k_mia
-t_status fcgi-key-004 200 -H "Authorization: Bearer $KEY" "$U/api/fcgi/projects"
-t_id     fcgi-key-005 fcgi AUTH_API_KEY_ID k_mia
-t_status fcgi-key-006 403 -H "x-api-key: $KEY" "$U/api/fcgi/admin/x"
-t_status fcgi-rdr-001 401 -H "$HTML" "$U/api/fcgi/projects"
-
-# --- the HTTP backend under /app/ (mod_proxy_http, X-Auth-* headers)
-matrix http /app /app/admin /app/status
+t_status http-backend-000 200 -b "$MEMBER" "$U/app/projects"
 t_body   http-backend-001 '^backend: http'
+# authgate's redirect is answered as authgate wrote it (JSON, no-store)
 t_status http-rdr-001 302 -H "$HTML" "$U/app/dashboard"
-t_header http-rdr-002 '^Location: /sign-in\?next=/app/dashboard'
 t_json_deny http-rdr-003
-t_status http-rdr-004 302 -H "$HTML" -H 'Sec-Fetch-Mode: navigate' "$U/app/"
-t_header http-rdr-005 '^Location: /sign-in\?next=/app/'
-t_status http-rdr-006 302 -I -H "$HTML" "$U/app/dashboard"	# HEAD
-t_header http-rdr-007 '^Location: /sign-in\?next=/app/dashboard'
-t_status http-rdr-008 401 -H "$HTML" -H 'X-Requested-With: XMLHttpRequest' "$U/app/dashboard"
-t_status http-rdr-009 302 -H "$HTML" -b "$EXPIRED" "$U/app/dashboard"
-t_status http-rdr-010 302 -H "$HTML" "$U/app/a%20b"
-t_header http-rdr-011 '^Location: /sign-in\?next=/app/a%20b'
-t_status http-key-001 401 -H "x-api-key: $KEY" "$U/app/dashboard"	# session only
-t_body   http-key-002 'session required'
-t_status http-key-003 401 -H "Authorization: Bearer $KEY" "$U/app/dashboard"
-t_status http-key-004 403 -H "$HTML" -b "$MEMBER" "$U/app/admin/x"	# a role is no redirect
-
-# --- identity headers sent by the client. Every name authgate uses, in
-# both spellings and odd cases, plus Auth-User-Id and Remote-User; none
-# may reach a backend, whether the path is allowed, public or denied.
-SPOOF=(-H 'X-Auth-User-Id: spoof-01' -H 'x-auth-user-id: spoof-02'
-    -H 'X-AUTH-USER-ID: spoof-03' -H 'X_Auth_User_Id: spoof-04'
-    -H 'x_auth_user_id: spoof-05' -H 'Auth-User-Id: spoof-06'
-    -H 'Auth_User_Id: spoof-07' -H 'Remote-User: spoof-08'
-    -H 'REMOTE_USER: spoof-09' -H 'remote-user: spoof-10'
-    -H 'X-Auth-User-Email: spoof-11' -H 'X-Auth-User-Name: spoof-12'
-    -H 'X-Auth-Org-Id: spoof-13' -H 'X-Auth-Org-Slug: spoof-14'
-    -H 'X-Auth-Role: spoof-15' -H 'X-Auth-Roles: spoof-16'
-    -H 'X-Auth-Method: spoof-17' -H 'X-Auth-Session-Id: spoof-18'
-    -H 'X-Auth-Api-Key-Id: spoof-19' -H 'X-Auth-Expires-At: spoof-20'
-    -H 'X_Auth_Role: spoof-21' -H 'X_AUTH_ORG_ID: spoof-22'
-    -H 'x_auth_method: spoof-23' -H 'X_Auth_Api_Key_Id: spoof-24')
-# spoof B BASE PUBLIC ADMIN
-spoof() {
-	local b=$1 base=$2 pub=$3 admin=$4
-	t_status "$b-spoof-001" 200 -b "$MEMBER" "${SPOOF[@]}" "$U$base/projects"
-	t_nobody "$b-spoof-002" 'spoof'
-	t_id     "$b-spoof-003" "$b" AUTH_USER_ID u_mia
-	t_id     "$b-spoof-004" "$b" AUTH_ROLE member
-	t_status "$b-spoof-005" 200 "${SPOOF[@]}" "$U$pub"
-	t_nobody "$b-spoof-006" 'spoof'
-	t_id     "$b-spoof-007" "$b" AUTH_USER_ID ''
-	t_nobody "$b-spoof-008" '\(null\)'
-	t_status "$b-spoof-009" 401 "${SPOOF[@]}" "$U$base/projects"
-	t_nobody "$b-spoof-010" 'spoof|^backend'
-	t_status "$b-spoof-011" 403 -b "$MEMBER" "${SPOOF[@]}" "$U$admin/users"
-	t_nobody "$b-spoof-012" 'spoof|^backend'
-	if [ "$b" = http ]; then	# /app/ takes sessions only
-		t_status "$b-spoof-013" 200 -b "$ADMIN" "${SPOOF[@]}" "$U$admin/x"
-		t_id     "$b-spoof-014" "$b" AUTH_ROLE admin
-	else
-		t_status "$b-spoof-013" 200 -H "x-api-key: $KEY" "${SPOOF[@]}" "$U$base/x"
-		t_id     "$b-spoof-014" "$b" AUTH_METHOD api_key
-	fi
-	t_nobody "$b-spoof-015" 'spoof'
-}
-spoof cgi  /api      /api/health      /api/admin
-spoof fcgi /api/fcgi /api/fcgi/health /api/fcgi/admin
-spoof http /app      /app/status      /app/admin
-t_status spoof-pub-001 200 "${SPOOF[@]}" "$U/public/x"	# outside authgate
-t_nobody spoof-pub-002 'spoof'
-# a FastCGI-style name is just a header too
+# a role is no redirect, even for a browser
+t_status http-key-004 403 -H "$HTML" -b "$MEMBER" "$U/app/admin/x"
+# a FastCGI-style name is just a header too, one at a time
 t_status spoof-var-001 200 -b "$MEMBER" -H 'Variable-AUTH_USER_ID: spoof-v' -H 'Variable-REMOTE_USER: spoof-v' "$U/api/projects"
 t_body   spoof-var-002 '^AUTH_USER_ID=u_mia$'
 t_body   spoof-var-003 '^REMOTE_USER=u_mia$'
@@ -399,10 +275,7 @@ t_refused route-010 --path-as-is "$U/Public/../api/projects"
 # the default), so that is a refusal too.
 . "$T_ROOT/tests/lib/spelling.sh"
 SPELL_REFUSED_404="e-slash e-slash-lc"
-EXPRESS_PORT=$(t_port); while [ "$EXPRESS_PORT" = "$PORT" ] || [ "$EXPRESS_PORT" = "$AG_PORT" ] ||
-    [ "$EXPRESS_PORT" = "$FCGI_PORT" ] || [ "$EXPRESS_PORT" = "$HTTP_PORT" ]; do EXPRESS_PORT=$(t_port); done
-PORT2=$(t_port); while [ "$PORT2" = "$PORT" ] || [ "$PORT2" = "$AG_PORT" ] || [ "$PORT2" = "$EXPRESS_PORT" ] ||
-    [ "$PORT2" = "$FCGI_PORT" ] || [ "$PORT2" = "$HTTP_PORT" ]; do PORT2=$(t_port); done
+t_free_port EXPRESS_PORT PORT2
 if ! t_express "$EXPRESS_PORT"; then
 	t_fail spell-000 "the Express backend did not start: $(tail -n 3 "$T_DIR/express.log")"
 elif ! HTTP_PORT=$EXPRESS_PORT ap_start "$T_DIR/apache-spell" "$PORT2" prefork cgi; then
@@ -458,18 +331,16 @@ t_status check-020 400 -b "$MEMBER" "${FWD[@]}" "$C"
 
 # --- plain CGI: the webhook, signed as Optare signs it
 W="$U/webhooks/optare"
-optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1; }
-role_ev() { printf '{"id":"%s","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"%s"}}' "$1" "$2"; }
-BODY=$(role_ev evt-apache-1 admin)
-t_status wh-001 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$W"
+BODY=$(wh_role_event evt-apache-1 admin)
+wh_post  wh-001 200 "$BODY" "$W"
 t_body   wh-002 '"outcome":"applied"'
 t_status wh-003 200 -b "$MEMBER" "$U/api/admin/users"	# the next request sees it
 t_body   wh-004 '^AUTH_ROLE=admin$'
-t_status wh-005 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$W"
+wh_post  wh-005 200 "$BODY" "$W"
 t_body   wh-006 '"outcome":"duplicate"'
-t_status wh-007 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "${BODY/admin/owner}" "$W"
-BODY=$(role_ev evt-apache-2 member)
-t_status wh-008 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$W"
+t_status wh-007 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$BODY")" --data-binary "${BODY/admin/owner}" "$W"
+BODY=$(wh_role_event evt-apache-2 member)
+wh_post  wh-008 200 "$BODY" "$W"
 t_status wh-009 403 -b "$MEMBER" "$U/api/admin/users"
 t_status wh-010 405 "$W"
 t_header wh-011 '^Allow: POST'
@@ -491,9 +362,7 @@ t_sanitizers asan-001 "$T_DIR/serve.log"
 t_sanitizers asan-002 "$AP/error.log"	# the CGI endpoints log here
 grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$T_DIR/serve.log" &&
 	t_pass log-001 || t_fail log-001 "no deny line in the serve log"
-if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET|$WH_SECRET" "$T_DIR/serve.log" "$AP/error.log"; then
-	t_fail log-002 "a credential reached a log"
-else t_pass log-002; fi
+t_lacks log-002 "demo-session|ag_demo|ag_test|session_token|$T_SECRET|$WH_SECRET" "$T_DIR/serve.log" "$AP/error.log"
 t_cleanup
 
 # --- Debian's default: the event MPM, where CGIs run through mod_cgid
@@ -507,9 +376,10 @@ U="http://127.0.0.1:$PORT"
 W="$U/webhooks/optare"
 ap_start "$AP" "$PORT" event cgid ||
 	{ t_fail ev-000 "apache2 (event, cgid) did not start: $(tail -n 5 "$AP/error.log")"; t_finish; }
-t_status ev-001 200 -b "$MEMBER" "${SPOOF[@]}" "$U/api/projects"
+mx_spoof_args	# every name at once, but the gap above
+t_status ev-001 200 -b "$MEMBER" "${MX_SPOOF_ARGS[@]}" "$U/api/projects"
 t_body   ev-002 '^AUTH_USER_ID=u_mia$'
-t_nobody ev-003 'spoof'
+t_nobody ev-003 'SPOOFED'
 t_status ev-004 200 -H "Authorization: Bearer $KEY" "$U/api/fcgi/projects"
 t_body   ev-005 '^AUTH_METHOD=api_key$'
 t_status ev-006 200 -b "$ADMIN" "$U/app/admin/x"
@@ -520,8 +390,8 @@ t_status ev-010 403 -b "$MEMBER" "$U/api/admin/users"
 t_json_deny ev-011
 t_status ev-012 200 -H "Authorization: Bearer $KEY" -H "X-Forwarded-Uri: /api/projects" -H 'X-Forwarded-Method: GET' "$U/_authgate/check"
 t_header ev-013 '^X-Auth-User-Id: u_mia'
-BODY=$(role_ev evt-apache-3 member)
-t_status ev-014 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$W"
+BODY=$(wh_role_event evt-apache-3 member)
+wh_post  ev-014 200 "$BODY" "$W"
 t_sanitizers ev-015 "$T_DIR/serve.log"
 t_sanitizers ev-016 "$AP/error.log"
 

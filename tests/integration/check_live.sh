@@ -4,7 +4,10 @@
 # headers of lighttpd.sh) is sent through lighttpd with the shipped
 # lighttpd.conf and given to `authgate check` with the same inputs; the
 # status must be the same, and so must the identity the backend received
-# (200), the Location (302) and the JSON body (401, 403).
+# (200), the Location (302) and the JSON body (401, 403). The cases go in
+# two batches (before and after live edits): all requests of a batch
+# through one curl, over kept-alive connections, and the `authgate check`
+# runs in two streams beside it; then each case is compared.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup check_live
 AG="$T_ROOT/build/asan/authgate"
@@ -22,25 +25,7 @@ U="http://127.0.0.1:$PORT"
 export BETTER_AUTH_SECRET=$T_SECRET AUTHGATE_DB="$DB"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 
-OWNER=$(t_cookie demo-session-olivia-owner)
-ADMIN=$(t_cookie demo-session-adam-admin)
-MEMBER=$(t_cookie demo-session-mia-member)
-GUEST=$(t_cookie demo-session-gus-guest)
-NOORG=$(t_cookie demo-session-nora-noorg)
-EXPIRED=$(t_cookie demo-session-expired)
-BANNED=$(t_cookie test-session-bea-banned)
-TEMPBAN=$(t_cookie test-session-tim-tempban)
-MULTI=$(t_cookie test-session-max-multi)
-EVIL=$(t_cookie test-session-eve-inject)
-EPOCH=$(t_cookie test-session-epoch-ms)
-EPOCH_OLD=$(t_cookie test-session-epoch-ms-old)
-KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
-KEY_OFF=ag_demo_disabled_key_00000000000000000000000000
-KEY_EXP=ag_test_expired_key_1111111111111111111111111
-KEY_META=ag_test_admin_meta_key_22222222222222222222222
-KEY_ORG=ag_test_org_owned_key_333333333333333333333333
-KEY_BAN=ag_test_banned_user_key_44444444444444444444444
-KEY_HEX=ag_test_hex_stored_key_555555555555555555555555
+t_creds || { t_fail setup "authgate cookie failed"; t_finish; }
 SESS_BEARER=$(echo "${MEMBER#*=}" | sed 's/%3D/=/g; s/%2B/+/g; s/%2F/\//g')
 
 # Credentials: a name and the request headers it stands for ('|' apart).
@@ -91,55 +76,122 @@ ATTACKS=(/api/%61dmin/users /api/%68ealth /api/%68ealth/x /app/a%20b
 	/api/%2e%2e/admin /api/files/%61.txt)
 HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
 
-N=0
+# Queued cases: id, method, path, request headers (one per line).
+declare -a C_ID=() C_M=() C_P=() C_H=()
+N=0 FROM=0
 declare -A SEEN=()
-# agree ID METHOD PATH HEADER...: one case through both.
+# agree ID METHOD PATH HEADER...: queues one case for the next batch.
 agree() {
-	local id=$1 m=$2 p=$3 h got want code; shift 3
-	local -a curl_args=(-s -g --path-as-is --max-time 15 -o "$T_DIR/body"
-	    -D "$T_DIR/headers" -w '%{http_code}') chk=(--method "$m" --path "$p")
-	for h in "$@"; do
-		[ -n "$h" ] || continue
-		curl_args+=(-H "$h")
-		chk+=(--header "$h")
-	done
-	case $m in
-	HEAD) curl_args+=(-I) ;;
-	GET) ;;
-	*) curl_args+=(-X "$m" --data x) ;;
-	esac
+	local h
+	C_ID[N]=$1 C_M[N]=$2 C_P[N]=$3 C_H[N]=""
+	shift 3
+	for h in "$@"; do [ -z "$h" ] || C_H[N]+="$h"$'\n'; done
 	N=$((N + 1))
-	code=$(curl "${curl_args[@]}" "$U$p")
-	"$AG" check "${chk[@]}" > "$T_DIR/check" 2>"$T_DIR/check.err"
-	want=$(sed -n 's/^status: //p' "$T_DIR/check")
+}
+
+# live FROM TO: the requests FROM..TO-1 through lighttpd, in one curl;
+# "I STATUS" lines in $T_DIR/live/codes, answers in $T_DIR/live/I.*
+live() {
+	local i h
+	local -a a=()
+	for ((i = $1; i < $2; i++)); do
+		[ "$i" = "$1" ] || a+=(--next)
+		a+=(-s -g --path-as-is --max-time 15 -o "$T_DIR/live/$i.body"
+		    -D "$T_DIR/live/$i.hdr" -w "$i %{http_code}\n")
+		while IFS= read -r h; do [ -z "$h" ] || a+=(-H "$h"); done <<< "${C_H[i]}"
+		case ${C_M[i]} in
+		HEAD) a+=(-I) ;;
+		GET) ;;
+		*) a+=(-X "${C_M[i]}" --data x) ;;
+		esac
+		a+=("$U${C_P[i]}")
+	done
+	curl "${a[@]}" > "$T_DIR/live/codes"
+}
+
+# offline FROM TO STEP: `authgate check` for every STEP-th case from FROM.
+offline() {
+	local i h
+	local -a a
+	for ((i = $1; i < $2; i += $3)); do
+		a=(--method "${C_M[i]}" --path "${C_P[i]}")
+		while IFS= read -r h; do [ -z "$h" ] || a+=(--header "$h"); done <<< "${C_H[i]}"
+		"$AG" check "${a[@]}" > "$T_DIR/check/$i.out" 2> "$T_DIR/check/$i.err"
+	done
+}
+
+# same A B: the line lists A and B (newline-separated) hold the same
+# lines, in any order, and are not empty.
+same() {
+	local l n=0
+	local -A c=()
+	while IFS= read -r l; do [ -z "$l" ] || { c[$l]=$(( ${c[$l]:-0} + 1 )); n=$((n + 1)); }; done <<< "$1"
+	while IFS= read -r l; do [ -z "$l" ] || { c[$l]=$(( ${c[$l]:-0} - 1 )); n=$((n - 1)); }; done <<< "$2"
+	[ -n "$2" ] && [ "$n" = 0 ] || return 1
+	for l in "${!c[@]}"; do [ "${c[$l]}" = 0 ] || return 1; done
+}
+
+# judge I CODE: case I, answered CODE live, against its check output.
+judge() {
+	local i=$1 code=$2 id=${C_ID[$1]} m=${C_M[$1]} l want="" got="" exp="" part=head
+	local what="$m ${C_P[$1]} (${C_H[$1]//$'\n'/ })"
+	local -a out=() lv=()
+	[ -e "$T_DIR/check/$i.out" ] && mapfile -t out < "$T_DIR/check/$i.out"
+	for l in "${out[@]}"; do [[ $l == "status: "* ]] && want=${l#status: }; done
 	if [ "$code" != "$want" ]; then
-		t_fail "$id" "live $code, check ${want:-nothing} ($m $p $*): $(head -c 200 "$T_DIR/check.err")"
+		t_fail "$id" "live $code, check ${want:-nothing} ($what): $(head -c 200 "$T_DIR/check/$i.err")"
 		return
 	fi
 	SEEN[$code]=$(( ${SEEN[$code]:-0} + 1 ))
 	case $code in
-	200)
-		[ "$m" = HEAD ] && { t_pass "$id"; return; }
-		got=$(grep -E '^(AUTH_[A-Z_]*|REMOTE_USER)=' "$T_DIR/body" | LC_ALL=C sort)
-		want=$(sed -n 's/^Variable-\([A-Z_]*\): \(.*\)\r$/\1=\2/p' "$T_DIR/check" | LC_ALL=C sort)
-		;;
-	302)
-		got=$(grep -i '^Location:' "$T_DIR/headers" | tr -d '\r')
-		want=$(grep -i '^Location:' "$T_DIR/check" | tr -d '\r')
-		;;
-	401|403)
-		[ "$m" = HEAD ] && { t_pass "$id"; return; }
-		got=$(cat "$T_DIR/body")
-		want=$(sed -n '/^reply:$/,$p' "$T_DIR/check" | sed '1,/^\r$/d')
-		;;
-	*)
-		t_pass "$id"
-		return
-		;;
+	200|401|403) [ "$m" = HEAD ] && { t_pass "$id"; return; } ;;
+	302) ;;
+	*) t_pass "$id"; return ;;
 	esac
-	if [ "$got" = "$want" ] && [ -n "$want" ]; then t_pass "$id"; else
-		t_fail "$id" "$m $p ($*): live [$got] check [$want]"
-	fi
+	# the check's reply: headers, then the body after the empty line
+	for l in "${out[@]}"; do
+		case $part in
+		head) [ "$l" = reply: ] && part=reply ;;
+		reply)
+			if [ "$l" = $'\r' ]; then part=body
+			elif [ "$code" = 200 ] && [[ $l =~ ^Variable-([A-Z_]*):\ (.*)$'\r'$ ]]; then
+				exp+="${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"$'\n'
+			elif [ "$code" = 302 ] && [[ $l == Location:* ]]; then exp=${l%$'\r'}
+			fi ;;
+		body) [ "$code" = 302 ] || exp+="$l"$'\n' ;;
+		esac
+	done
+	case $code in
+	200)
+		[ -e "$T_DIR/live/$i.body" ] && mapfile -t lv < "$T_DIR/live/$i.body"
+		for l in "${lv[@]}"; do [[ $l =~ ^(AUTH_[A-Z_]*|REMOTE_USER)= ]] && got+="$l"$'\n'; done
+		same "$got" "$exp" && { t_pass "$id"; return; } ;;
+	302)
+		[ -e "$T_DIR/live/$i.hdr" ] && mapfile -t lv < "$T_DIR/live/$i.hdr"
+		for l in "${lv[@]}"; do [[ ${l,,} == location:* ]] && got=${l%$'\r'}; done
+		[ -n "$exp" ] && [ "$got" = "$exp" ] && { t_pass "$id"; return; } ;;
+	*)
+		[ -e "$T_DIR/live/$i.body" ] && got=$(< "$T_DIR/live/$i.body")
+		exp=${exp%$'\n'}
+		while [[ $exp == *$'\n' ]]; do exp=${exp%$'\n'}; done
+		[ -n "$exp" ] && [ "$got" = "$exp" ] && { t_pass "$id"; return; } ;;
+	esac
+	t_fail "$id" "$what: live [$got] check [$exp]"
+}
+
+# batch: the cases queued since the last batch, through both, compared.
+batch() {
+	local i code pids=()
+	rm -rf "$T_DIR/live" "$T_DIR/check"
+	mkdir -p "$T_DIR/live" "$T_DIR/check"
+	live "$FROM" "$N" & pids+=($!)
+	offline "$FROM" "$N" 2 & pids+=($!)
+	offline "$((FROM + 1))" "$N" 2 & pids+=($!)
+	wait "${pids[@]}"
+	local -A codes=()
+	while read -r i code; do codes[$i]=$code; done < "$T_DIR/live/codes"
+	for ((i = FROM; i < N; i++)); do judge "$i" "${codes[$i]:-000}"; done
+	FROM=$N
 }
 
 # Every credential against every path, GET; writes where a rule is
@@ -179,6 +231,8 @@ agree method-put PUT /api/projects/1 "Cookie: $GUEST"
 agree method-patch PATCH /api/projects/1 "Cookie: $MEMBER"
 agree method-options OPTIONS /api/projects "Cookie: $MEMBER"
 
+batch
+
 # The same after live edits: check reads the file the server reads.
 sqlite3 "$DB" "update member set role = 'admin' where id = 'm_mia'; update authgate_rule set access = 'deny' where id = 5"
 for c in "member|Cookie: $MEMBER" "key|x-api-key: $KEY"; do
@@ -187,6 +241,8 @@ for c in "member|Cookie: $MEMBER" "key|x-api-key: $KEY"; do
 		agree "edit-$name-$p" GET "$p" "${c#*|}"
 	done
 done
+
+batch
 
 [ "$N" -ge 500 ] && t_pass count || t_fail count "only $N cases"
 # the matrix exercises every kind of answer, many times

@@ -17,30 +17,7 @@ t_lighttpd "$PORT" "$T_DIR/state" "$DB" || {
 }
 U="http://127.0.0.1:$PORT"
 
-OWNER=$(t_cookie demo-session-olivia-owner)
-ADMIN=$(t_cookie demo-session-adam-admin)
-MEMBER=$(t_cookie demo-session-mia-member)
-GUEST=$(t_cookie demo-session-gus-guest)
-NOORG=$(t_cookie demo-session-nora-noorg)
-EXPIRED=$(t_cookie demo-session-expired)
-BANNED=$(t_cookie test-session-bea-banned)
-TEMPBAN=$(t_cookie test-session-tim-tempban)
-MULTI=$(t_cookie test-session-max-multi)
-EVIL=$(t_cookie test-session-eve-inject)
-EPOCH=$(t_cookie test-session-epoch-ms)
-EPOCH_OLD=$(t_cookie test-session-epoch-ms-old)
-LIVE=$(t_cookie test-session-live-edit)
-KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
-KEY_OFF=ag_demo_disabled_key_00000000000000000000000000
-KEY_EXP=ag_test_expired_key_1111111111111111111111111
-KEY_META=ag_test_admin_meta_key_22222222222222222222222
-KEY_ORG=ag_test_org_owned_key_333333333333333333333333
-KEY_BAN=ag_test_banned_user_key_44444444444444444444444
-KEY_HEX=ag_test_hex_stored_key_555555555555555555555555
-KEY_MIA_OWN=ag_test_member_claims_owner_6666666666666666666
-KEY_NORA=ag_test_noorg_claims_owner_77777777777777777777
-KEY_ORG_ADM=ag_test_org_granted_admin_888888888888888888888
-HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
+t_creds || { t_fail setup "authgate cookie failed"; t_finish; }
 
 # --- anonymous, and how a deny is shaped for each kind of client
 t_status anon-001 401 "$U/api/projects"
@@ -352,9 +329,7 @@ t_sanitizers asan-001 "$T_DIR/state/error.log"
 grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$T_DIR/state/error.log" &&
 	t_pass log-001 || t_fail log-001 "no deny line in the error log"
 # no secret in the log: no cookie value, no token, no key
-if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET" "$T_DIR/state/error.log"; then
-	t_fail log-002 "a credential reached the log"
-else t_pass log-002; fi
+t_lacks log-002 "demo-session|ag_demo|ag_test|session_token|$T_SECRET" "$T_DIR/state/error.log"
 [ "$(grep -c 'deny status=' "$T_DIR/state/error.log")" -gt 50 ] && t_pass log-003 || t_fail log-003 "too few deny lines"
 
 # --- issue 8, finding 5: a database replaced by mv (a restore) is noticed
@@ -391,20 +366,15 @@ t_status store-003 503 "$U2/api/health"
 t_db "$DB2"
 sqlite3 "$DB2" "PRAGMA journal_mode=DELETE" >/dev/null
 t_status store-004 200 -b "$MEMBER" "$U2/api/projects"
-# --- a locked store answers 503 within the busy timeout, then recovers.
-# A WAL reader is never blocked by a writer, so this uses a database in
-# rollback-journal mode, as a better-auth server's own file often is.
-{ printf 'BEGIN EXCLUSIVE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 4\nCOMMIT;\n' | sqlite3 "$DB2" >/dev/null 2>&1; } &
-LOCKER=$!
-sleep 0.5
-start=$(date +%s%N)
-t_status lock-001 503 -b "$MEMBER" "$U2/api/projects"
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-# a generous bound: the busy timeout is 1 s; a wait of several seconds here
-# would mean every request could hang that long on a locked store
-if [ "$ms" -le 4000 ]; then t_pass lock-002; else t_fail lock-002 "took ${ms} ms"; fi
+# --- a locked store answers 503 while the lock is held (it does not wait
+# for it: within 10 s, a liveness bound; how long it takes is measured by
+# tests/bench/locked.sh), then recovers. A WAL reader is never blocked by
+# a writer, so this uses a database in rollback-journal mode, as a
+# better-auth server's own file often is.
+t_lock_db "$DB2" EXCLUSIVE || t_fail lock-000 "sqlite3 did not take the lock"
+t_status lock-001 503 --max-time 10 -b "$MEMBER" "$U2/api/projects"
 t_body   lock-003 'Service Unavailable'
-wait "$LOCKER"
+t_unlock_db
 t_status lock-004 200 -b "$MEMBER" "$U2/api/projects"
 
 # a corrupt store: 503, never allow

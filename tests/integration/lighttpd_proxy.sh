@@ -3,13 +3,16 @@
 # conf/lighttpd/authgate-identity.lua under a real lighttpd 1.4 with
 # mod_magnet: the authgate authorizer in front of an HTTP backend
 # (mod_proxy), a FastCGI backend (mod_fastcgi responder) and a CGI backend
-# (mod_cgi), each echoing the identity it received; client headers that
-# imitate identity on allowed, public and denied paths; the check endpoint
+# (mod_cgi), each echoing the identity it received: the specification
+# (tests/lib/matrix.sh: the decisions, the shape of a denial, the identity
+# a backend receives, client headers that imitate identity) through each,
+# and what only this config does (HTTP/2, joined headers); the check endpoint
 # and the webhook as plain CGI; the spelling matrix (tests/lib/
 # spelling.sh) and a long /app/ URL with the Express app as the HTTP
 # backend and with the demo CGI; and the configuration mistakes the README
 # warns about, each shown to do what the README says.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/webhook.sh"
 t_setup lighttpd_proxy
 
 CONF="$T_ROOT/conf/lighttpd/authgate-proxy.conf"
@@ -97,80 +100,80 @@ host_of() {
 	esac
 }
 
-# req ID WANT BACKEND CURL-ARGS...: t_status through BACKEND, then the body
-# normalized into $T_DIR/norm: every header line "Name: v" the HTTP echo
-# printed becomes HTTP_NAME=v (uppercase, non-alphanumerics to "_", as
-# lighttpd names them for CGI/FastCGI), and whoami.cgi's label is dropped,
-# so one set of checks fits all three backends.
+# req ID WANT BACKEND CURL-ARGS...: t_status through BACKEND (norm_body
+# follows).
 req() {
 	local id=$1 want=$2 b=$3; shift 3
 	REQ_BACKEND=$b
 	HTTP_BEFORE=$(grep -c '^[A-Z]' "$HTTP_LOG")
 	t_status "$id" "$want" -H "$(host_of "$b")" "$@"
-	cat "$T_BODY_FILE" >> "$ALL"
-	sed 's/^client header (not identity): //' "$T_BODY_FILE" | awk '
+	norm_body
+}
+
+# norm_body: the last body, kept in $ALL, and normalized into $T_DIR/norm
+# and NORM: every header line "Name: v" the HTTP echo printed becomes
+# HTTP_NAME=v (uppercase, non-alphanumerics to "_", as lighttpd names them
+# for CGI/FastCGI), and whoami.cgi's label is dropped, so one set of
+# checks fits all three backends.
+norm_body() {
+	cat "$T_BODY_FILE" >> "$ALL" 2>/dev/null
+	sed 's/^client header (not identity): //' "$T_BODY_FILE" 2>/dev/null | awk '
 	/^backend:/ { print; next }
 	/^[!#$%&*+.^_`|~0-9A-Za-z-]+: / {
 		i = index($0, ": "); n = toupper(substr($0, 1, i - 1))
 		gsub(/[^A-Z0-9]/, "_", n); print "HTTP_" n "=" substr($0, i + 2); next
 	}
 	{ print }' > "$T_DIR/norm"
+	mapfile -t NORM < "$T_DIR/norm"
 }
 
-FIELDS="USER_ID USER_EMAIL USER_NAME ORG_ID ORG_SLUG ROLE ROLES METHOD SESSION_ID API_KEY_ID EXPIRES_AT"
-
-# ident ID VALUES...: the backend got exactly authgate's identity: for each
-# of the 11 fields (order of $FIELDS) the header X-Auth-<field> once with
-# that value, or no such header when the value is empty; CGI and FastCGI
-# backends also the variable AUTH_<field> with that value (empty allowed).
-# A 12th value, if given, is REMOTE_USER (CGI and FastCGI only).
-ident() {
-	local id=$1 f v n bad=""; shift
-	for f in $FIELDS; do
-		v=$1; shift
-		n=$(grep -c "^HTTP_X_AUTH_$f=" "$T_DIR/norm")
-		if [ -z "$v" ]; then
-			[ "$n" -eq 0 ] || bad="$bad X-Auth-$f present;"
-		elif [ "$n" -ne 1 ] || ! grep -q -x -F "HTTP_X_AUTH_$f=$v" "$T_DIR/norm"; then
-			bad="$bad X-Auth-$f not exactly '$v';"
-		fi
-		if [ "$REQ_BACKEND" != http ] && ! grep -q -x -F "AUTH_$f=$v" "$T_DIR/norm"; then
-			bad="$bad AUTH_$f not '$v';"
-		fi
+# mx_field KIND FIELD VALUE (tests/lib/matrix.sh's hook): the backend got
+# the header X-Auth-<FIELD> once with VALUE, or no such header when VALUE
+# is empty; a CGI or FastCGI backend also the variable AUTH_<FIELD> with
+# VALUE (empty allowed), and REMOTE_USER=VALUE for REMOTE_USER.
+mx_field() {
+	local kind=$1 f=$2 v=$3 l n=0 env=0 bad=0
+	if [ "$f" = REMOTE_USER ]; then
+		[ "$kind" = http ] && return 0
+		for l in "${NORM[@]}"; do [ "$l" = "REMOTE_USER=$v" ] && return 0; done
+		MX_WHY="REMOTE_USER not '$v'"; return 1
+	fi
+	for l in "${NORM[@]}"; do
+		case $l in
+		"HTTP_X_AUTH_$f="*) n=$((n + 1)); [ "$l" = "HTTP_X_AUTH_$f=$v" ] || bad=1 ;;
+		"AUTH_$f=$v") env=1 ;;
+		esac
 	done
-	if [ $# -gt 0 ] && [ "$REQ_BACKEND" != http ] &&
-	    ! grep -q -x -F "REMOTE_USER=$1" "$T_DIR/norm"; then
-		bad="$bad REMOTE_USER not '$1';"
+	if [ -z "$v" ] && [ "$n" -ne 0 ]; then MX_WHY="X-Auth-$f present"; return 1; fi
+	if [ -n "$v" ] && { [ "$n" -ne 1 ] || [ "$bad" = 1 ]; }; then
+		MX_WHY="X-Auth-$f not exactly '$v'"; return 1
 	fi
-	if [ -z "$bad" ]; then t_pass "$id"; else
-		t_fail "$id" "$bad body: $(tr '\n' '|' < "$T_DIR/norm")"
-	fi
+	if [ "$kind" != http ] && [ "$env" = 0 ]; then MX_WHY="AUTH_$f not '$v'"; return 1; fi
+	return 0
 }
 
-# no_identity ID: the backend answered and got no identity at all.
-no_identity() {
-	if grep -q '^backend:' "$T_DIR/norm" &&
-	    ! grep -E -q '^(HTTP_X_AUTH_[A-Z_]*|AUTH_[A-Z_]*|REMOTE_USER)=.' "$T_DIR/norm"; then
-		t_pass "$1"
-	else t_fail "$1" "identity or no backend: $(tr '\n' '|' < "$T_DIR/norm")"; fi
-}
-
-# clean ID: none of the spoofed values reached the backend (the HTTP
-# backend's request log is checked too: it holds every header).
+# clean ID (matrix.sh's mx_clean): an answer came, and none of the
+# spoofed values reached the backend (the HTTP backend's request log is
+# checked too when it got the request: it holds every header).
 clean() {
 	local last
+	t_answered "$1" "$T_BODY_FILE" body || return
 	last=$(awk '/^[A-Z]/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$HTTP_LOG")
-	if grep -E -q 'olivia|owner|SPOOF' "$T_DIR/norm"; then
-		t_fail "$1" "spoofed value reached the backend: $(grep -E 'olivia|owner|SPOOF' "$T_DIR/norm" | tr '\n' '|')"
-	elif [ "$REQ_BACKEND" = http ] && printf '%s' "$last" | grep -E -q 'olivia|owner|SPOOF'; then
+	if grep -E -q 'olivia|owner|SPOOF' "$T_DIR/norm" "$T_HDR_FILE"; then
+		t_fail "$1" "spoofed value reached the backend: $(grep -h -E 'olivia|owner|SPOOF' "$T_DIR/norm" "$T_HDR_FILE" | tr '\n' '|')"
+	elif [ "$REQ_BACKEND" = http ] && [ "$(grep -c '^[A-Z]' "$HTTP_LOG")" -ne "$HTTP_BEFORE" ] &&
+	    printf '%s' "$last" | grep -E -q 'olivia|owner|SPOOF'; then
 		t_fail "$1" "spoofed header in the HTTP backend's request: $(printf '%s' "$last" | grep -E 'olivia|owner|SPOOF' | tr '\n' '|')"
 	else t_pass "$1"; fi
 }
 
-# not_reached ID: the answer is authgate's and the backend never saw the
-# request (for the HTTP backend: its request log did not grow).
+# not_reached ID (matrix.sh's mx_not_reached): the answer is authgate's
+# and the backend never saw the request (for the HTTP backend: its
+# request log did not grow).
 not_reached() {
-	if grep -q '^backend:' "$T_BODY_FILE"; then
+	if ! t_answered "$1" "$T_BODY_FILE" body; then
+		return
+	elif grep -q '^backend:' "$T_BODY_FILE"; then
 		t_fail "$1" "the backend answered a denied request"
 	elif [ "$REQ_BACKEND" = http ] &&
 	    [ "$(grep -c '^[A-Z]' "$HTTP_LOG")" -ne "$HTTP_BEFORE" ]; then
@@ -225,99 +228,28 @@ retry3 PORT main_lighttpd || {
 }
 U="http://127.0.0.1:$PORT"
 
-OWNER=$(t_cookie demo-session-olivia-owner)
-ADMIN=$(t_cookie demo-session-adam-admin)
-MEMBER=$(t_cookie demo-session-mia-member)
-GUEST=$(t_cookie demo-session-gus-guest)
-NOORG=$(t_cookie demo-session-nora-noorg)
-EXPIRED=$(t_cookie demo-session-expired)
-MULTI=$(t_cookie test-session-max-multi)
-KEY=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
-KEY_ORG=ag_test_org_owned_key_333333333333333333333333
-HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
-MIA_VALUES=(u_mia mia@acme.test 'Mia Member' org_acme acme member member session s_mia '' 2099-01-01T00:00:00.000Z u_mia)
+t_creds || { t_fail setup "authgate cookie failed"; t_finish; }
+. "$T_ROOT/tests/lib/matrix.sh"
 
-# --- the matrix, through each backend -------------------------------------
-matrix() {
-	local b=$1
-	# denied: authgate answers, the backend never sees the request
-	req "$b-anon-001" 401 "$b" "$U/api/projects"
-	t_header "$b-anon-002" '^WWW-Authenticate: Bearer realm="authgate"'
-	not_reached "$b-anon-003"
-	req "$b-redir-001" 302 "$b" -H "$HTML" "$U/app/dashboard"
-	t_header "$b-redir-002" '^Location: /sign-in\?next=/app/dashboard'
-	not_reached "$b-redir-003"
-	req "$b-deny-001" 401 "$b" -b "$EXPIRED" "$U/api/projects"
-	not_reached "$b-deny-002"
-	req "$b-deny-003" 403 "$b" -b "$OWNER" "$U/api/internal/metrics"
-	not_reached "$b-deny-004"
-	req "$b-deny-005" 401 "$b" -b "$MEMBER" "$U/api/machine/jobs"
-
-	# allowed: the identity, as headers (and as AUTH_* for CGI/FastCGI)
-	req "$b-allow-001" 200 "$b" -b "$MEMBER" "$U/api/projects"
-	ident "$b-allow-002" "${MIA_VALUES[@]}"
-	req "$b-allow-003" 200 "$b" -b "$MEMBER" "$U/app/dashboard"
-	ident "$b-allow-004" "${MIA_VALUES[@]}"
-
-	# roles
-	req "$b-role-001" 403 "$b" -b "$MEMBER" "$U/api/admin/users"
-	not_reached "$b-role-002"
-	req "$b-role-003" 200 "$b" -b "$ADMIN" "$U/api/admin/users"
-	ident "$b-role-004" u_adam adam@acme.test 'Adam Admin' org_acme acme admin admin session s_adam '' 2099-01-01T00:00:00.000Z u_adam
-	req "$b-role-005" 200 "$b" -b "$OWNER" "$U/api/admin/users"
-	ident "$b-role-006" u_olivia olivia@acme.test 'Olivia Owner' org_acme acme owner owner session s_olivia '' 2099-01-01T00:00:00.000Z u_olivia
-	req "$b-role-007" 403 "$b" -b "$GUEST" -X POST --data x "$U/api/projects/1"
-	not_reached "$b-role-008"
-	req "$b-role-009" 200 "$b" -b "$MEMBER" -X POST --data 'name=x' "$U/api/projects/1"
-	t_body "$b-role-010" '^backend: .*POST|^backend: fastcgi /api/projects/1|^backend: POST'
-	req "$b-role-011" 200 "$b" -b "$MULTI" "$U/api/admin/users"
-	ident "$b-role-012" u_multi max@acme.test 'Max Multi' org_acme acme admin guest,admin session s_multi '' 2099-01-01T00:00:00.000Z u_multi
-
-	# API keys; empty values: no header at all, never "(null)" or ""
-	req "$b-key-001" 200 "$b" -H "Authorization: Bearer $KEY" "$U/api/machine/jobs"
-	ident "$b-key-002" u_mia mia@acme.test 'Mia Member' org_acme acme member member api_key '' k_mia '' u_mia
-	req "$b-empty-001" 200 "$b" -b "$NOORG" "$U/api/projects"
-	ident "$b-empty-002" u_nora nora@example.test 'Nora Noorg' '' '' '' '' session s_nora '' 2099-01-01T00:00:00.000Z u_nora
-	req "$b-empty-003" 200 "$b" -H "x-api-key: $KEY_ORG" -H 'X-Auth-User-Id: u_olivia' -H 'X-Auth-User-Email: SPOOF' "$U/api/projects"
-	ident "$b-empty-004" '' '' '' org_acme acme '' '' api_key '' k_org '' k_org
-	clean "$b-empty-005"
-
-	# public: two public rules (authgate answers allow with empty values),
-	# /api/health and /public/** (every path goes through the authorizer)
-	req "$b-pub-001" 200 "$b" "$U/api/health"
-	no_identity "$b-pub-002"
-	req "$b-pub-003" 200 "$b" -b "$MEMBER" "$U/api/health"
-	no_identity "$b-pub-004"
-	req "$b-pub-005" 200 "$b" "$U/public/hello"
-	no_identity "$b-pub-006"
-
-	# spoofing: on allowed, public and denied paths
-	req "$b-spoof-001" 200 "$b" -b "$MEMBER" "${SPOOF[@]}" "$U/api/projects"
-	ident "$b-spoof-002" "${MIA_VALUES[@]}"
-	clean "$b-spoof-003"
-	req "$b-spoof-004" 200 "$b" "${SPOOF[@]}" "$U/api/health"
-	no_identity "$b-spoof-005"
-	clean "$b-spoof-006"
-	req "$b-spoof-007" 200 "$b" "${SPOOF[@]}" "$U/public/hello"
-	no_identity "$b-spoof-008"
-	clean "$b-spoof-009"
-	req "$b-spoof-010" 401 "$b" "${SPOOF[@]}" "$U/api/projects"
-	not_reached "$b-spoof-011"
-	req "$b-spoof-012" 403 "$b" -b "$MEMBER" -H 'X-Auth-Role: admin' -H 'X_Auth_Role: owner' "$U/api/admin/users"
-	not_reached "$b-spoof-013"
-	req "$b-spoof-014" 302 "$b" -H "$HTML" "${SPOOF[@]}" "$U/app/"
-	not_reached "$b-spoof-015"
-	# repeated headers (lighttpd joins them into one) and HTTP/2
-	req "$b-spoof-016" 200 "$b" -b "$MEMBER" -H 'X-Auth-User-Id: u_olivia' -H 'x-auth-user-id: u_olivia2' -H 'X-AUTH-USER-ID: u_olivia3' "$U/api/projects"
-	ident "$b-spoof-017" "${MIA_VALUES[@]}"
+# --- the specification (tests/lib/matrix.sh), through each backend ------
+# The Lua script also strips every other X-Auth-* name and the whole
+# X-Forwarded-User family.
+MX_SPOOF_MORE="X-Auth-Anything-Else X-Forwarded-Email X-Forwarded-Groups X-Forwarded-Preferred-Username"
+mx_before() { HTTP_BEFORE=$(grep -c '^[A-Z]' "$HTTP_LOG"); }
+mx_after() { norm_body; }
+mx_not_reached() { not_reached "$1"; }
+mx_clean() { clean "$1"; }
+for b in http fcgi cgi; do
+	REQ_BACKEND=$b
+	MX_CURL=(-H "$(host_of "$b")")
+	mx_matrix "$b" "$b" "$U"
+	mx_spoof "$b" "$b" "$U"
+	# lighttpd only: every client header over HTTP/2 too
 	req "$b-spoof-018" 200 "$b" --http2-prior-knowledge -b "$MEMBER" "${SPOOF[@]}" "$U/api/projects"
-	ident "$b-spoof-019" "${MIA_VALUES[@]}"
+	mx_ident "$b-spoof-019" "$b" "${MX_ID_MIA[@]}"
 	clean "$b-spoof-020"
-}
-
-matrix http
-matrix fcgi
-matrix cgi
+done
+MX_CURL=()
 
 # the value is always authgate's; the name may keep the client's spelling
 req case-001 200 http -b "$MEMBER" -H 'x-auth-role: owner' "$U/api/projects"
@@ -354,10 +286,10 @@ t_header check-017 '^X-Auth-Api-Key-Id: k_mia'
 t_status check-018 200 -H 'X-Forwarded-Uri: /api/health' -H 'X-Forwarded-Method: GET' "$CK"
 t_noheader check-019 '^X-Auth-[A-Za-z-]*:.*[^[:space:]]'
 # a POST with a body: authgate never reads it and must not hang on it
+# (answered within 10 s, a liveness bound; tests/bench/liveness.sh
+# measures how long it takes)
 head -c 900000 /dev/zero > "$T_DIR/body900k"
-start=$(date +%s)
-t_status check-020 200 -b "$MEMBER" -X POST --data-binary @"$T_DIR/body900k" -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
-[ $(( $(date +%s) - start )) -le 5 ] && t_pass check-021 || t_fail check-021 "POST with a body took over 5 s"
+t_status check-020 200 --max-time 10 -b "$MEMBER" -X POST --data-binary @"$T_DIR/body900k" -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
 t_status check-022 403 -b "$GUEST" -X POST --data-binary @"$T_DIR/body900k" -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
 t_status check-023 200 -b "$MEMBER" -X POST -H 'Transfer-Encoding: chunked' --data-binary 'abc' -H 'X-Forwarded-Uri: /api/projects/1' -H 'X-Forwarded-Method: POST' "$CK"
 # only the local forward-auth proxy may ask (it sets X-Forwarded-Uri)
@@ -367,51 +299,44 @@ t_nobody check-026 '"error"'	# lighttpd's own 403, authgate never ran
 
 # --- plain CGI: the webhook --------------------------------------------
 WH="$U/webhooks/optare"
-optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$WH_SECRET" -r | cut -d' ' -f1; }
-BODY='{"id":"evt-proxy-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"admin"}}'
-t_status wh-001 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
+BODY=$(wh_role_event evt-proxy-1 admin)
+wh_post  wh-001 200 "$BODY" "$WH"
 t_body   wh-002 '"outcome":"applied"'
 # the next request through the proxy carries the new role
 req wh-003 200 http -b "$MEMBER" "$U/api/admin/users"
 t_body   wh-004 '^X-Auth-Role: admin$'
-t_status wh-005 200 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
+wh_post  wh-005 200 "$BODY" "$WH"
 t_body   wh-006 '"outcome":"duplicate"'
-t_status wh-007 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "${BODY/admin/owner}" "$WH"
+t_status wh-007 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$BODY")" --data-binary "${BODY/admin/owner}" "$WH"
 t_status wh-008 400 -X POST --data-binary "$BODY" "$WH"	# unsigned
 t_status wh-009 405 "$WH"
 t_header wh-010 '^Allow: POST'
 head -c 2000000 /dev/zero > "$T_DIR/body2m"
 t_status wh-011 413 -X POST -H 'X-Optare-Signature: sha256=00' --data-binary @"$T_DIR/body2m" "$WH"
 # a chunked delivery: lighttpd collects it and gives CONTENT_LENGTH
-BODY='{"id":"evt-proxy-2","timestamp":"'"$(date -u +%FT%TZ)"'","type":"member.role.changed","data":{"id":"m_mia","organizationId":"org_acme","userId":"u_mia","role":"member"}}'
-t_status wh-012 200 -X POST -H 'Transfer-Encoding: chunked' -H "X-Optare-Signature: sha256=$(optare_sig "$BODY")" --data-binary "$BODY" "$WH"
+BODY=$(wh_role_event evt-proxy-2 member)
+wh_post  wh-012 200 "$BODY" "$WH" -H 'Transfer-Encoding: chunked'
 t_body   wh-013 '"outcome":"applied"'
 req wh-014 403 http -b "$MEMBER" "$U/api/admin/users"
 # Standard Webhooks signature (whsec_ secrets are base64)
-ts=$(date +%s)
+SW_SECRET="whsec_$(printf 'std-secret-bytes-0123456789' | base64)"
+printf '%s\n' "$SW_SECRET" >> "$T_DIR/webhook.secret"
 BODY='{"timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia M.","email":"mia@acme.test","updatedAt":"2030-01-01T00:00:00.000Z"}}'
-printf 'whsec_%s\n' "$(printf 'std-secret-bytes-0123456789' | base64)" >> "$T_DIR/webhook.secret"
-sig=$(printf '%s.%s.%s' evt-proxy-3 "$ts" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf 'std-secret-bytes-0123456789' | od -An -tx1 | tr -d ' \n')" -binary | base64)
-t_status wh-015 200 -X POST -H 'webhook-id: evt-proxy-3' -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" --data-binary "$BODY" "$WH"
+wh_post_sw wh-015 200 evt-proxy-3 "$BODY" "$WH"
 req wh-016 200 fcgi -b "$MEMBER" "$U/api/projects"
 t_body   wh-017 '^HTTP_X_AUTH_USER_NAME=Mia M\.$'
 BODY='{"timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia Member","email":"mia@acme.test","updatedAt":"2031-01-01T00:00:00.000Z"}}'
-sig=$(printf '%s.%s.%s' evt-proxy-4 "$ts" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf 'std-secret-bytes-0123456789' | od -An -tx1 | tr -d ' \n')" -binary | base64)
-t_status wh-018 200 -X POST -H 'webhook-id: evt-proxy-4' -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" --data-binary "$BODY" "$WH"
+wh_post_sw wh-018 200 evt-proxy-4 "$BODY" "$WH"
 
 # --- the log ----------------------------------------------------------
 # every body: never a "(null)"
-if grep -q '(null)' "$ALL"; then t_fail null-001 "\"(null)\" in a body"; else t_pass null-001; fi
+t_lacks null-001 '\(null\)' "$ALL"
 t_sanitizers asan-001 "$T_DIR/state/error.log"
 grep -q 'deny status=401 reason=no_credentials method=GET path=/api/projects client=127.0.0.1 rule=6' "$T_DIR/state/error.log" &&
 	t_pass log-001 || t_fail log-001 "no deny line in the error log"
-if grep -E -q "demo-session|ag_demo|ag_test|session_token|$T_SECRET|$WH_SECRET" "$T_DIR/state/error.log"; then
-	t_fail log-002 "a credential reached the log"
-else t_pass log-002; fi
+t_lacks log-002 "demo-session|ag_demo|ag_test|session_token|$T_SECRET|$WH_SECRET" "$T_DIR/state/error.log"
 # the script never failed (a Lua error would be logged and answered 500)
-if grep -q 'lua' "$T_DIR/state/error.log"; then
-	t_fail log-003 "$(grep -m 3 lua "$T_DIR/state/error.log")"
-else t_pass log-003; fi
+t_lacks log-003 'lua' "$T_DIR/state/error.log"
 kill "$L_PID"; wait "$L_PID" 2>/dev/null
 
 # --- every spelling of a path, through the shipped config ----------------
@@ -480,14 +405,14 @@ fi
 # attract-physical-path-to works as well as attract-raw-url-to
 if variant physical 's/magnet.attract-raw-url-to/magnet.attract-physical-path-to/'; then
 	req physical-001 200 http -b "$MEMBER" "${SPOOF[@]}" "$V/api/projects"
-	ident physical-002 "${MIA_VALUES[@]}"
+	mx_ident physical-002 http "${MX_ID_MIA[@]}"
 	clean physical-003
 	stop_variant physical-004 physical
 fi
 # mod_magnet's place in server.modules does not matter for this script
 if variant magnetlast 's/"mod_setenv", "mod_magnet",/"mod_setenv",/; s/"mod_cgi", "mod_proxy" )/"mod_cgi", "mod_proxy", "mod_magnet" )/'; then
 	req magnetlast-001 200 http -b "$MEMBER" "${SPOOF[@]}" "$V/api/projects"
-	ident magnetlast-002 "${MIA_VALUES[@]}"
+	mx_ident magnetlast-002 http "${MX_ID_MIA[@]}"
 	stop_variant magnetlast-003 magnetlast
 fi
 # mod_proxy before mod_fastcgi: the proxy claims /api/ first and the

@@ -4,13 +4,14 @@
 # request), duplicates, reordering, late creates after deletes, cascades,
 # limits, a held write lock, concurrent traffic, and kill -9 in a burst.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/webhook.sh"
 t_setup webhook
 
 DB="$T_DIR/authgate.db"
 t_db "$DB" || { t_fail setup "cannot build the test database"; t_finish; }
-OPTARE_SECRET='optare-test-secret-0123456789'
+WH_SECRET='optare-test-secret-0123456789'
 SW_SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-export AUTHGATE_WEBHOOK_SECRET="$OPTARE_SECRET $SW_SECRET" AUTHGATE_MAX_BODY=65536
+export AUTHGATE_WEBHOOK_SECRET="$WH_SECRET $SW_SECRET" AUTHGATE_MAX_BODY=65536
 PORT=$(t_port)
 t_lighttpd "$PORT" "$T_DIR/state" "$DB" || {
 	t_fail setup "lighttpd did not start: $(cat "$T_DIR/state/error.log")"; t_finish; }
@@ -18,30 +19,16 @@ U="http://127.0.0.1:$PORT"
 W="$U/webhooks/optare"
 LOG="$T_DIR/state/error.log"
 
-optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$OPTARE_SECRET" -r | cut -d' ' -f1; }
-sw_sig() {	# id ts body
-	local key
-	key=$(printf '%s' "${SW_SECRET#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
-	printf '%s.%s.%s' "$1" "$2" "$3" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64
-}
-# ev TYPE ID DATA [extra envelope fields]: an event body.
-ev() { printf '{"id":"%s","type":"%s","timestamp":"%s","data":%s}' "$2" "$1" "$(date -u +%FT%TZ)" "$3"; }
+ev() { wh_event "$@"; }	# ev TYPE ID DATA: an event body
 # send ID WANT BODY: delivers with an Optare signature.
-send() {
-	local id=$1 want=$2 body=$3
-	t_status "$id" "$want" -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" \
-	    -H 'Content-Type: application/json' --data-binary "$body" "$W"
-}
+send() { wh_post "$1" "$2" "$3" "$W" -H 'Content-Type: application/json'; }
 # send_sw ID WANT MSGID BODY [TS]: delivers with Standard Webhooks headers.
-send_sw() {
-	local id=$1 want=$2 mid=$3 body=$4 ts=${5:-$(date +%s)}
-	t_status "$id" "$want" -X POST -H "webhook-id: $mid" -H "webhook-timestamp: $ts" \
-	    -H "webhook-signature: v1,$(sw_sig "$mid" "$ts" "$body")" --data-binary "$body" "$W"
-}
+send_sw() { wh_post_sw "$1" "$2" "$3" "$4" "$W" "${5:-}"; }
 get() { t_status "$@"; }	# readability: an authorizer request
 q() { sqlite3 "$DB" "$1"; }
 
 NEW_COOKIE=$(t_cookie wh-session-token-1)
+OWNER=$(t_cookie demo-session-olivia-owner)
 NOW_ISO=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 
 # --- users, memberships and sessions arrive; the next request sees them
@@ -129,9 +116,7 @@ t_body key-003a '^AUTH_ROLE=member$'	# metadata says admin: capped at Mia's role
 get key-003b 403 -H "x-api-key: $RAW" "$U/api/admin/x"
 t_ok key-004 test "$(q "select start from apikey where id = 'k_wh'")" = ag_web
 sqlite3 "$DB" 'pragma wal_checkpoint(truncate)' >/dev/null
-if grep -a -q "$RAW" "$DB" "$DB-wal" 2>/dev/null || grep -a -q "$RAW" "$LOG"; then
-	t_fail key-005 "the raw key reached the database or the log"
-else t_pass key-005; fi
+t_lacks key-005 "$RAW" "$DB" "?$DB-wal" "$LOG"	# not in the database, nor the log
 send key-006 200 "$(ev api_key.updated evt-k2 '{"id":"k_wh","enabled":false,"updatedAt":"2026-05-02T00:00:00.000Z"}')"
 get key-007 401 -H "x-api-key: $RAW" "$U/api/projects"
 send key-008 200 "$(ev api_key.updated evt-k3 '{"id":"k_wh","enabled":true,"expiresAt":null,"updatedAt":"2026-05-03T00:00:00.000Z"}')"
@@ -192,13 +177,13 @@ t_body sw-006 'timestamp'
 body='{"type":"user.updated","data":{"id":"u_mia","name":"Svix"}}'
 ts=$(date +%s)
 t_status sw-007 200 -X POST -H 'svix-id: msg_svix_1' -H "svix-timestamp: $ts" \
-    -H "svix-signature: v1,AAAA v1,$(sw_sig msg_svix_1 "$ts" "$body")" --data-binary "$body" "$W"
+    -H "svix-signature: v1,AAAA v1,$(wh_sw_sig msg_svix_1 "$ts" "$body")" --data-binary "$body" "$W"
 
 # --- refusals: nothing is applied
 body="$(ev user.updated evt-bad1 '{"id":"u_mia","name":"Forged"}')"
-t_status bad-001 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body x")" --data-binary "$body" "$W"
-t_status bad-002 400 -X POST -H "X-Optare-Signature: $(optare_sig "$body")" --data-binary "$body" "$W"	# bare hex
-t_status bad-003 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body" | tr a-f A-F)" --data-binary "$body" "$W"
+t_status bad-001 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body x")" --data-binary "$body" "$W"
+t_status bad-002 400 -X POST -H "X-Optare-Signature: $(wh_optare_sig "$body")" --data-binary "$body" "$W"	# bare hex
+t_status bad-003 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body" | tr a-f A-F)" --data-binary "$body" "$W"
 t_status bad-004 400 -X POST --data-binary "$body" "$W"	# unsigned
 t_ok bad-005 test "$(q "select count(*) from authgate_event where id = 'evt-bad1'")" = 0
 t_ok bad-006 test "$(q "select name from \"user\" where id = 'u_mia'")" = Svix
@@ -231,64 +216,65 @@ send prune-001 200 "$(ev user.updated evt-prune '{"id":"u_mia","name":"Mia Membe
 t_ok prune-002 test "$(q "select count(*) from authgate_event where id = 'evt-ancient'") $(q "select count(*) from authgate_tombstone where id = 's_ancient'")" = "0 0"
 t_ok prune-003 test "$(q "select count(*) from authgate_tombstone where id = 'm_10days'")" = 1
 
-# --- a held write lock: 503 within the busy timeout, reads go on, retry works
-{ printf 'BEGIN IMMEDIATE;\nUPDATE authgate_schema SET version = version;\n.shell sleep 6\nCOMMIT;\n' | sqlite3 "$DB" >/dev/null 2>&1; } &
-LOCKER=$!
-sleep 0.5
+# --- a held write lock: 503 while it is held, to a sender that waits 5 s
+# (a liveness bound; how long it takes is measured by tests/bench/
+# locked.sh), reads go on, retry works
+t_lock_db "$DB" || t_fail lock-000 "sqlite3 did not take the lock"
 LOCKED_BODY="$(ev user.updated evt-lock '{"id":"u_adam","name":"Adam Locked"}')"
-start=$(date +%s%N)
-send lock-001 503 "$LOCKED_BODY"
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$ms" -lt 5000 ] && t_pass lock-002 || t_fail lock-002 "503 after ${ms} ms (must beat a 5 s sender timeout)"
+wh_post  lock-001 503 "$LOCKED_BODY" "$W" --max-time 5
 t_header lock-003 '^Retry-After:'
 get lock-004 200 -b "$(t_cookie demo-session-adam-admin)" "$U/api/projects"	# WAL readers go on
-wait "$LOCKER"
+t_unlock_db
 send lock-005 200 "$LOCKED_BODY"
 t_body lock-006 '"outcome":"applied"'
 
+# deliveries NAME: the bodies in $T_DIR/NAME.bodies (one a line), each
+# signed, as a curl config of one POST each that prints "deliver STATUS"
+# ($T_DIR/NAME.curl, for `curl -s -Z -K`: 4 senders at once, one process).
+deliveries() {
+	local n=0 b
+	mkdir -p "$T_DIR/$1.d"
+	while IFS= read -r b; do
+		n=$((n + 1))
+		[ "$n" = 1 ] || echo next
+		printf '%s' "$b" > "$T_DIR/$1.d/$n.json"
+		printf 'url = "%s"\nheader = "X-Optare-Signature: sha256=%s"\ndata-binary = "@%s"\noutput = "/dev/null"\nwrite-out = "deliver %%{http_code}\\n"\n' \
+		    "$W" "$(wh_optare_sig "$b")" "$T_DIR/$1.d/$n.json"
+	done < "$T_DIR/$1.bodies" > "$T_DIR/$1.curl"
+}
+send4() { curl -s -Z --parallel-max 4 -K "$T_DIR/$1.curl"; }
+
 # --- concurrent deliveries and reads: zero errors, right final state
-: > "$T_DIR/conc"
-(
-	for i in $(seq 1 60); do
-		b=$(ev user.updated "evt-c$i" '{"id":"u_olivia","name":"Olivia '"$i"'","updatedAt":'"$((1780000000000 + i))"'}')
-		echo "$(optare_sig "$b") $b"
-	done
-) > "$T_DIR/deliveries"
-cat > "$T_DIR/deliver.sh" <<'EOS'
-read -r sig body <<< "$1"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Optare-Signature: sha256=$sig" --data-binary "$body" "$2")
-echo "deliver $code"
-EOS
-cat > "$T_DIR/read.sh" <<'EOS'
-code=$(curl -s -o /dev/null -w '%{http_code}' -b "$2" "$1/api/projects")
-echo "read $code"
-EOS
-OWNER=$(t_cookie demo-session-olivia-owner)
-(tr '\n' '\0' < "$T_DIR/deliveries" | xargs -0 -P 4 -I{} bash "$T_DIR/deliver.sh" {} "$W" >> "$T_DIR/conc") &
+for i in $(seq 1 60); do
+	ev user.updated "evt-c$i" '{"id":"u_olivia","name":"Olivia '"$i"'","updatedAt":'"$((1780000000000 + i))"'}'; echo
+done > "$T_DIR/conc.bodies"
+deliveries conc
+for i in $(seq 1 200); do
+	[ "$i" = 1 ] || echo next
+	printf 'url = "%s/api/projects"\ncookie = "%s"\noutput = "/dev/null"\nwrite-out = "read %%{http_code}\\n"\n' "$U" "$OWNER"
+done > "$T_DIR/reads.curl"
+send4 conc > "$T_DIR/conc" &
 CONC=$!
-for i in $(seq 1 200); do echo $i; done | xargs -P 4 -I{} bash "$T_DIR/read.sh" "$U" "$OWNER" >> "$T_DIR/conc"
+send4 reads > "$T_DIR/conc.reads"
 wait $CONC
 t_ok conc-001 test "$(grep -c '^deliver 200$' "$T_DIR/conc")" = 60
-t_ok conc-002 test "$(grep -c '^read 200$' "$T_DIR/conc")" = 200
+t_ok conc-002 test "$(grep -c '^read 200$' "$T_DIR/conc.reads")" = 200
 t_ok conc-003 test "$(q "select name from \"user\" where id = 'u_olivia'")" = "Olivia 60"
 t_ok conc-004 test "$(q 'pragma integrity_check')" = ok
 
 # --- kill -9 in the middle of a burst, then redelivery of everything
-(
-	for i in $(seq 1 80); do
-		b=$(ev user.created "evt-k9-u$i" '{"id":"u_k9_'"$i"'","name":"K9 '"$i"'","email":"k9-'"$i"'@acme.test"}')
-		echo "$(optare_sig "$b") $b"
-		b=$(ev session.created "evt-k9-s$i" '{"id":"s_k9_'"$i"'","token":"k9-token-'"$i"'","userId":"u_k9_'"$i"'","expiresAt":"2099-01-01T00:00:00.000Z"}')
-		echo "$(optare_sig "$b") $b"
-	done
-) > "$T_DIR/burst"
-(tr '\n' '\0' < "$T_DIR/burst" | xargs -0 -P 4 -I{} bash "$T_DIR/deliver.sh" {} "$W" > "$T_DIR/burst1") &
+for i in $(seq 1 80); do
+	ev user.created "evt-k9-u$i" '{"id":"u_k9_'"$i"'","name":"K9 '"$i"'","email":"k9-'"$i"'@acme.test"}'; echo
+	ev session.created "evt-k9-s$i" '{"id":"s_k9_'"$i"'","token":"k9-token-'"$i"'","userId":"u_k9_'"$i"'","expiresAt":"2099-01-01T00:00:00.000Z"}'; echo
+done > "$T_DIR/burst.bodies"
+deliveries burst
+send4 burst > "$T_DIR/burst1" &
 BURST=$!
 # kill -9 every authgate lighttpd started, again and again, until the
 # burst is over: events die half-applied, lighttpd starts new processes
 kills=0
 while kill -0 "$BURST" 2>/dev/null; do
-	sleep 0.3
+	sleep 0.1
 	pkill -9 -P "$T_LPID" 2>/dev/null && kills=$((kills + 1))
 done
 wait $BURST
@@ -297,10 +283,10 @@ echo "# kill -9 $kills times: $killed of 160 deliveries were not acknowledged"
 [ "$killed" -gt 0 ] && t_pass k9-000 || t_fail k9-000 "no delivery was interrupted: the test proved nothing"
 # The sender redelivers everything until each delivery is acknowledged
 # (lighttpd may answer 503 while it brings the killed backends back).
-for round in 1 2 3 4 5; do
-	sleep 1
-	tr '\n' '\0' < "$T_DIR/burst" | xargs -0 -P 4 -I{} bash "$T_DIR/deliver.sh" {} "$W" > "$T_DIR/burst2"
+for round in 1 2 3 4 5 6 7 8 9 10; do
+	send4 burst > "$T_DIR/burst2"
 	[ "$(grep -c '^deliver 200$' "$T_DIR/burst2")" = 160 ] && break
+	sleep 0.5
 done
 t_ok k9-001 test "$(grep -c '^deliver 200$' "$T_DIR/burst2")" = 160
 t_ok k9-002 test "$(q "select count(*) from \"user\" where id like 'u_k9_%'")" = 80
@@ -311,9 +297,7 @@ get k9-006 200 -b "$(t_cookie k9-token-80)" "$U/api/projects"
 
 # --- the log: one line per event, no body, no secret, no token
 grep -q 'webhook status=200 reason=ok type=user.created id=evt-u1 outcome=applied' "$LOG" && t_pass log-001 || t_fail log-001 "no event line"
-if grep -E -q "$OPTARE_SECRET|${SW_SECRET#whsec_}|wh-session-token|Webhook User|hashed-key-from-idp" "$LOG"; then
-	t_fail log-002 "a secret, token or body value reached the log"
-else t_pass log-002; fi
+t_lacks log-002 "$WH_SECRET|${SW_SECRET#whsec_}|wh-session-token|Webhook User|hashed-key-from-idp" "$LOG"
 t_sanitizers asan-001 "$LOG"
 t_cleanup
 
@@ -322,7 +306,7 @@ unset AUTHGATE_WEBHOOK_SECRET
 PORT2=$(t_port)
 t_lighttpd "$PORT2" "$T_DIR/state2" "$DB" || t_fail nosecret-000 "lighttpd did not start"
 body="$(ev user.updated evt-ns '{"id":"u_mia","name":"X"}')"
-t_status nosecret-001 503 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" --data-binary "$body" "http://127.0.0.1:$PORT2/webhooks/optare"
+t_status nosecret-001 503 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body")" --data-binary "$body" "http://127.0.0.1:$PORT2/webhooks/optare"
 grep -q 'reason=no_secret' "$T_DIR/state2/error.log" && t_pass nosecret-002 || t_fail nosecret-002 "no log line"
 t_status nosecret-003 200 -b "$(t_cookie demo-session-mia-member)" "http://127.0.0.1:$PORT2/api/projects"
 t_sanitizers asan-002 "$T_DIR/state2/error.log"
@@ -330,7 +314,7 @@ t_cleanup
 
 # --- nothing is opened or created before a signature checks out, and a
 # replay older than the event log's window is refused (issue 8, finding 5)
-export AUTHGATE_WEBHOOK_SECRET="$OPTARE_SECRET"
+export AUTHGATE_WEBHOOK_SECRET="$WH_SECRET"
 PORT3=$(t_port)
 NODB="$T_DIR/nodb/authgate.db"
 mkdir -p "$T_DIR/nodb"
@@ -338,20 +322,20 @@ t_lighttpd "$PORT3" "$T_DIR/state3" "$NODB" || t_fail nodb-000 "lighttpd did not
 W3="http://127.0.0.1:$PORT3/webhooks/optare"
 body="$(ev user.updated evt-nodb '{"id":"u_mia","name":"X"}')"
 t_status nodb-001 400 -X POST --data-binary "$body" "$W3"	# unsigned
-t_status nodb-002 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body x")" --data-binary "$body" "$W3"
+t_status nodb-002 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body x")" --data-binary "$body" "$W3"
 t_ok nodb-003 test ! -e "$NODB"
-t_ok nodb-004 test -z "$(ls -A "$T_DIR/nodb")"
+t_ok nodb-004 test -d "$T_DIR/nodb" -a -z "$(ls -A "$T_DIR/nodb")"
 t_cleanup
 PORT4=$(t_port)
 t_lighttpd "$PORT4" "$T_DIR/state4" "$DB" || t_fail replay-000 "lighttpd did not start"
 W4="http://127.0.0.1:$PORT4/webhooks/optare"
 old=$(date -u -d '-8 days' +%FT%TZ)
 body='{"id":"evt-replay","type":"member.added","timestamp":"'"$old"'","data":{"id":"m_replay","organizationId":"org_acme","userId":"u_nora","role":"owner"}}'
-t_status replay-001 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" --data-binary "$body" "$W4"
+t_status replay-001 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body")" --data-binary "$body" "$W4"
 t_body replay-002 'older than the replay window'
 t_ok replay-003 test "$(q "select count(*) from member where id = 'm_replay'")" = 0
 body='{"id":"evt-nots","type":"member.added","data":{"id":"m_replay","organizationId":"org_acme","userId":"u_nora","role":"owner"}}'
-t_status replay-004 400 -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" --data-binary "$body" "$W4"
+t_status replay-004 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body")" --data-binary "$body" "$W4"
 t_body replay-005 'needs a timestamp'
 t_ok replay-006 test "$(q "select count(*) from authgate_event where id in ('evt-replay', 'evt-nots')")" = 0
 t_sanitizers asan-003 "$T_DIR/state4/error.log"

@@ -10,13 +10,14 @@
 # applied. After the fault: full service, and the tables hold exactly what
 # was acknowledged, each event once.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/webhook.sh"
 t_setup faults
 
 ASAN="$T_ROOT/build/asan/authgate"
-OPTARE_SECRET='faults-optare-secret-0123456789'
+WH_SECRET='faults-optare-secret-0123456789'
 SW_SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 export BETTER_AUTH_SECRET="$T_SECRET"
-export AUTHGATE_WEBHOOK_SECRET="$OPTARE_SECRET $SW_SECRET"
+export AUTHGATE_WEBHOOK_SECRET="$WH_SECRET $SW_SECRET"
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 
 # Mounts are undone by the EXIT trap too, whatever happened before.
@@ -34,24 +35,8 @@ trap f_cleanup EXIT
 [ -x "$ASAN" ] || { t_fail setup "no sanitizer build at $ASAN"; t_finish; }
 [ "$(id -u)" = 0 ] || { t_fail setup "the fault suite needs root (mount, chown)"; t_finish; }
 
-C_OLIVIA=$(t_cookie demo-session-olivia-owner)
-C_ADAM=$(t_cookie demo-session-adam-admin)
-C_MIA=$(t_cookie demo-session-mia-member)
-C_GUS=$(t_cookie demo-session-gus-guest)
-C_BEA=$(t_cookie test-session-bea-banned)
-C_EXPIRED=$(t_cookie demo-session-expired)
-K_MIA=ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b
-K_OLD=ag_demo_disabled_key_00000000000000000000000000
-[ -n "$C_MIA" ] || { t_fail setup "authgate cookie failed"; t_finish; }
-
-optare_sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$OPTARE_SECRET" -r | cut -d' ' -f1; }
-sw_sig() {	# id ts body
-	local key
-	key=$(printf '%s' "${SW_SECRET#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
-	printf '%s.%s.%s' "$1" "$2" "$3" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64
-}
-# ev TYPE ID DATA: an Optare event body, stamped now (real time).
-ev() { printf '{"id":"%s","type":"%s","timestamp":"%s","data":%s}' "$2" "$1" "$(date -u +%FT%T.000Z)" "$3"; }
+t_creds || { t_fail setup "authgate cookie failed"; t_finish; }
+ev() { wh_event "$@"; }	# ev TYPE ID DATA: an event body, stamped now (real time)
 
 # wh ID WANT OUTCOME BODY [sw [TS]]: one delivery; the status must be WANT,
 # a 200 must carry OUTCOME, a 503 must carry Retry-After.
@@ -61,10 +46,10 @@ wh() {
 		mid=$(printf '%s' "$body" | sed -E 's/^\{"id":"([^"]*)".*/\1/')
 		got=$(curl -s -g --max-time 15 -o "$T_DIR/wh.body" -D "$T_DIR/wh.hdr" -w '%{http_code}' \
 		    -X POST -H "webhook-id: $mid-sw" -H "webhook-timestamp: $ts" \
-		    -H "webhook-signature: v1,$(sw_sig "$mid-sw" "$ts" "$body")" --data-binary "$body" "$W")
+		    -H "webhook-signature: v1,$(wh_sw_sig "$mid-sw" "$ts" "$body")" --data-binary "$body" "$W")
 	else
 		got=$(curl -s -g --max-time 15 -o "$T_DIR/wh.body" -D "$T_DIR/wh.hdr" -w '%{http_code}' \
-		    -X POST -H "X-Optare-Signature: sha256=$(optare_sig "$body")" \
+		    -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body")" \
 		    -H 'Content-Type: application/json' --data-binary "$body" "$W")
 	fi
 	if [ "$got" != "$want" ]; then
@@ -84,7 +69,7 @@ wh_until() {
 	local id=$1 outcome=$2 body=$3 i got
 	for i in $(seq 1 30); do
 		got=$(curl -s -g --max-time 15 -o "$T_DIR/wh.body" -w '%{http_code}' -X POST \
-		    -H "X-Optare-Signature: sha256=$(optare_sig "$body")" --data-binary "$body" "$W")
+		    -H "X-Optare-Signature: sha256=$(wh_optare_sig "$body")" --data-binary "$body" "$W")
 		[ "$got" = 503 ] || break
 		sleep 0.5
 	done
@@ -112,19 +97,19 @@ probe() {
 # probes PREFIX MODE: the fixture identities; W_* override what changed.
 probes() {
 	local p=$1 m=$2
-	probe "$p-owner" "$m" "${W_OLIVIA:-200}" -b "$C_OLIVIA" "$U/api/admin/users"
-	probe "$p-admin" "$m" "${W_ADAM:-200}" -b "$C_ADAM" "$U/api/admin/users"
-	probe "$p-member-admin-path" "$m" "${W_MIA_ADMIN:-403}" -b "$C_MIA" "$U/api/admin/users"
-	probe "$p-member" "$m" 200 -b "$C_MIA" "$U/api/projects"
-	probe "$p-guest" "$m" "${W_GUS:-200}" -b "$C_GUS" "$U/api/projects"
-	probe "$p-guest-write" "$m" "${W_GUS_WRITE:-403}" -b "$C_GUS" -X POST -d x "$U/api/projects/1"
-	probe "$p-banned" "$m" 403 -b "$C_BEA" "$U/api/projects"
-	probe "$p-expired" "$m" 401 -b "$C_EXPIRED" "$U/api/projects"
+	probe "$p-owner" "$m" "${W_OLIVIA:-200}" -b "$OWNER" "$U/api/admin/users"
+	probe "$p-admin" "$m" "${W_ADAM:-200}" -b "$ADMIN" "$U/api/admin/users"
+	probe "$p-member-admin-path" "$m" "${W_MIA_ADMIN:-403}" -b "$MEMBER" "$U/api/admin/users"
+	probe "$p-member" "$m" 200 -b "$MEMBER" "$U/api/projects"
+	probe "$p-guest" "$m" "${W_GUS:-200}" -b "$GUEST" "$U/api/projects"
+	probe "$p-guest-write" "$m" "${W_GUS_WRITE:-403}" -b "$GUEST" -X POST -d x "$U/api/projects/1"
+	probe "$p-banned" "$m" 403 -b "$BANNED" "$U/api/projects"
+	probe "$p-expired" "$m" 401 -b "$EXPIRED" "$U/api/projects"
 	probe "$p-anonymous" "$m" 401 "$U/api/projects"
 	probe "$p-public" "$m" 200 "$U/api/health"
-	probe "$p-deny-rule" "$m" 403 -b "$C_OLIVIA" "$U/api/internal/metrics"
-	probe "$p-key" "$m" "${W_KEY:-200}" -H "x-api-key: $K_MIA" "$U/api/projects"
-	probe "$p-disabled-key" "$m" 401 -H "x-api-key: $K_OLD" "$U/api/projects"
+	probe "$p-deny-rule" "$m" 403 -b "$OWNER" "$U/api/internal/metrics"
+	probe "$p-key" "$m" "${W_KEY:-200}" -H "x-api-key: $KEY" "$U/api/projects"
+	probe "$p-disabled-key" "$m" 401 -H "x-api-key: $KEY_OFF" "$U/api/projects"
 }
 
 # sql ID WANT QUERY: the query's output must be exactly WANT (a failed
@@ -186,7 +171,7 @@ start() {
 # would hold the database open through the next step; it is killed by PID).
 finish() {
 	local p left i
-	t_ok "$1-no-crash" test "$(children)" = "$PIDS0"
+	t_same "$1-no-crash" "$(children)" "$PIDS0"	# (none at all is no proof)
 	t_ok "$1-log" test -s "$LOG"
 	t_sanitizers "$1-sanitizers" "$LOG"
 	t_cleanup
@@ -230,14 +215,15 @@ full_fault() {
 	# a sender retries: still refused, still nothing applied
 	wh full-redeliver-1 503 - "$E1"
 	t_ok full-logged grep -q 'webhook status=503 reason=store_error' "$LOG"
-	sql full-nothing-applied "0|1|member|1|0|0|0" \
-	    "select (select banned from \"user\" where id = 'u_adam'),
-	            (select count(*) from session where id = 's_gus'),
-	            (select role from member where id = 'm_mia'),
-	            (select count(*) from apikey where id = 'k_mia'),
-	            (select count(*) from \"user\" where id = 'u_full'),
-	            (select count(*) from session where id = 's_full'),
-	            (select count(*) from authgate_event where id like 'evt-full-%')"
+	# what E1..E6 change, and how many of them were recorded
+	local state="(select banned from \"user\" where id = 'u_adam'),
+	    (select count(*) from session where id = 's_gus'),
+	    (select role from member where id = 'm_mia'),
+	    (select count(*) from apikey where id = 'k_mia'),
+	    (select count(*) from \"user\" where id = 'u_full'),
+	    (select count(*) from session where id = 's_full'),
+	    (select count(*) from authgate_event where id like 'evt-full-%')"
+	sql full-nothing-applied "0|1|member|1|0|0|0" "select $state"
 	probes full-during or503
 	probe full-during-new-session or503 401 -b "$(t_cookie full-session-token)" "$U/api/projects"
 
@@ -249,15 +235,8 @@ full_fault() {
 	for i in 1 2 3 4 5 6; do
 		eval "wh full-again-$i 200 duplicate \"\$E$i\""
 	done
-	sql full-applied-once "1|0|admin|0|1|1|6|applied" \
-	    "select (select banned from \"user\" where id = 'u_adam'),
-	            (select count(*) from session where id = 's_gus'),
-	            (select role from member where id = 'm_mia'),
-	            (select count(*) from apikey where id = 'k_mia'),
-	            (select count(*) from \"user\" where id = 'u_full'),
-	            (select count(*) from session where id = 's_full'),
-	            (select count(*) from authgate_event where id like 'evt-full-%'),
-	            (select group_concat(distinct outcome) from authgate_event where id like 'evt-full-%')"
+	sql full-applied-once "1|0|admin|0|1|1|6|applied" "select $state,
+	    (select group_concat(distinct outcome) from authgate_event where id like 'evt-full-%')"
 	W_ADAM=403 W_GUS=401 W_GUS_WRITE=401 W_MIA_ADMIN=200 W_KEY=401 probes full-after strict
 	probe full-after-new-session strict 200 -b "$(t_cookie full-session-token)" "$U/api/projects"
 	sql full-integrity ok 'pragma integrity_check'
@@ -361,7 +340,7 @@ corrupt_fault() {
 	cp "$dir/good.db" "$dir/restore.db" && mv "$dir/restore.db" "$DB"
 	t0=$(date +%s%N)
 	for i in $(seq 1 100); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' -b "$C_MIA" "$U/api/projects")" = 200 ] && break
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -b "$MEMBER" "$U/api/projects")" = 200 ] && break
 		sleep 0.1
 	done
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))

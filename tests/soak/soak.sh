@@ -65,9 +65,5 @@ fi
 # deny lines the driver counted (checked by the driver), and no report.
 t_ok soak-log-present test -s "$LOG"
 t_sanitizers soak-sanitizers "$LOG"
-if grep -E -q 'child (exited|signaled|killed)|died|Segmentation|Aborted' "$LOG"; then
-	t_fail soak-log-crash "lighttpd logged a dead backend: $(grep -E -m 3 'child|died|Segmentation|Aborted' "$LOG")"
-else
-	t_pass soak-log-crash
-fi
+t_lacks soak-log-crash 'child (exited|signaled|killed)|died|Segmentation|Aborted' "$LOG"
 t_finish

@@ -1,7 +1,8 @@
 /*
  * echo_fcgi.c - a FastCGI responder for the integration tests: prints
  * the identity it received (AUTH_* and REMOTE_USER parameters) and every
- * client header that looks like identity (HTTP_*AUTH*, HTTP_REMOTE_USER),
+ * client header that could pass for identity (HTTP_*AUTH*,
+ * HTTP_*REMOTE_USER*, the HTTP_*FORWARDED_USER family, HTTP_VARIABLE_*),
  * one "NAME=value" per line, sorted. Run by spawn-fcgi or a web server.
  */
 #include <stdio.h>
@@ -14,6 +15,29 @@ static int
 cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A client header (HTTP_NAME=value) whose name could pass for identity. */
+static int
+identity_like(const char *var)
+{
+	static const char *const parts[] = { "AUTH", "REMOTE_USER",
+	    "FORWARDED_USER", "FORWARDED_EMAIL", "FORWARDED_GROUPS",
+	    "FORWARDED_PREFERRED" };
+	const char *eq = strchr(var, '=');
+	size_t i, len = eq != NULL ? (size_t)(eq - var) : strlen(var);
+	char name[256];
+
+	if (len >= sizeof(name))
+		return 1;
+	memcpy(name, var, len);
+	name[len] = '\0';
+	if (strncmp(name, "HTTP_VARIABLE_", 14) == 0)
+		return 1;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(name, parts[i]) != NULL)
+			return 1;
+	return 0;
 }
 
 int
@@ -31,9 +55,7 @@ main(void)
 		for (e = req.envp; *e != NULL && n < 256; e++)
 			if (strncmp(*e, "AUTH_", 5) == 0 ||
 			    strncmp(*e, "REMOTE_USER=", 12) == 0 ||
-			    (strncmp(*e, "HTTP_", 5) == 0 &&
-			    (strstr(*e, "AUTH") != NULL ||
-			    strncmp(*e, "HTTP_REMOTE_USER=", 17) == 0)))
+			    (strncmp(*e, "HTTP_", 5) == 0 && identity_like(*e)))
 				lines[n++] = *e;
 		qsort(lines, n, sizeof(lines[0]), cmp);
 		FCGX_FPrintF(req.out, "Status: 200 OK\r\nContent-Type: text/plain"

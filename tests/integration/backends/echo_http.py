@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """echo_http.py PORT - an HTTP backend for the integration tests.
 
-Prints the identity headers it received (X-Auth-*, Remote-User and every
-header with "auth" in its name, case as sent), one "Name: value" per line,
-sorted. Listens on 127.0.0.1 only; stops on SIGTERM.
+Prints the headers it received that could pass for identity (every name
+with "auth" in it, Remote-User and X-Remote-User in any spelling, the
+X-Forwarded-User family, Variable-*), case as sent, one "Name: value" per
+line, sorted: a spoofed header that gets through shows. Listens on
+127.0.0.1 only; stops on SIGTERM.
 """
 import http.server
+import re
 import sys
+
+IDENTITY = re.compile(r"auth|remote.user|forwarded.(user|email|groups|preferred)|^variable",
+                      re.IGNORECASE)
 
 
 class Echo(http.server.BaseHTTPRequestHandler):
@@ -21,7 +27,7 @@ class Echo(http.server.BaseHTTPRequestHandler):
             left -= len(chunk)
         lines = sorted(
             f"{k}: {v}" for k, v in self.headers.items()
-            if "auth" in k.lower() or k.lower() == "remote-user")
+            if IDENTITY.search(k))
         body = ("backend: http %s %s\n" % (self.command, self.path)
                 + "".join(l + "\n" for l in lines)).encode()
         self.send_response(200)
