@@ -111,8 +111,10 @@ DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
 	     python3 apache2 nginx caddy fcgiwrap faketime
+DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk
 
 .PHONY: all run test bench soak fuzz clean deps-build deps-run deps-test \
+	deps-bench \
 	deps-node deps-node-debs asan db-demo units fuzzers
 
 all: $(BIN)
@@ -263,8 +265,30 @@ test: deps-test $(EXPRESS_DIR)/node_modules/.package-lock.json
 	@$(MAKE) -s $(ASAN_BIN) $(BIN) units fuzzers
 	@tests/run.sh
 
-bench: deps-test $(BIN)
-	$(call ensure_debs,wrk)
+# make bench (tests/bench/): figures, never a failure for a missed
+# target. The in-process benchmark links the optimized objects of
+# authz_decide's closure and the reference decision; the protocol floor
+# is a libfcgi authorizer that always allows. BENCH_QUICK=1 for short
+# rounds, BENCH_ONLY=REGEX to run some server variants only.
+BENCH_DECIDE_OBJS = $(addprefix build/obj/,$(addsuffix .o,\
+	$(call closure,authz schema_sql)))
+BENCH_BINS = build/bench/bench_decide build/bench/floor
+build/bench/bench_decide: tests/bench/bench_decide.c tests/bench/reference.c \
+    tests/bench/reference.h $(BENCH_DECIDE_OBJS)
+	@mkdir -p build/bench
+	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(HARDEN) -Isrc \
+	  $(LDFLAGS) $(LDHARD) -o $@ tests/bench/bench_decide.c \
+	  tests/bench/reference.c $(BENCH_DECIDE_OBJS) $(LIBS)
+build/bench/floor: tests/bench/floor.c
+	@mkdir -p build/bench
+	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(HARDEN) $(LDFLAGS) \
+	  $(LDHARD) -o $@ $< -lfcgi
+
+deps-bench:
+	$(call ensure_debs,$(DEBS_BENCH))
+
+bench: deps-bench
+	@$(MAKE) -s $(BIN) $(BENCH_BINS)
 	@tests/bench/run.sh
 
 # The long campaign (tests/soak/): mixed traffic for SOAK_SECONDS through
