@@ -50,12 +50,12 @@ caddy_start() {
 	local -a cenv
 	mkdir -p "$d/home" "$d/data" "$d/config"
 	sed -e "s#localhost:2019#127.0.0.1:$ap#" \
-	    -e "s#127\.0\.0\.1:8080#127.0.0.1:$cp#" \
-	    -e "s#127\.0\.0\.1:8081#127.0.0.1:$cf#" \
-	    -e "s#127\.0\.0\.1:8082#127.0.0.1:$cc#" \
-	    -e "s#127\.0\.0\.1:9100#127.0.0.1:$AG_PORT#" \
-	    -e "s#127\.0\.0\.1:3000#127.0.0.1:$hp#" \
-	    -e "s#127\.0\.0\.1:9000#127.0.0.1:$FCGI_PORT#" \
+	    -e "s#127\.0\.0\.1:8080\b#127.0.0.1:$cp#" \
+	    -e "s#127\.0\.0\.1:8081\b#127.0.0.1:$cf#" \
+	    -e "s#127\.0\.0\.1:8082\b#127.0.0.1:$cc#" \
+	    -e "s#127\.0\.0\.1:9100\b#127.0.0.1:$AG_PORT#" \
+	    -e "s#127\.0\.0\.1:3000\b#127.0.0.1:$hp#" \
+	    -e "s#127\.0\.0\.1:9000\b#127.0.0.1:$FCGI_PORT#" \
 	    -e "s#unix//run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
 	    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
 	    "$T_ROOT/conf/caddy/Caddyfile" > "$d/Caddyfile"

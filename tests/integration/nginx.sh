@@ -50,12 +50,12 @@ nginx_start() {
 	local d=$1 np=$2 nf=$3 nc=$4 hp=$5 p
 	mkdir -p "$d/snippets" "$d/tmp"
 	cp "$T_ROOT"/conf/nginx/snippets/authgate-*.conf "$d/snippets/"
-	sed -e "s#127\.0\.0\.1:8080#127.0.0.1:$np#" \
-	    -e "s#127\.0\.0\.1:8081#127.0.0.1:$nf#" \
-	    -e "s#127\.0\.0\.1:8082#127.0.0.1:$nc#" \
+	sed -e "s#127\.0\.0\.1:8080\b#127.0.0.1:$np#" \
+	    -e "s#127\.0\.0\.1:8081\b#127.0.0.1:$nf#" \
+	    -e "s#127\.0\.0\.1:8082\b#127.0.0.1:$nc#" \
 	    -e "s#unix:/run/authgate/authgate\.sock#unix:$SOCK#" \
-	    -e "s#127\.0\.0\.1:3000#127.0.0.1:$hp#" \
-	    -e "s#127\.0\.0\.1:9000#127.0.0.1:$FCGI_PORT#" \
+	    -e "s#127\.0\.0\.1:3000\b#127.0.0.1:$hp#" \
+	    -e "s#127\.0\.0\.1:9000\b#127.0.0.1:$FCGI_PORT#" \
 	    -e "s#unix:/run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
 	    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
 	    "$T_ROOT/conf/nginx/authgate.conf" > "$d/authgate.conf"
