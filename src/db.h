@@ -86,6 +86,7 @@ struct store {
 	/* the file under the connection */
 	struct db_file_id	 file, wal, shm;
 	int64_t			 checked_ms;	/* last replacement check */
+	int64_t			 busy_since_us;	/* db.c's busy handler */
 	/* store_read.c: what the last snapshot saw */
 	long long		 data_version;	/* -1 before first use */
 	long long		 schema_version;
