@@ -618,6 +618,24 @@ db_done(sqlite3_stmt *st)
 }
 
 int
+db_each(struct store *s, sqlite3_stmt *st, const char *what,
+    int (*row)(void *ctx, sqlite3_stmt *st), void *ctx)
+{
+	int rc, ret = 0;
+
+	while ((rc = db_step_row(s, st, what)) == 1) {
+		if (row(ctx, st) != 0) {
+			ret = -1;
+			break;
+		}
+	}
+	if (rc < 0)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
 db_run(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);

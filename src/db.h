@@ -162,6 +162,12 @@ void	db_bind_bool(sqlite3_stmt *st, int i, int v);
 int	db_step_row(struct store *s, sqlite3_stmt *st, const char *what) UTIL_MUST_CHECK;
 void	db_done(sqlite3_stmt *st);
 
+/* Steps st to its end, calling row(ctx, st) for each row; a non-zero
+ * return from row stops the walk. Resets st. 0 when every row was seen,
+ * -1 on an SQLite error (recorded) or when row stopped it. */
+int	db_each(struct store *s, sqlite3_stmt *st, const char *what,
+	    int (*row)(void *ctx, sqlite3_stmt *st), void *ctx) UTIL_MUST_CHECK;
+
 /* Runs a bound statement to completion and resets it. Returns 0, or the
  * SQLite error code (recorded). */
 int	db_run(struct store *s, sqlite3_stmt *st, const char *what) UTIL_MUST_CHECK;

@@ -246,29 +246,35 @@ store_key_find(struct store *s, const char *id, struct store_key_row *out)
 	return rc;
 }
 
+struct key_walk {
+	struct store	*s;
+	int		(*cb)(void *ctx, const struct store_key_row *row);
+	void		*ctx;
+};
+
+static int
+key_row(void *ctx, sqlite3_stmt *st)
+{
+	struct key_walk *w = ctx;
+	struct store_key_row k;
+
+	key_from(w->s, st, &k);
+	return w->cb(w->ctx, &k);
+}
+
 int
 store_key_list(struct store *s,
     int (*cb)(void *ctx, const struct store_key_row *row), void *ctx)
 {
-	struct store_key_row k;
+	struct key_walk w = { s, cb, ctx };
 	sqlite3_stmt *st;
-	int v, rc, ret = 0;
+	int v;
 
 	if ((v = key_variant(s)) <= 0)
 		return v < 0 ? -1 : 1;
 	if ((st = db_stmt(s, wsql[v == 1 ? W_KEY_LIST_REF : W_KEY_LIST_USER])) == NULL)
 		return -1;
-	while ((rc = db_step_row(s, st, "key list")) == 1) {
-		key_from(s, st, &k);
-		if (cb(ctx, &k) != 0) {
-			ret = -1;
-			break;
-		}
-	}
-	if (rc < 0)
-		ret = -1;
-	sqlite3_reset(st);
-	return ret;
+	return db_each(s, st, "key list", key_row, &w);
 }
 
 static void

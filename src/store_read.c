@@ -254,38 +254,45 @@ store_decision_check(struct store *s)
 	return rc;
 }
 
-/* Calls cb for each rule; with_note says whether note is passed on. */
+struct rule_walk {
+	int		with_note;
+	int		(*cb)(void *ctx, const struct store_rule_row *row);
+	void		*ctx;
+};
+
+static int
+rule_row(void *ctx, sqlite3_stmt *st)
+{
+	struct rule_walk *w = ctx;
+	struct store_rule_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.t.id = sqlite3_column_int64(st, 0);
+	r.t.priority = sqlite3_column_int64(st, 1);
+	r.t.method = (const char *)sqlite3_column_text(st, 2);
+	r.t.path = (const char *)sqlite3_column_text(st, 3);
+	r.t.access = (const char *)sqlite3_column_text(st, 4);
+	r.t.min_role = (const char *)sqlite3_column_text(st, 5);
+	r.t.on_deny = (const char *)sqlite3_column_text(st, 6);
+	r.t.redirect_to = (const char *)sqlite3_column_text(st, 7);
+	if (w->with_note)
+		r.note = (const char *)sqlite3_column_text(st, 8);
+	return w->cb(w->ctx, &r);
+}
+
+/* Calls cb for each rule; with_note says whether note is passed on.
+ * 1 when every rule was passed on, 0 without a rules table, -1 on an
+ * error or when cb stopped the walk. */
 static int
 rules_each(struct store *s, int with_note,
     int (*cb)(void *ctx, const struct store_rule_row *row), void *ctx)
 {
+	struct rule_walk w = { with_note, cb, ctx };
 	sqlite3_stmt *st;
-	struct store_rule_row r;
-	int rc, ret = 1;
 
 	if ((st = db_stmt(s, sql_rules)) == NULL)
 		return schema_has_table(s, "authgate_rule") == 0 ? 0 : -1;
-	while ((rc = db_step_row(s, st, "rules")) == 1) {
-		memset(&r, 0, sizeof(r));
-		r.t.id = sqlite3_column_int64(st, 0);
-		r.t.priority = sqlite3_column_int64(st, 1);
-		r.t.method = (const char *)sqlite3_column_text(st, 2);
-		r.t.path = (const char *)sqlite3_column_text(st, 3);
-		r.t.access = (const char *)sqlite3_column_text(st, 4);
-		r.t.min_role = (const char *)sqlite3_column_text(st, 5);
-		r.t.on_deny = (const char *)sqlite3_column_text(st, 6);
-		r.t.redirect_to = (const char *)sqlite3_column_text(st, 7);
-		if (with_note)
-			r.note = (const char *)sqlite3_column_text(st, 8);
-		if (cb(ctx, &r) != 0) {
-			ret = -1;
-			break;
-		}
-	}
-	if (rc < 0)
-		ret = -1;
-	sqlite3_reset(st);
-	return ret;
+	return db_each(s, st, "rules", rule_row, &w) < 0 ? -1 : 1;
 }
 
 int
