@@ -89,6 +89,15 @@ utf8_check(const unsigned char *s, size_t n)
 	return REQ_PATH_OK;
 }
 
+/* An output buffer's state before anything is written to it: empty. */
+static void
+out_clear(char *out, size_t outsz, size_t *outn)
+{
+	*outn = 0;
+	if (outsz > 0)
+		out[0] = '\0';
+}
+
 enum req_path_rc
 req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
     size_t *outn)
@@ -96,9 +105,7 @@ req_path_canon(const char *uri, size_t n, char *out, size_t outsz,
 	enum req_path_rc rc;
 	size_t i, o = 0, seg;
 
-	*outn = 0;
-	if (outsz > 0)
-		out[0] = '\0';
+	out_clear(out, outsz, outn);
 	if (uri == NULL || n == 0)
 		return REQ_PATH_EMPTY;
 	if (n > REQ_MAX_URI)
@@ -233,9 +240,7 @@ req_cookie_find(const char *hdr, size_t n, const char *name, size_t name_n,
 	enum req_cookie_rc rc = REQ_COOKIE_ABSENT;
 	size_t i = 0;
 
-	*outn = 0;
-	if (outsz > 0)
-		out[0] = '\0';
+	out_clear(out, outsz, outn);
 	if (hdr == NULL || n == 0)
 		return REQ_COOKIE_ABSENT;
 	if (n > REQ_MAX_COOKIE_HEADER)
@@ -270,31 +275,25 @@ req_cookie_find(const char *hdr, size_t n, const char *name, size_t name_n,
 		if (ve == vs)
 			continue;	/* empty: a deleted cookie */
 
-		if (rc == REQ_COOKIE_ABSENT) {
+		/* The first value goes to out; a later one must equal it. */
+		if (rc == REQ_COOKIE_ABSENT)
 			dn = cookie_value_decode(hdr + vs, ve - vs, out, outsz);
-			if (dn == -2)
-				return REQ_COOKIE_TOO_LONG;
-			if (dn < 0)
-				return REQ_COOKIE_MALFORMED;
-			if (dn == 0)
-				continue;
-			*outn = (size_t)dn;
-			rc = REQ_COOKIE_FOUND;
-		} else {
+		else
 			dn = cookie_value_decode(hdr + vs, ve - vs, other,
 			    sizeof(other));
-			if (dn == -2)
-				return REQ_COOKIE_TOO_LONG;
-			if (dn < 0)
-				return REQ_COOKIE_MALFORMED;
-			if (dn == 0)
-				continue;
-			if ((size_t)dn != *outn ||
-			    memcmp(other, out, (size_t)dn) != 0) {
-				out[0] = '\0';
-				*outn = 0;
-				return REQ_COOKIE_DUPLICATE;
-			}
+		if (dn == -2)
+			return REQ_COOKIE_TOO_LONG;
+		if (dn < 0)
+			return REQ_COOKIE_MALFORMED;
+		if (dn == 0)
+			continue;
+		if (rc == REQ_COOKIE_ABSENT) {
+			*outn = (size_t)dn;
+			rc = REQ_COOKIE_FOUND;
+		} else if ((size_t)dn != *outn ||
+		    memcmp(other, out, (size_t)dn) != 0) {
+			out_clear(out, outsz, outn);
+			return REQ_COOKIE_DUPLICATE;
 		}
 	}
 	return rc;
