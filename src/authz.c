@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "authz.h"
 #include "credential.h"
@@ -22,6 +23,61 @@ enum cred_kind {
 	KIND_SESSION_BEARER,
 	KIND_API_KEY
 };
+
+/*
+ * The identity cache (authz.h). Only successes are kept, and a hit skips
+ * the signature check: the entry was made from these exact bytes after
+ * that check passed under the same secret. A user with a ban is never
+ * kept (a ban that ends changes nothing kept), and a ban, a revocation,
+ * a role change all arrive by a commit, which starts a new generation.
+ */
+static int
+cache_init(struct authz *a)
+{
+	unsigned char k[32];
+	int rc;
+
+	if (RAND_bytes(k, sizeof(k)) != 1)
+		return -1;
+	rc = cred_hmac_init(&a->cache_mac, k, sizeof(k));
+	OPENSSL_cleanse(k, sizeof(k));
+	a->cache_gen = 1;
+	return rc;
+}
+
+/* The credential's slot, its digest in dg; NULL: no digest, no caching. */
+static struct authz_cached *
+cache_slot(struct authz *a, const char *v, size_t n, unsigned char dg[32])
+{
+	if (a->cache_gen == 0 || cred_hmac_sum(&a->cache_mac, v, n, dg) != 0)
+		return NULL;
+	return &a->cache[((size_t)dg[0] | (size_t)dg[1] << 8) %
+	    AUTHZ_CACHE_SLOTS];
+}
+
+/* Whether e holds the identity of this credential, now. */
+static int
+cache_hit(const struct authz *a, const struct authz_cached *e, char kind,
+    const unsigned char dg[32], int64_t now)
+{
+	return e != NULL && e->gen == a->cache_gen && e->kind == kind &&
+	    CRYPTO_memcmp(e->digest, dg, 32) == 0 &&
+	    !store_time_past(&e->expires, now);
+}
+
+static void
+cache_put(const struct authz *a, struct authz_cached *e, char kind,
+    const unsigned char dg[32], const struct store_time *expires,
+    const struct authz_identity *id)
+{
+	if (e == NULL)
+		return;
+	memcpy(e->digest, dg, 32);
+	e->gen = a->cache_gen;
+	e->kind = kind;
+	e->expires = *expires;
+	e->id = *id;
+}
 
 int
 authz_init(struct authz *a, struct store *s, const unsigned char *secret,
@@ -40,7 +96,7 @@ authz_init(struct authz *a, struct store *s, const unsigned char *secret,
 	if (util_copy(a->cookie_prefix, sizeof(a->cookie_prefix), prefix,
 	    strlen(prefix)) != 0)
 		return -1;
-	return 0;
+	return cache_init(a);
 }
 
 void
@@ -49,6 +105,8 @@ authz_fini(struct authz *a)
 	OPENSSL_cleanse(a->secret, sizeof(a->secret));
 	a->secret_n = 0;
 	cred_hmac_free(&a->mac);
+	cred_hmac_free(&a->cache_mac);
+	a->cache_gen = 0;
 }
 
 static void
@@ -203,9 +261,16 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
     int64_t now)
 {
 	struct store_session s;
+	struct authz_cached *e;
+	unsigned char dg[32];
 	size_t token_n = n;
 	int rc, oversize = 0;
 
+	e = cache_slot(a, v, n, dg);
+	if (cache_hit(a, e, 's', dg, now)) {
+		d->id = e->id;
+		return AUTH_OK;
+	}
 	if (a->secret_n > 0) {
 		switch (cred_session_check(v, n, &a->mac, &token_n)) {
 		case CRED_OK:
@@ -250,6 +315,7 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;
 	}
+	cache_put(a, e, 's', dg, &s.expires, &d->id);
 	return AUTH_OK;
 }
 
@@ -259,8 +325,15 @@ by_api_key(struct authz *a, const struct slice *key,
 {
 	char b64[CRED_HASH_B64URL_LEN + 1], hex[CRED_HASH_HEX_LEN + 1];
 	struct store_apikey k;
+	struct authz_cached *e;
+	unsigned char dg[32];
 	int rc, oversize = 0, is_user, is_org;
 
+	e = cache_slot(a, key->p, key->n, dg);
+	if (cache_hit(a, e, 'k', dg, now)) {
+		d->id = e->id;
+		return AUTH_OK;
+	}
 	if (cred_apikey_hash(key->p, key->n, b64, hex) != 0) {
 		deny(d, 503, "hash_error", "Service Unavailable - internal error");
 		return AUTH_DENIED;
@@ -314,6 +387,7 @@ by_api_key(struct authz *a, const struct slice *key,
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;
 	}
+	cache_put(a, e, 'k', dg, &k.expires, &d->id);
 	return AUTH_OK;
 }
 
@@ -553,6 +627,9 @@ decide(struct authz *a, const struct authz_input *in,
 
 	decision_reset(d);
 	if (snapshot) {
+		/* what the cache holds was read before this snapshot */
+		if (++a->cache_gen == 0)
+			a->cache_gen = 1;
 		if (store_read_begin(a->store, &changed) != 0) {
 			const char *msg;
 

@@ -69,6 +69,23 @@ struct authz_decision {
 	struct authz_identity	 id;
 };
 
+/*
+ * The identity cache: what a credential authenticated as, valid only in
+ * the generation of the database it was read from (decide() starts a new
+ * generation whenever it takes a snapshot: a commit, a checkpoint, a
+ * replaced file, a race) and only until the credential expires. Slots are
+ * found by a keyed digest of the credential; no credential is kept.
+ */
+#define AUTHZ_CACHE_SLOTS	128
+
+struct authz_cached {
+	unsigned char		 digest[32];	/* HMAC of kind and credential */
+	unsigned long		 gen;		/* 0: empty */
+	char			 kind;		/* 's' session, 'k' API key */
+	struct store_time	 expires;	/* the credential's end */
+	struct authz_identity	 id;		/* as authenticate left it */
+};
+
 struct authz {
 	struct store		*store;
 	unsigned char		 secret[CRED_MAX_SECRET];
@@ -79,6 +96,9 @@ struct authz {
 	int			 rules_ok;	/* cache valid and well formed */
 	size_t			 nrules;
 	struct policy_rule	 rules[POLICY_MAX_RULES];
+	struct cred_hmac	 cache_mac;	/* a random key per process */
+	unsigned long		 cache_gen;	/* the generation read now */
+	struct authz_cached	 cache[AUTHZ_CACHE_SLOTS];
 };
 
 /*

@@ -72,9 +72,8 @@ cred_hmac_free(struct cred_hmac *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* HMAC-SHA256 of msg under h into mac. Returns 0, or -1. */
-static int
-hmac_run(struct cred_hmac *h, const char *msg, size_t n,
+int
+cred_hmac_sum(struct cred_hmac *h, const void *msg, size_t n,
     unsigned char mac[32])
 {
 	unsigned char in[32];
@@ -107,7 +106,7 @@ cred_session_check(const char *v, size_t n, struct cred_hmac *h,
 		return CRED_MALFORMED;
 	if (util_b64_decode(v + dot, CRED_SIG_B64_LEN, got, sizeof(got)) != 32)
 		goto out;
-	if (hmac_run(h, v, dot - 1, want) != 0)
+	if (cred_hmac_sum(h, v, dot - 1, want) != 0)
 		goto out;
 	/* Invariant: constant-time compare of two fixed-size MACs. */
 	if (CRYPTO_memcmp(want, got, 32) != 0) {
@@ -150,7 +149,7 @@ cred_session_sign(const char *token, size_t n, const unsigned char *secret,
 		return 0;
 	if (cred_hmac_init(&h, secret, secret_n) != 0)
 		goto out;
-	rc = hmac_run(&h, token, n, mac);
+	rc = cred_hmac_sum(&h, token, n, mac);
 	cred_hmac_free(&h);
 	if (rc != 0)
 		goto out;

@@ -41,6 +41,10 @@ int	cred_hmac_init(struct cred_hmac *h, const unsigned char *secret,
 /* Frees and wipes h; a zeroed h is fine. */
 void	cred_hmac_free(struct cred_hmac *h);
 
+/* HMAC-SHA256 of msg (n bytes) under h into mac. Returns 0, or -1. */
+int	cred_hmac_sum(struct cred_hmac *h, const void *msg, size_t n,
+	    unsigned char mac[32]) UTIL_MUST_CHECK;
+
 /*
  * cred_session_verify with a prepared key: the decision's hot path.
  */

@@ -238,6 +238,9 @@ main(void)
 	unlink(DB "-wal");
 	unlink(DB "-shm");
 	T_EQ_INT("authz-init-1", sqlite3_open(DB, &db), SQLITE_OK);
+	/* WAL, as authgate init leaves it: the decision's fast path (no
+	 * snapshot while the WAL index says nothing changed) runs here */
+	T_CHECK("authz-init-5", sql("pragma journal_mode = wal"));
 	T_CHECK("authz-init-2", sql(schema_sql));
 	T_CHECK("authz-init-3", exec_file("db/demo.sql"));
 	T_CHECK("authz-init-4", exec_file("tests/integration/fixtures.sql"));
@@ -322,6 +325,98 @@ main(void)
 	    "alter table k_off rename to apikey", &(struct req){ "GET",
 	    "/api/projects", NULL, K_MIA, NULL, NULL }, 401,
 	    "api_key_unknown");
+
+	/* the identity cache: a second request is a hit, and every change
+	 * made by another connection, or the clock, is seen by the next
+	 * decision */
+	{
+		static const struct req post = { "POST", "/api/projects", MIA,
+		    NULL, NULL, NULL };
+		static const struct req key = { "GET", "/api/projects", NULL,
+		    K_MIA, NULL, NULL };
+		static const struct req brief = { "GET", "/api/projects",
+		    "test-session-brief", NULL, NULL, NULL };
+		static char cookie[512];
+		struct authz_input in;
+		char tok[256];
+		size_t n;
+
+		decide(&post);
+		T_EQ_INT("cache-001", d.status, 200);
+		decide(&post);
+		T_EQ_INT("cache-002", d.status, 200);
+		T_EQ_STR("cache-003", d.id.role, "member");
+		T_CHECK("cache-004", sql("update member set role = 'guest'"
+		    " where id = 'm_mia'"));
+		decide(&post);
+		T_EQ_INT("cache-005", d.status, 403);
+		T_EQ_STR("cache-006", d.reason, "role_required");
+		T_CHECK("cache-007", sql("update member set role = 'member'"
+		    " where id = 'm_mia'"));
+		decide(&post);
+		T_EQ_INT("cache-008", d.status, 200);
+		T_CHECK("cache-009", sql("update \"user\" set banned = 1,"
+		    " banExpires = NULL where id = 'u_mia'"));
+		decide(&post);
+		T_EQ_STR("cache-010", d.reason, "user_banned");
+		T_CHECK("cache-011", sql("update \"user\" set banned = 0"
+		    " where id = 'u_mia'"));
+
+		/* the same token with another signature is not the entry */
+		decide(&post);
+		T_EQ_INT("cache-012", d.status, 200);
+		n = cred_session_sign(MIA, strlen(MIA), (const unsigned char *)
+		    "another-secret-0123456789abcdef0123", 35, tok,
+		    sizeof(tok));
+		snprintf(cookie, sizeof(cookie),
+		    "better-auth.session_token=%.*s", (int)n, tok);
+		memset(&in, 0, sizeof(in));
+		in.method.p = "GET";
+		in.method.n = 3;
+		in.uri.p = "/api/projects";
+		in.uri.n = strlen(in.uri.p);
+		in.cookie.p = cookie;
+		in.cookie.n = strlen(cookie);
+		authz_decide(&az, &in, &d);
+		T_EQ_STR("cache-013", d.reason, "session_bad_signature");
+
+		/* keys: a hit, then a revocation */
+		decide(&key);
+		T_EQ_INT("cache-020", d.status, 200);
+		decide(&key);
+		T_EQ_INT("cache-021", d.status, 200);
+		T_EQ_STR("cache-022", d.id.method, "api_key");
+		T_CHECK("cache-023", sql("update apikey set enabled = 0 where"
+		    " id = 'k_mia'"));
+		decide(&key);
+		T_EQ_STR("cache-024", d.reason, "api_key_disabled");
+		T_CHECK("cache-025", sql("update apikey set enabled = 1 where"
+		    " id = 'k_mia'"));
+
+		/* a deleted session */
+		T_CHECK("cache-030", sql("insert into session (id, token,"
+		    " userId, expiresAt, activeOrganizationId, createdAt,"
+		    " updatedAt) values ('s_brief', 'test-session-brief',"
+		    " 'u_mia', strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+		    " '+1.2 seconds'), 'org_acme', '2026-01-01T00:00:00.000Z',"
+		    " '2026-01-01T00:00:00.000Z')"));
+		decide(&brief);
+		T_EQ_INT("cache-031", d.status, 200);
+		decide(&brief);
+		T_EQ_INT("cache-032", d.status, 200);
+		/* its expiry passes with no commit at all */
+		usleep(1400 * 1000);
+		decide(&brief);
+		T_EQ_STR("cache-033", d.reason, "session_expired");
+		T_CHECK("cache-034", sql("update session set expiresAt ="
+		    " '2099-01-01T00:00:00.000Z' where id = 's_brief'"));
+		decide(&brief);
+		T_EQ_INT("cache-035", d.status, 200);
+		T_CHECK("cache-036", sql("delete from session where id ="
+		    " 's_brief'"));
+		decide(&brief);
+		T_EQ_STR("cache-037", d.reason, "session_unknown");
+	}
 
 	authz_fini(&az);
 	store_close(s);
