@@ -125,6 +125,83 @@ def versions(root):
     ]
 
 
+def bounds(c, vmap, dec, big):
+    """Lines that say, from this run's own figures, how far each target
+    that depends on more than authgate can be reached on this machine: the
+    floor's server CPU per request against what the reference decision
+    costs, the reference's own decisions/s, the static file's p99 under
+    the same load, and the webhook's CPU and fsync per event."""
+    L = []
+    w = L.append
+
+    def cpu(name):
+        v = vmap.get(name)
+        good = [r for r in v.runs if r] if v else []
+        return med([r["cpu_us"] for r in good]) if good else None
+
+    def ns(case, impl):
+        x = dec.get((big, case, impl))
+        return x["ns"] / 1000 if x else None
+
+    def measured(a, b):
+        rs = round_ratios(vmap[a], vmap[b]) if a in vmap and b in vmap \
+            else []
+        return span(rs, "%.2f") + "×" if rs else "not run"
+
+    fl = cpu("floor2")
+    ref_r, ag_f = ns("session_random", "reference"), ns("session_fixed",
+                                                       "authgate")
+    if fl and ref_r:
+        w("- **Random cookies against the floor.** The floor costs %.0f µs "
+          "of server CPU per request through lighttpd (floor2), most of it "
+          "lighttpd opening a FastCGI connection per request. One random "
+          "session lookup over %s rows costs %.1f µs in the reference "
+          "decision alone (one prepared SELECT, no rules, no checks), so "
+          "with the two cores saturated an authorizer exactly as cheap as "
+          "the reference reaches at most %.0f / (%.0f + %.1f) = **%.2f×** "
+          "of the floor; authgate measured %s (ag2-random / floor2). What "
+          "remains is SQLite's B-tree descent through pages no cache holds "
+          "(a %s-row file is several hundred MB): the reference pays it "
+          "too." % (fl, big, ref_r, fl, fl, ref_r, fl / (fl + ref_r),
+                    measured("ag2-random", "floor2"), big))
+    if fl and ag_f:
+        w("- **One cookie against the floor.** A repeated credential is an "
+          "identity-cache hit: %.2f µs per decision in-process, so the "
+          "bound is %.0f / (%.0f + %.2f) = **%.2f×**; authgate measured %s "
+          "(ag2-fixed / floor2). The rest is the rounds' spread on a shared "
+          "machine (see each row's min–max)." % (
+              ag_f, fl, fl, ag_f, fl / (fl + ag_f),
+              measured("ag2-fixed", "floor2")))
+    if ref_r:
+        w("- **Random decisions per second.** The reference decision makes "
+          "%.0fk random lookups per second over %s rows on one core of "
+          "this machine; %dk/s would need a lookup in %.0f µs, which the "
+          "page cache and SQLite's page reads do not allow here (perf "
+          "profile of the decision in the Profiles section when run with "
+          "BENCH_PROFILE=1)." % (1e3 / ref_r, big, T_RANDOM_PER_S // 1000,
+                                 1e6 / T_RANDOM_PER_S))
+    st = vmap.get("static")
+    good = [r for r in st.runs if r] if st else []
+    if good:
+        w("- **p99 under load.** With wrk and the servers on the same two "
+          "cores, lighttpd serving a static file alone has a p99 of %.2f "
+          "ms at %d connections: queueing on the CPUs sets p99, not the "
+          "decision. serve_p99.sh (below) measures authgate serve's own "
+          "p99, one connection per request, unloaded and under attack." % (
+              med([r["p99_us"] / 1000 for r in good]), c["conns"]))
+    if c["webhook"]:
+        cpu_ev = med([r["cpu_us"] for r in c["webhook"]])
+        w("- **Webhook ingest.** Each event is one durable transaction "
+          "(fdatasync %.2f ms on this disk) and %.0f µs of CPU over all "
+          "processes (lighttpd, authgate, SQLite, the kernel's write "
+          "path); two writers share SQLite's single write lock, so with "
+          "the two cores also running wrk the ceiling is about 2 × 10⁶ / "
+          "%.0f = %.0f events/s before any waiting." % (
+              c["fsync_ms"] if isinstance(c["fsync_ms"], (int, float))
+              else float("nan"), cpu_ev, cpu_ev, 2e6 / cpu_ev))
+    return L
+
+
 def render(c):
     """c: the run (bench.py's collect()): settings, variants, in-process
     results, rss, webhook runs, profiles, serve_p99 lines. Returns the
@@ -240,6 +317,15 @@ def render(c):
               "%s |" % (a, b, span(rs, "%.2f"),
                         "faster" if med(rs) > 1 else "slower"))
     w("")
+    b = bounds(c, vmap, dec, big)
+    if b:
+        w("### What this machine allows")
+        w("")
+        w("Bounds computed from this run's own figures, for the targets "
+          "that depend on more than authgate's code:")
+        w("")
+        L.extend(b)
+        w("")
 
     # --- the server table
     w("## Through the servers (wrk, %d connections, %d-byte file)" % (
