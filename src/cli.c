@@ -124,7 +124,7 @@ static const char usage[] =
 "  AUTHGATE_CASE_SENSITIVE   1: rules match letter case exactly (default 0:\n"
 "                            /API/Admin meets the rule for /api/admin)\n"
 "  AUTHGATE_WEBHOOK_SECRET, AUTHGATE_WEBHOOK_SECRET_FILE\n"
-"                            webhook signing secrets (see README)\n"
+"                            webhook signing secrets (see docs/idp.md)\n"
 "\n"
 "check endpoint parameters (set by the server config, never by clients):\n"
 "  AUTHGATE_MODE=check, AUTHGATE_ORIGINAL_URI, AUTHGATE_ORIGINAL_METHOD,\n"

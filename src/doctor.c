@@ -489,7 +489,7 @@ doctor_rules(struct doctor_report *r, struct store *s)
 	}
 	if (rc == 0 || rs.n == 0) {
 		doctor_report_add(r, DOCTOR_WARN, "rules", "add rules with"
-		    " 'authgate rule add' (see the README's Rules)", "no rules:"
+		    " 'authgate rule add' (see docs/rules.md)", "no rules:"
 		    " every path needs a session or an API key (the default"
 		    " rule), and nothing is public or denied");
 		goto out;

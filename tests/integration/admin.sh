@@ -623,7 +623,7 @@ t_sanitizers live-asan "$T_DIR/state/error.log"
 t_lacks live-log "$KL|$KO|$KS" "$T_DIR/state/error.log"	# no key reached the log
 t_cleanup
 
-# --- doctor: a deployment laid out as the README says, seen as nobody
+# --- doctor: a deployment laid out as docs/operations.md says, seen as nobody
 unset BETTER_AUTH_SECRET
 D="$T_DIR/deploy"
 mkdir -p "$D/lib" "$D/etc"

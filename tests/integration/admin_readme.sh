@@ -1,19 +1,19 @@
 #!/bin/bash
-# admin_readme.sh - the README's "ten everyday tasks" (Administration),
+# admin_readme.sh - the "ten everyday tasks" of docs/admin.md,
 # run line by line against `make run` (on a free port, with its own demo
 # database), as an admin would follow it on a fresh machine: each curl
 # line must give the status in its comment, each "# exit N" line that
 # exit code, and every other command must succeed.
 #
 # The block sits between <!-- admin-walkthrough:begin --> and
-# <!-- admin-walkthrough:end --> in README.md.
+# <!-- admin-walkthrough:end --> in docs/admin.md.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/walkthrough.sh"
 t_setup admin_readme
 t_make_run
 # Paths and the port of the demo become this test's; each line becomes a
-# checked call; the CLI runs from the checkout, as the README says.
-t_walkthrough admin-walkthrough commands
+# checked call; the CLI runs from the checkout, as docs/admin.md says.
+t_walkthrough admin-walkthrough commands docs/admin.md
 n=$(grep -c '^curl .*# [0-9][0-9][0-9]$' "$T_DIR/walkthrough.sh")
 [ "$n" -ge 10 ] && t_pass walk-curl-count || t_fail walk-curl-count "only $n curl lines"
 n=$(grep -c '^# [0-9]*\. ' "$T_DIR/walkthrough.sh")

@@ -9,8 +9,8 @@
 # and what only this config does (HTTP/2, joined headers); the check endpoint
 # and the webhook as plain CGI; the spelling matrix (tests/lib/
 # spelling.sh) and a long /app/ URL with the Express app as the HTTP
-# backend and with the demo CGI; and the configuration mistakes the README
-# warns about, each shown to do what the README says.
+# backend and with the demo CGI; and the configuration mistakes docs/lighttpd.md
+# warns about, each shown to do what the page says.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/webhook.sh"
 t_setup lighttpd_proxy
@@ -377,7 +377,7 @@ else
 	t_sanitizers spell-asan "$T_DIR/spell/error.log"
 fi
 
-# --- the mistakes the README warns about, each on a copy of the config ----
+# --- the mistakes docs/lighttpd.md warns about, each on a copy of the config
 # variant NAME SED-SCRIPT: starts the config edited by sed; sets V and VPID.
 variant() {
 	local port

@@ -1,7 +1,8 @@
 #!/bin/bash
-# readme.sh - the README's walkthrough, run line by line against `make run`
+# readme.sh - README.md's walkthrough, run line by line against `make run`
 # (on a free port, with its own demo database): each curl line must give
-# the status written in its comment.
+# the status written in its comment; then the README's second block (a
+# live rule change and `authgate check`), each command checked too.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/walkthrough.sh"
 t_setup readme
@@ -16,4 +17,14 @@ n=$(grep -c '^curl .*# [0-9][0-9][0-9]$' "$T_DIR/walkthrough.sh")
 t_status walk-sample 200 -b "$MEMBER" "http://127.0.0.1:$PORT/api/projects"
 t_body walk-sample-user '^AUTH_USER_ID=u_mia$'
 t_body walk-sample-org '^AUTH_ORG_SLUG=acme$'
+
+# The live rule change and the offline explanation that follow it, with
+# the walkthrough's variables ($ADMIN, $MEMBER) still set.
+WALK_ID=more t_walkthrough walkthrough-more commands README.md
+n=$(grep -c '^curl .*# [0-9][0-9][0-9]$' "$T_DIR/walkthrough.sh")
+[ "$n" -ge 2 ] && t_pass more-count || t_fail more-count "only $n curl lines found"
+. "$T_DIR/checked.sh" > "$T_DIR/more.log" 2>&1
+cat "$T_DIR/more.log"
+grep -q '^reason: role_required$' "$T_DIR/more.log" && t_pass more-check-reason ||
+    t_fail more-check-reason "authgate check did not print reason: role_required"
 t_finish

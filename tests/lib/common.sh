@@ -11,7 +11,7 @@
 #   spelling.sh     every spelling of a path gets the canonical decision
 #   webhook.sh      signed deliveries (Optare, Standard Webhooks)
 #   cli.sh          checks on command-line runs
-#   walkthrough.sh  README walkthroughs against `make run`
+#   walkthrough.sh  README and docs/ walkthroughs against `make run`
 #   fcgi_client.py  a FastCGI client for what cgi-fcgi cannot do
 
 set -u

@@ -1,6 +1,8 @@
-# tests/lib/walkthrough.sh - README.md's walkthroughs run line by line
-# against `make run`, as a reader would follow them. Source it after
-# common.sh.
+# tests/lib/walkthrough.sh - the walkthroughs of README.md and docs/ run
+# line by line against `make run`, as a reader would follow them. Source it
+# after common.sh. tests/lib/docs_check.py reads each suite's
+# "t_walkthrough NAME [MODE] [FILE]" line to know which blocks a test runs:
+# keep NAME and FILE literal there.
 
 # t_make_run: `make run` on a free port ($PORT), with its own demo
 # database ($T_DIR/authgate.db) and state; fails the suite when it does
@@ -18,20 +20,22 @@ t_make_run() {
 	fi
 }
 
-# t_walkthrough NAME [commands]: the README block between
-# <!-- NAME:begin --> and <!-- NAME:end --> (without its fences) as
+# t_walkthrough NAME [MODE] [FILE]: the block of FILE (default README.md,
+# relative to the checkout) between <!-- NAME:begin --> and
+# <!-- NAME:end --> (without its fences and comments) as
 # $T_DIR/walkthrough.sh, and as $T_DIR/checked.sh, the same lines made
 # checks against this demo: each "curl ... # NNN" line a t_status
-# walk-NNN (the port made $PORT, db/authgate.db the test's database);
-# with "commands", every other command a check that it exits 0, or N when
-# its line ends "# exit N". checked.sh runs from the checkout.
+# $WALK_ID-NNN (default walk-NNN; the port made $PORT, db/authgate.db the
+# test's database); with MODE "commands", every other command a check
+# that it exits 0, or N when its line ends "# exit N". checked.sh runs
+# from the checkout.
 t_walkthrough() {
-	local name=$1 mode=${2:-} line i=0 want
-	if ! grep -q "<!-- $name:begin -->" "$T_ROOT/README.md" 2>/dev/null; then
-		t_fail setup "no <!-- $name:begin --> block in README.md"
+	local name=$1 mode=${2:-} file=${3:-README.md} line i=0 want id=${WALK_ID:-walk}
+	if ! grep -q "<!-- $name:begin -->" "$T_ROOT/$file" 2>/dev/null; then
+		t_fail setup "no <!-- $name:begin --> block in $file"
 		t_finish
 	fi
-	sed -n "/<!-- $name:begin -->/,/<!-- $name:end -->/p" "$T_ROOT/README.md" |
+	sed -n "/<!-- $name:begin -->/,/<!-- $name:end -->/p" "$T_ROOT/$file" |
 	    grep -v -e '^<!--' -e '^```' > "$T_DIR/walkthrough.sh"
 	{
 		echo 'cd "$T_ROOT"'
@@ -39,7 +43,7 @@ t_walkthrough() {
 			line=${line//db\/authgate.db/$T_DIR/authgate.db}
 			if [[ $line =~ ^curl\ (.*)\ +#\ ([0-9]{3})$ ]]; then
 				i=$((i + 1))
-				printf 't_status walk-%03d %s %s\n' "$i" "${BASH_REMATCH[2]}" \
+				printf 't_status %s-%03d %s %s\n' "$id" "$i" "${BASH_REMATCH[2]}" \
 				    "${BASH_REMATCH[1]//127.0.0.1:8080/127.0.0.1:$PORT}"
 			elif [ "$mode" != commands ] || [[ $line =~ ^[[:space:]]*(#.*)?$ ]]; then
 				printf '%s\n' "$line"
@@ -48,8 +52,8 @@ t_walkthrough() {
 				want=0
 				[[ $line =~ \#\ exit\ ([0-9])$ ]] && want=${BASH_REMATCH[1]}
 				printf '%s\n' "$line"
-				printf '__rc=$?; [ "$__rc" = %s ] && t_pass walk-%03d || t_fail walk-%03d "exit $__rc, want %s: %s"\n' \
-				    "$want" "$i" "$i" "$want" "$(printf '%q' "$line" | tr -d "\n")"
+				printf '__rc=$?; [ "$__rc" = %s ] && t_pass %s-%03d || t_fail %s-%03d "exit $__rc, want %s: %s"\n' \
+				    "$want" "$id" "$i" "$id" "$i" "$want" "$(printf '%q' "$line" | tr -d "\n")"
 			fi
 		done < "$T_DIR/walkthrough.sh"
 	} > "$T_DIR/checked.sh"
