@@ -235,6 +235,12 @@ runuser -u authgate -- authgate init --db /var/lib/authgate/authgate.db >"$T_DIR
 runuser -u authgate -- sqlite3 /var/lib/authgate/authgate.db < "$T_ROOT/db/demo.sql"
 t_same svc-004 "$?" 0
 t_same svc-005 "$(stat -c '%U:%G %a' /etc/authgate/better-auth-secret)" "root:authgate 640"
+# the check docs/install.md has the admin run before enabling the service
+authgate doctor --db /var/lib/authgate/authgate.db --user authgate \
+    --secret-file /etc/authgate/better-auth-secret \
+    --webhook-secret-file /etc/authgate/webhook-secret >"$T_DIR/doctor.log" 2>&1
+t_same svc-010 "$?" 0
+t_has svc-011 '^doctor: .* 0 failures' "$T_DIR/doctor.log"
 
 # the service as systemd would start it, in a session of its own, so
 # that its workers are stopped by its process group id even if the main
