@@ -199,6 +199,14 @@ systemd-analyze verify "$UNIT" >"$T_DIR/verify.log" 2>&1
 rc=$?
 [ "$rc" = 0 ] && ! grep -q 'authgate' "$T_DIR/verify.log" && t_pass deb-017 ||
 	t_fail deb-017 "systemd-analyze verify (exit $rc): $(head -c 400 "$T_DIR/verify.log")"
+# the sandbox: systemd's own score of the unit stays "OK" or better (a
+# lost option raises it), and no SystemCallFilter= that could refuse what
+# authgate's own seccomp list allows
+systemd-analyze security --offline=yes "$UNIT" >"$T_DIR/security.log" 2>&1
+score=$(sed -n 's/.*Overall exposure level for authgate\.service: \([0-9.]*\).*/\1/p' "$T_DIR/security.log")
+[ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s < 4.0) }' && t_pass deb-020 ||
+	t_fail deb-020 "exposure level '$score', want below 4.0: $(tail -n 1 "$T_DIR/security.log")"
+t_lacks deb-021 '^SystemCallFilter=' "$UNIT"
 MANWIDTH=100 man authgate >"$T_DIR/man-installed.txt" 2>&1
 t_has deb-018 'authgate - FastCGI authorizer' "$T_DIR/man-installed.txt"
 MANWIDTH=100 man 5 authgate.db >"$T_DIR/man5-installed.txt" 2>&1
