@@ -303,8 +303,9 @@ uninstall:
 	@for e in $(EXAMPLES); do \
 	  echo "rm -f $(DESTDIR)$(EXDIR)/$${e#*:}"; \
 	  rm -f $(DESTDIR)$(EXDIR)/$${e#*:}; done
-	-rmdir $(addprefix $(DESTDIR)$(EXDIR)/,$(EX_DIRS)) $(DESTDIR)$(EXDIR) \
-	  $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@for d in $(addprefix $(DESTDIR)$(EXDIR)/,$(EX_DIRS)) $(DESTDIR)$(EXDIR) \
+	  $(DESTDIR)$(DOCDIR); do \
+	  [ ! -d $$d ] || rmdir $$d 2>/dev/null || echo "kept $$d (not empty)"; done
 
 # The demo database: schema, then demo data, once (kept between runs).
 db-demo: deps-run $(BIN)
