@@ -247,13 +247,17 @@ asan: $(ASAN_BIN)
 
 # Man pages, from one source each (man/*.scd) by scdoc. scdoc is in
 # DEBS_BUILD (make run/test install it as root); here it is only named.
+# HY 0: the man macros would hyphenate again after scdoc's .nh, and split
+# flags and variable names (--check-/path, AUTH-/GATE_DB) at line ends.
 MANPAGES = build/man/authgate.8 build/man/authgate.db.5
 man: $(MANPAGES)
 build/man/%: man/%.scd
 	@command -v scdoc >/dev/null 2>&1 || { echo "make man: scdoc is" \
 	  "missing (apt-get install scdoc): cannot build $@" >&2; exit 1; }
 	@mkdir -p build/man
-	scdoc < $< > $@.tmp && mv $@.tmp $@
+	scdoc < $< > $@.scd.tmp && \
+	  sed 's/^\.nh$$/.nh\n.nr HY 0/' $@.scd.tmp > $@.tmp && \
+	  rm $@.scd.tmp && mv $@.tmp $@
 
 # make install: the program, the man pages, and as examples the configs
 # for every server (conf/, lighttpd.conf), db/admin.sql, the systemd unit
