@@ -1,10 +1,11 @@
 # authgate - one flat Makefile.
-# Targets: all install uninstall run test bench soak fuzz clean.
+# Targets: all man install uninstall run test bench soak fuzz clean.
 # `make run` and `make test` install missing Debian packages when run as
-# root; as another user they say which packages to install. `make` and
-# `make install` never install packages.
-# Honours CC CFLAGS CPPFLAGS LDFLAGS PREFIX DESTDIR; builds objects, so
-# `make -j` works and a change rebuilds only what depends on it.
+# root; as another user they say which packages to install. `make`,
+# `make man` and `make install` never install packages.
+# Honours CC CFLAGS CPPFLAGS LDFLAGS PREFIX DESTDIR BINDIR MANDIR DOCDIR;
+# builds objects, so `make -j` works and a change rebuilds only what
+# depends on it. docs/install.md: installing, uninstalling, the .deb.
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -106,15 +107,17 @@ DEMO_SECRET = demo-secret-change-me-0123456789abcdef
 DEMO_WEBHOOK_SECRET = demo-webhook-secret-change-me
 
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
-	     libcjson-dev libseccomp-dev
+	     libcjson-dev libseccomp-dev scdoc
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy fcgiwrap faketime
+	     python3 apache2 nginx caddy fcgiwrap faketime $(DEBS_PACKAGE)
+# tests/integration/package.sh: builds, lints and installs the .deb.
+DEBS_PACKAGE = debhelper dpkg-dev lintian fakeroot scdoc man-db systemd
 DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk
 
-.PHONY: all run test bench soak fuzz clean deps-build deps-run deps-test \
-	deps-bench \
+.PHONY: all man install uninstall run test bench soak fuzz clean \
+	deps-build deps-run deps-test deps-bench \
 	deps-node deps-node-debs asan db-demo units fuzzers
 
 all: $(BIN)
@@ -241,6 +244,72 @@ units: $(UNIT_BINS)
 fuzzers: $(FUZZ_BINS)
 
 asan: $(ASAN_BIN)
+
+# Man pages, from one source each (man/*.scd) by scdoc. scdoc is in
+# DEBS_BUILD (make run/test install it as root); here it is only named.
+# HY 0: the man macros would hyphenate again after scdoc's .nh, and split
+# flags and variable names (--check-/path, AUTH-/GATE_DB) at line ends.
+MANPAGES = build/man/authgate.8 build/man/authgate.db.5
+man: $(MANPAGES)
+build/man/%: man/%.scd
+	@command -v scdoc >/dev/null 2>&1 || { echo "make man: scdoc is" \
+	  "missing (apt-get install scdoc): cannot build $@" >&2; exit 1; }
+	@mkdir -p build/man
+	scdoc < $< > $@.scd.tmp && \
+	  sed 's/^\.nh$$/.nh\n.nr HY 0/' $@.scd.tmp > $@.tmp && \
+	  rm $@.scd.tmp && mv $@.tmp $@
+
+# make install: the program, the man pages, and as examples the configs
+# for every server (conf/, lighttpd.conf), db/admin.sql, the systemd unit
+# and its environment file. BINDIR/MANDIR/DOCDIR follow PREFIX; DESTDIR
+# is prepended to each (packaging). The unit's ExecStart names BINDIR.
+# make uninstall removes exactly the files install puts there (the same
+# variables), then the directories it made when they are empty.
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/authgate
+EXDIR	= $(DOCDIR)/examples
+INSTALL	?= install
+# source:destination-under-$(EXDIR) for each example
+EXAMPLES = conf/apache/authgate.conf:apache/authgate.conf \
+	conf/caddy/Caddyfile:caddy/Caddyfile \
+	lighttpd.conf:lighttpd/lighttpd.conf \
+	conf/lighttpd/authgate-proxy.conf:lighttpd/authgate-proxy.conf \
+	conf/lighttpd/authgate-identity.lua:lighttpd/authgate-identity.lua \
+	conf/nginx/authgate.conf:nginx/authgate.conf \
+	$(foreach f,$(notdir $(wildcard conf/nginx/snippets/*.conf)),\
+	  conf/nginx/snippets/$(f):nginx/snippets/$(f)) \
+	conf/systemd/authgate.env:systemd/authgate.env \
+	db/admin.sql:db/admin.sql
+EX_DIRS	= apache caddy lighttpd nginx/snippets nginx systemd db
+
+install: $(BIN) $(MANPAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) \
+	  $(addprefix $(DESTDIR)$(EXDIR)/,$(EX_DIRS))
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/authgate
+	$(INSTALL) -m 0644 build/man/authgate.8 $(DESTDIR)$(MANDIR)/man8/authgate.8
+	$(INSTALL) -m 0644 build/man/authgate.db.5 \
+	  $(DESTDIR)$(MANDIR)/man5/authgate.db.5
+	$(INSTALL) -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
+	@set -e; for e in $(EXAMPLES); do \
+	  echo "$(INSTALL) -m 0644 $${e%%:*} $(DESTDIR)$(EXDIR)/$${e#*:}"; \
+	  $(INSTALL) -m 0644 $${e%%:*} $(DESTDIR)$(EXDIR)/$${e#*:}; done
+	sed -e 's#/usr/sbin/authgate#$(BINDIR)/authgate#g' \
+	  conf/systemd/authgate.service > $(DESTDIR)$(EXDIR)/systemd/authgate.service
+	chmod 0644 $(DESTDIR)$(EXDIR)/systemd/authgate.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/authgate $(DESTDIR)$(MANDIR)/man8/authgate.8 \
+	  $(DESTDIR)$(MANDIR)/man5/authgate.db.5 $(DESTDIR)$(DOCDIR)/LICENSE \
+	  $(DESTDIR)$(EXDIR)/systemd/authgate.service
+	@for e in $(EXAMPLES); do \
+	  echo "rm -f $(DESTDIR)$(EXDIR)/$${e#*:}"; \
+	  rm -f $(DESTDIR)$(EXDIR)/$${e#*:}; done
+	@for d in $(addprefix $(DESTDIR)$(EXDIR)/,$(EX_DIRS)) $(DESTDIR)$(EXDIR) \
+	  $(DESTDIR)$(DOCDIR); do \
+	  [ ! -d $$d ] || rmdir $$d 2>/dev/null || echo "kept $$d (not empty)"; done
 
 # The demo database: schema, then demo data, once (kept between runs).
 db-demo: deps-run $(BIN)
