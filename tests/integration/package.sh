@@ -231,22 +231,22 @@ RUNDIR=/run/$RD
 DB=$(sed -n 's/^AUTHGATE_DB=//p' "$EF")
 SECRET_FILE=$(sed -n 's/^BETTER_AUTH_SECRET_FILE=//p' "$EF")
 WH_FILE=$(sed -n 's/^AUTHGATE_WEBHOOK_SECRET_FILE=//p' "$EF")
-[ "$DB" = /var/lib/authgate/authgate.db ] && [ "$SECRET_FILE" = /etc/authgate/better-auth-secret ] &&
-    [ "$WH_FILE" = /etc/authgate/webhook-secret ] && t_pass svc-003 ||
+[ "$DB" = /var/lib/authgate/authgate.db ] && [ "$SECRET_FILE" = /etc/authgate/better-auth.secret ] &&
+    [ "$WH_FILE" = /etc/authgate/webhook.secret ] && t_pass svc-003 ||
 	t_fail svc-003 "authgate.env names '$DB' '$SECRET_FILE' '$WH_FILE'"
 WH_SECRET=package-test-webhook-secret-0123456789
-install -o root -g authgate -m 0640 /dev/null /etc/authgate/better-auth-secret &&
-install -o root -g authgate -m 0640 /dev/null /etc/authgate/webhook-secret &&
-printf '%s\n' "$T_SECRET" > /etc/authgate/better-auth-secret &&
-printf '%s\n' "$WH_SECRET" > /etc/authgate/webhook-secret &&
+install -o root -g authgate -m 0640 /dev/null /etc/authgate/better-auth.secret &&
+install -o root -g authgate -m 0640 /dev/null /etc/authgate/webhook.secret &&
+printf '%s\n' "$T_SECRET" > /etc/authgate/better-auth.secret &&
+printf '%s\n' "$WH_SECRET" > /etc/authgate/webhook.secret &&
 runuser -u authgate -- authgate init --db /var/lib/authgate/authgate.db >"$T_DIR/init.log" 2>&1 &&
 runuser -u authgate -- sqlite3 /var/lib/authgate/authgate.db < "$T_ROOT/db/demo.sql"
 t_same svc-004 "$?" 0
-t_same svc-005 "$(stat -c '%U:%G %a' /etc/authgate/better-auth-secret)" "root:authgate 640"
+t_same svc-005 "$(stat -c '%U:%G %a' /etc/authgate/better-auth.secret)" "root:authgate 640"
 # the check docs/install.md has the admin run before enabling the service
 authgate doctor --db /var/lib/authgate/authgate.db --user authgate \
-    --secret-file /etc/authgate/better-auth-secret \
-    --webhook-secret-file /etc/authgate/webhook-secret >"$T_DIR/doctor.log" 2>&1
+    --secret-file /etc/authgate/better-auth.secret \
+    --webhook-secret-file /etc/authgate/webhook.secret >"$T_DIR/doctor.log" 2>&1
 t_same svc-010 "$?" 0
 t_has svc-011 '^doctor: .* 0 failures' "$T_DIR/doctor.log"
 
