@@ -264,7 +264,7 @@ cmd_import(int argc, char **argv)
 	char err[512], *json = NULL;
 	FILE *f = NULL;
 	long n;
-	int rc = 2, npos;
+	int rc = 2, npos, v;
 
 	if (opt_parse("import", "import", argc, argv, 2, o, pos, 1,
 	    &npos) != 0)
@@ -274,9 +274,13 @@ cmd_import(int argc, char **argv)
 	file = pos[0];
 	db = cli_db_default(opt_val(o, "--db"));
 	if ((f = fopen(file, "rb")) == NULL) {
-		fprintf(stderr, "authgate: import: cannot read %s\n", file);
+		fprintf(stderr, "authgate: import: cannot read %s (%s)\n", file,
+		    strerror(errno));
 		return 2;
 	}
+	/* Only init creates a database: a mistyped --db is an error. */
+	if (cli_db_exists("import", db) != 0)
+		goto out;
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
 	    n > IMPORT_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {
 		fprintf(stderr, "authgate: import: %s is unreadable or larger"
@@ -288,11 +292,22 @@ cmd_import(int argc, char **argv)
 		fprintf(stderr, "authgate: import: cannot read %s\n", file);
 		goto out;
 	}
-	if (store_open(&s, db, STORE_READWRITE, err, sizeof(err)) != 0) {
+	if (store_open(&s, db, STORE_READWRITE_EXISTING, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: import: %s\n", err);
 		goto out;
 	}
-	if (store_schema_version(s) <= 0) {
+	store_set_quiet(s, 1);
+	if (store_admin_begin(s, 0) != 0) {
+		rc = cli_store_fail("import", db, s);
+		goto out;
+	}
+	v = store_schema_version(s);
+	if (store_admin_end(s, 0) != 0) {
+		rc = cli_store_fail("import", db, s);
+		goto out;
+	}
+	if (v <= 0) {
 		fprintf(stderr, "authgate: import: %s has no authgate schema;"
 		    " run 'authgate init --db %s' first\n", db, db);
 		goto out;
@@ -478,6 +493,8 @@ cmd_check(int argc, char **argv)
 		return cli_fail(err);
 	if (db != NULL)
 		snprintf(cfg.db, sizeof(cfg.db), "%s", db);
+	if (cli_db_exists("check", cfg.db) != 0)
+		goto out;
 	/* A bare cookie value means the session cookie itself. */
 	if (in.cookie.p != NULL && strchr(in.cookie.p, '=') == NULL) {
 		if (snprintf(cookie, sizeof(cookie), "%s.session_token=%s",

@@ -127,19 +127,16 @@ cli_store_fail(const char *cmd, const char *db, struct store *s)
 }
 
 /*
- * Opens db and begins a read (write = 0) or write transaction. A missing
- * file is an error, never created. Prints one line and returns 2 on
- * failure, 0 with *out set on success.
+ * Whether db is an existing regular file: only `init` creates a
+ * database, so every other command checks this before it opens one (a
+ * mistyped --db never leaves an empty file behind). Prints one line and
+ * returns 2 when it is not, else 0.
  */
 int
-cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
+cli_db_exists(const char *cmd, const char *db)
 {
-	struct store *s = NULL;
 	struct stat st;
-	char err[512];
 
-	*out = NULL;
-	admin_writing = write;
 	if (stat(db, &st) != 0) {
 		if (errno == ENOENT)
 			return cli_failf(cmd, "no database at %s; create it with"
@@ -150,6 +147,24 @@ cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
 	if (!S_ISREG(st.st_mode))
 		return cli_failf(cmd, "%s is not a database file; give --db FILE",
 		    db);
+	return 0;
+}
+
+/*
+ * Opens db and begins a read (write = 0) or write transaction. A missing
+ * file is an error, never created. Prints one line and returns 2 on
+ * failure, 0 with *out set on success.
+ */
+int
+cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
+{
+	struct store *s = NULL;
+	char err[512];
+
+	*out = NULL;
+	admin_writing = write;
+	if (cli_db_exists(cmd, db) != 0)
+		return 2;
 	if (store_open(&s, db, write ? STORE_READWRITE_EXISTING :
 	    STORE_READONLY, err, sizeof(err)) != 0)
 		return cli_failf(cmd, "%s", err);

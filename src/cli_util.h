@@ -30,6 +30,9 @@ int	cli_parse_ll(const char *s, long long lo, long long hi, long long *v);
 /* Admin commands: open (never create) the store in a read or write
  * transaction, close it, and the one line for a store error. */
 int	cli_store_fail(const char *cmd, const char *db, struct store *s);
+/* 0 when db is an existing regular file, else one line and 2: only
+ * `init` creates a database. */
+int	cli_db_exists(const char *cmd, const char *db);
 int	cli_admin_open(const char *cmd, const char *db, int write,
 	    struct store **out);
 int	cli_admin_close(const char *cmd, const char *db, struct store *s,

@@ -88,7 +88,7 @@ t_run check-010 0 "$AG" check --method GET --path /api/x --bearer ag_demo_member
 t_run check-011 0 "$AG" check --method GET --path /api/x --header 'x-api-key: ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b'
 t_run check-012 0 "$AG" check --method GET --path /api/x --cookie "${MEMBER#*=}"	# bare value
 t_run check-013 2 "$AG" check --method GET --path /api/x --db "$T_DIR/missing.db"
-t_err check-014 'unavailable'
+t_err check-014 'no database at .*/missing.db; create it with'
 t_run check-015 2 "$AG" check --path /api/x
 t_err check-016 'required'
 t_run check-017 2 "$AG" check --method GET --path /api/x --frob
@@ -207,6 +207,7 @@ t_run imp-015 2 "$AG" import "$T_DIR/notjson.json"
 t_run imp-016 2 "$AG" import "$T_DIR/missing.json"
 t_err imp-017 'cannot read'
 t_run imp-018 2 "$AG" import
+sqlite3 "$T_DIR/a-plain.db" 'create table t(x)'	# a database, not authgate's
 t_run imp-019 2 "$AG" import "$T_DIR/snap.json" --db "$T_DIR/a-plain.db"
 t_err imp-020 "run 'authgate init"
 # deleted objects stay deleted on import too
@@ -214,6 +215,52 @@ sqlite3 "$T_DIR/c.db" "insert into authgate_tombstone values ('user', 'u_gone', 
 printf '{"users":[{"id":"u_gone","name":"Gone","email":"gone@acme.test"}]}' > "$T_DIR/gone.json"
 t_run imp-021 0 "$AG" import "$T_DIR/gone.json"
 t_out imp-022 '1 tombstoned'
+# unknown or repeated top-level keys: refused, the key named, nothing written
+before=$(dump_sum "$T_DIR/c.db")
+printf '{"user":[{"id":"u_typo","name":"T","email":"typo@acme.test"}]}' > "$T_DIR/typo.json"
+t_run imp-023 2 "$AG" import "$T_DIR/typo.json"
+t_err imp-024 'unknown top-level key "user"'
+t_err1 imp-025
+printf '{"users":[],"users":[{"id":"u_twice","name":"T","email":"twice@acme.test"}]}' > "$T_DIR/twice.json"
+t_run imp-026 2 "$AG" import "$T_DIR/twice.json"
+t_err imp-027 'top-level key "users" given twice'
+printf '{"apiKeys":[],"api_keys":[]}' > "$T_DIR/both.json"
+t_run imp-028 2 "$AG" import "$T_DIR/both.json"
+t_err imp-029 '"api_keys" given twice'
+printf '{}' > "$T_DIR/empty.json"
+t_run imp-030 0 "$AG" import "$T_DIR/empty.json"	# an empty snapshot is no mistake
+t_same imp-031 "$(dump_sum "$T_DIR/c.db")" "$before"
+
+# --- only init creates a database: every other way in leaves no file
+# nofile ID PATH: PATH (and its -wal, -shm, -journal) does not exist
+nofile() { local f; for f in "$2" "$2-wal" "$2-shm" "$2-journal"; do [ -e "$f" ] && { t_fail "$1" "$f created: $(ls -l "$f")"; return; }; done; t_pass "$1"; }
+ND="$T_DIR/nodb.db"
+t_run nodb-001 2 "$AG" import "$T_DIR/missing.json" --db "$ND"
+t_err1 nodb-002
+nofile nodb-003 "$ND"
+t_run nodb-004 2 "$AG" import "$T_DIR/snap.json" --db "$ND"
+t_err nodb-005 "^authgate: import: no database at $ND; create it with 'authgate init"
+t_err1 nodb-006
+nofile nodb-007 "$ND"
+AUTHGATE_DB="$ND" t_run nodb-008 2 "$AG" import "$T_DIR/snap.json"
+nofile nodb-009 "$ND"
+for c in "check --method GET --path /" "stats" "key list" "rule list" \
+    "rule test --method GET --path /api/x" "key revoke k_x" "rule rm 1"; do
+	id="nodb-$(echo "$c" | tr ' /' '__' | tr -s _)"
+	# shellcheck disable=SC2086
+	t_run "$id-exit" 2 "$AG" $c --db "$ND"
+	t_err "$id-msg" "no database at $ND"
+	t_err1 "$id-line"
+	nofile "$id-file" "$ND"
+done
+# the webhook (a plain CGI delivery, signed): 503, no file
+NB='{"id":"evt-nodb","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_x","name":"X"}}'
+NS=$(printf '%s' "$NB" | openssl dgst -sha256 -hmac cgi-secret -r | cut -d' ' -f1)
+printf '%s' "$NB" | env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 AUTHGATE_DB="$ND" \
+    AUTHGATE_WEBHOOK_SECRET=cgi-secret REQUEST_METHOD=POST REQUEST_URI=/webhooks/optare \
+    CONTENT_LENGTH=${#NB} HTTP_X_OPTARE_SIGNATURE="sha256=$NS" "$AG" > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok nodb-wh-001 test "$(head -n 1 "$T_DIR/out")" = $'Status: 503 Service Unavailable\r'
+nofile nodb-wh-002 "$ND"
 
 # --- the webhook as a plain CGI request
 WH_BODY='{"id":"evt-cgi-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia CGI"}}'
