@@ -482,6 +482,8 @@ cmd_check(int argc, char **argv)
 			return cli_fail("check: --header takes 'Name: value'");
 	if (in.method.p == NULL || in.uri.p == NULL)
 		return cli_fail("check: --method and --path are required");
+	if (cli_method_ok("check", in.method.p, 0) != 0)
+		return 2;
 	if (style != NULL) {
 		if (strcmp(style, "check") == 0)
 			rs = REPLY_CHECK;

@@ -17,6 +17,7 @@
 #include "admin.h"
 #include "cli_util.h"
 #include "config.h"
+#include "policy.h"
 #include "store.h"
 #include "store_admin.h"
 
@@ -303,5 +304,44 @@ cli_match_flags(const char *cmd, int *flags)
 	    sizeof(err)) != 0)
 		return cli_failf(cmd, "%s", err);
 	*flags = strict ? 0 : POLICY_FOLD_CASE;
+	return 0;
+}
+
+/*
+ * Checks each name of a --method value (one method, or a comma list when
+ * list is set) against IANA's method registry (policy_method_known, the
+ * list the rules are read with). Prints one line naming the first
+ * unknown one and returns 2, else 0. The list's syntax (blanks, empty
+ * names) is left to policy_rule_parse.
+ */
+int
+cli_method_ok(const char *cmd, const char *v, int list)
+{
+	char shown[40];
+	size_t i = 0, n = strlen(v), b, e;
+
+	while (i <= n) {
+		b = i;
+		while (i < n && (list ? v[i] != ',' : 1))
+			i++;
+		e = i++;
+		while (b < e && (v[b] == ' ' || v[b] == '\t'))
+			b++;
+		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if ((b < e || !list) && policy_method_known(v + b, e - b) ==
+		    NULL) {
+			if (e - b >= sizeof(shown))
+				e = b + sizeof(shown) - 1;
+			memcpy(shown, v + b, e - b);
+			shown[e - b] = '\0';
+			return cli_failf(cmd, "unknown HTTP method '%s'; --method"
+			    " takes %s from IANA's method registry, such as GET,"
+			    " HEAD, POST, PUT, PATCH, DELETE, OPTIONS or"
+			    " PROPFIND%s", cli_term(shown, shown, sizeof(shown)),
+			    list ? "a comma list of methods" : "a method",
+			    list ? ", or any" : "");
+		}
+	}
 	return 0;
 }

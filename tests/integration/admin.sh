@@ -401,8 +401,8 @@ t_run rule-084 0 "$AG" rule test --method GET --path /nowhere
 t_out rule-085 '^rule: default \(authenticated\)$'
 t_run rule-086 1 "$AG" rule test --method GET --path /api/../admin
 t_out rule-087 '^refused: 400 path_dot_segment'
-t_run rule-088 1 "$AG" rule test --method 'G T' --path /api/x
-t_out rule-089 '400 bad_method'
+t_bad rule-088 "$AG" rule test --method 'G T' --path /api/x	# not a method: refused, as GTE
+t_err rule-089 "unknown HTTP method 'G T'"
 t_run rule-090 0 "$AG" rule test --method GET --path '/api/%61dmin/users?x=1' --json
 t_ok rule-091 test "$(json 'd["path"], d["rule"]["id"], d["access"], d["also_matching"]')" = "/api/admin/users 3 authenticated [6]"
 t_run rule-092 0 "$AG" rule test --method post --path /api/projects/7
@@ -421,6 +421,32 @@ t_out rule-106 '^reason: rules_invalid$'
 t_err rule-107 'rule 90 is invalid \(bad_path\); every request gets 503 until it is fixed'
 t_err1 rule-107-line
 t_run rule-108 0 "$AG" rule rm 90
+# methods: only names from IANA's registry, on every --method and in a row
+t_bad rule-110 "$AG" rule add --path /api/typo --access public --method GTE
+t_err rule-111 "rule add: unknown HTTP method 'GTE'; --method takes a comma list"
+t_bad rule-112 "$AG" rule add --path /api/typo --access public --method GET,GTE
+t_err rule-113 "unknown HTTP method 'GTE'"
+t_ok rule-114 test "$(q "select count(*) from authgate_rule where path = '/api/typo'")" = 0
+t_bad rule-115 "$AG" rule set 3 --method M-SEARCH
+t_bad rule-116 "$AG" rule test --method GTE --path /api/x
+t_err rule-117 "rule test: unknown HTTP method 'GTE'"
+t_bad rule-118 "$AG" check --method GTE --path /api/x
+t_err rule-119 "check: unknown HTTP method 'GTE'"
+t_run rule-120 0 "$AG" rule add --path /dav/** --access authenticated --method propfind,MKCOL,Version-Control --priority 70
+t_ok rule-121 test "$(q "select method from authgate_rule where path = '/dav/**'")" = propfind,MKCOL,Version-Control
+t_run rule-122 0 "$AG" rule test --method PROPFIND --path /dav/x
+t_out rule-123 "^rule: id=$(q "select id from authgate_rule where path = '/dav/**'") "
+t_run rule-124 0 "$AG" rule rm "$(q "select id from authgate_rule where path = '/dav/**'")"
+# a row naming an unknown method, written in the sqlite3 shell: invalid, 503
+q "insert into authgate_rule (id, priority, method, path, access) values (91, 1, 'GET,GTE', '/api/x', 'public')"
+t_run rule-125 0 "$AG" rule list
+t_out rule-126 '^91 +1 +GET,GTE .*INVALID \(bad_method\)'
+t_run rule-127 1 "$AG" rule test --method GET --path /api/health
+t_out rule-128 'refused: 503 rules_invalid: rule 91 is invalid'
+t_run rule-129 2 "$AG" check --method GET --path /api/health
+t_out rule-130 '^status: 503$'
+t_err rule-131 'rule 91 is invalid \(bad_method\); every request gets 503 until it is fixed'
+t_run rule-132 0 "$AG" rule rm 91
 t_bad rule-109 "$AG" rule list --db "$T_DIR/missing.db"
 sqlite3 "$T_DIR/norules.db" 'create table "user" (id text primary key)'
 t_bad rule-110 "$AG" rule list --db "$T_DIR/norules.db"
@@ -450,9 +476,9 @@ t_ok check-017 test "$(json 'd["rule"], d["access"], d["outcome"]')" = "None aut
 t_bad check-018 "$AG" check --method GET --path /x --reply nginx
 t_run check-019 2 "$AG" check --method GET --path /x --db "$T_DIR/missing.db"
 t_err1 check-019-line
-t_err check-020 'unavailable .*authgate doctor'
-t_run check-021 2 "$AG" check --method GET --path /x --db "$T_DIR/missing.db" --json
-t_ok check-022 test "$(json 'd["status"], d["reason"]')" = "503 store_unavailable"
+t_err check-020 "no database at $T_DIR/missing.db; create it with 'authgate init"
+t_bad check-021 "$AG" check --method GET --path /x --db "$T_DIR/missing.db" --json
+t_ok check-022 test ! -e "$T_DIR/missing.db"
 t_run check-023 1 "$AG" check --method GET --path /api/x --bearer "$K1" --json	# rotated away
 t_ok check-024 test "$(json 'd["reason"]')" = api_key_disabled
 t_run check-025 0 "$AG" check --method GET --path /api/x --bearer "$K1B"
@@ -591,6 +617,12 @@ t_run live-044 2 "$AG" rule add --path /api/health --access deny --method GET --
 t_run live-045 0 "$AG" rule add --path /api/health --access deny --method GET --priority 5 --force
 t_status live-042 403 "$U/api/health"
 t_status live-043 403 -I "$U/api/health"	# HEAD meets the GET rule first
+# a rule row naming an unknown method: every request is a 503 (SPEC 6)
+q "insert into authgate_rule (id, priority, method, path, access) values (92, 200, 'GTE', '/nowhere', 'public')"
+t_status live-046 503 "$U/api/health"
+t_status live-047 503 -b "$ADMIN" "$U/api/admin/users"
+q "delete from authgate_rule where id = 92"
+t_status live-048 403 "$U/api/health"
 # Each worker keeps its connection and decides without a read transaction
 # while the file is unchanged (issue 10): a change another process commits
 # is seen by the very next request, whichever worker takes it. Twenty
@@ -709,6 +741,9 @@ t_out doc-061 '^warn: rule 2 \(/api/x\) can never match: rule 1 comes first and 
 sqlite3 "$DDB" "insert into authgate_rule (id, priority, path, access) values (3, 1, 'bad', 'public')"
 doc doc-062 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
 t_out doc-063 '^fail: rule 3 is invalid \(bad_path\): every request is answered 503'
+sqlite3 "$DDB" "update authgate_rule set path = '/ok', method = 'GTE' where id = 3"
+doc doc-066a 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
+t_out doc-066b '^fail: rule 3 is invalid \(bad_method\): every request is answered 503.* — fix: authgate rule set 3 .*IANA'
 sqlite3 "$DDB" 'delete from authgate_rule'
 doc doc-064 0 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
 t_out doc-065 '^warn: no rules: '
