@@ -133,6 +133,27 @@ static const char usage[] =
 "exit codes: 0 success (check: allow), 1 check: deny, rule test: refused,\n"
 "doctor: a check failed; 2 usage or store error.\n";
 
+static const char usage_init[] =
+"usage: authgate init [--db PATH]\n"
+"Creates the database (mode 0660 at most) or migrates it, and the views\n"
+"for the sqlite3 shell; idempotent. On a better-auth database it adds\n"
+"only the authgate_* tables and views. The only command that creates a\n"
+"database file.\n";
+
+static const char usage_import[] =
+"usage: authgate import [--db PATH] [--] FILE.json\n"
+"Loads a snapshot in one transaction: a JSON object whose only keys are\n"
+"the arrays users, organizations, members (or memberships), sessions and\n"
+"apiKeys (or api_keys), each at most once, of the webhook object shapes.\n"
+"Any bad object, unknown or repeated key: nothing is imported, exit 2.\n"
+"The database must exist ('authgate init' first).\n";
+
+static const char usage_cookie[] =
+"usage: authgate cookie [--] TOKEN\n"
+"Prints the session cookie better-auth would set for TOKEN (1 to 255\n"
+"bytes), signed with BETTER_AUTH_SECRET (or BETTER_AUTH_SECRET_FILE).\n"
+"A TOKEN that starts with '-' goes after '--'.\n";
+
 static const char usage_stats[] =
 "usage: authgate stats [--json] [--db PATH]\n"
 "users, organizations, members, live sessions, enabled keys, rules,\n"
@@ -177,6 +198,10 @@ cmd_init(int argc, char **argv)
 	struct store *s = NULL;
 	int rc = 2, v, npos;
 
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_init, stdout);
+		return 0;
+	}
 	if (opt_parse("init", "init", argc, argv, 2, o, pos, 0, &npos) != 0)
 		return 2;
 	db = cli_db_default(opt_val(o, "--db"));
@@ -217,20 +242,37 @@ static int
 cmd_cookie(int argc, char **argv)
 {
 	char signed_tok[REQ_MAX_CREDENTIAL + 1], enc[3 * sizeof(signed_tok)];
+	struct opt o[] = {
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+	};
+	const char *pos[1], *tok;
 	struct config cfg;
 	char err[512];
-	int rc = 2;
+	int rc = 2, npos;
 
-	if (argc != 3)
-		return cli_fail("usage: authgate cookie TOKEN");
+	/* Invariant: "--help" or any other option is never signed as a
+	 * token; a token that starts with '-' comes after "--". */
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_cookie, stdout);
+		return 0;
+	}
+	if (opt_parse("cookie", "cookie", argc, argv, 2, o, pos, 1,
+	    &npos) != 0)
+		return 2;
+	if (npos != 1)
+		return cli_fail("cookie: which TOKEN? usage: authgate cookie"
+		    " [--] TOKEN");
+	tok = pos[0];
 	if (config_load(&cfg, err, sizeof(err)) != 0)
 		return cli_fail(err);
-	if (cfg.secret_n == 0)
+	if (cfg.secret_n == 0) {
+		config_wipe(&cfg);
 		return cli_fail("cookie: set BETTER_AUTH_SECRET (or"
 		    " BETTER_AUTH_SECRET_FILE) first");
-	if (strlen(argv[2]) == 0 || strlen(argv[2]) > 255)
+	}
+	if (strlen(tok) == 0 || strlen(tok) > 255)
 		goto out;
-	if (cred_session_sign(argv[2], strlen(argv[2]), cfg.secret,
+	if (cred_session_sign(tok, strlen(tok), cfg.secret,
 	    cfg.secret_n, signed_tok, sizeof(signed_tok)) == 0 ||
 	    /* encodeURIComponent, as better-auth sets it */
 	    req_percent_encode(signed_tok, strlen(signed_tok), "-_.!~*'()",
@@ -266,11 +308,16 @@ cmd_import(int argc, char **argv)
 	long n;
 	int rc = 2, npos, v;
 
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_import, stdout);
+		return 0;
+	}
 	if (opt_parse("import", "import", argc, argv, 2, o, pos, 1,
 	    &npos) != 0)
 		return 2;
 	if (npos == 0)
-		return cli_fail("usage: authgate import FILE.json [--db PATH]");
+		return cli_fail("import: which file? usage: authgate import"
+		    " [--db PATH] [--] FILE.json");
 	file = pos[0];
 	db = cli_db_default(opt_val(o, "--db"));
 	if ((f = fopen(file, "rb")) == NULL) {
@@ -856,12 +903,21 @@ cli_main(int argc, char **argv)
 	const char *c = argv[1];
 
 	if (strcmp(c, "help") == 0 || strcmp(c, "--help") == 0 ||
-	    strcmp(c, "-h") == 0) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0) {
-		printf("authgate %s\n", AUTHGATE_VERSION);
+	    strcmp(c, "-h") == 0 || strcmp(c, "version") == 0 ||
+	    strcmp(c, "--version") == 0) {
+		struct opt o[] = { { NULL, OPT_FLAG, NULL, 0, { NULL } } };
+		const char *pos[1];
+		int npos, help = c[0] == 'h' || strcmp(c, "--help") == 0 ||
+		    strcmp(c, "-h") == 0;
+
+		if (!opt_wants_help(argc, argv, 2) &&
+		    opt_parse(help ? "help" : "version", help ? "help" :
+		    "version", argc, argv, 2, o, pos, 0, &npos) != 0)
+			return 2;
+		if (help || opt_wants_help(argc, argv, 2))
+			fputs(usage, stdout);
+		else
+			printf("authgate %s\n", AUTHGATE_VERSION);
 		return 0;
 	}
 	if (strcmp(c, "init") == 0)

@@ -28,6 +28,56 @@ t_err1 help-006
 t_run help-007 2 "$AG"		# fd 0 is not a socket, no CGI environment
 t_err help-008 'not started by a web server'
 
+# --- every command and subcommand: --help and -h print usage on stdout
+# and exit 0; an unknown option, long or short, is one line and exit 2;
+# nothing is created on the way
+cd "$T_DIR" || exit 1
+for c in init check "key create" "key list" "key revoke" "key rotate" \
+    "rule list" "rule add" "rule set" "rule rm" "rule test" stats doctor \
+    import cookie serve help version; do
+	id="opts-$(echo "$c" | tr ' ' _)"
+	for h in --help -h; do
+		# shellcheck disable=SC2086
+		t_run "$id$h" 0 "$AG" $c $h
+		t_out "$id$h-usage" '^usage: authgate'
+		t_noerr "$id$h-noerr"
+	done
+	for bad in --bogus -x --bogus=1; do
+		# shellcheck disable=SC2086
+		t_run "$id$bad" 2 "$AG" $c $bad
+		t_err "$id$bad-msg" "^authgate: .*(unknown option ${bad%%=*}|unknown subcommand)"
+		t_err1 "$id$bad-line"
+	done
+done
+t_ok opts-nothing-created test ! -e "$T_DIR/db/authgate.db"
+cd "$T_ROOT" || exit 1
+t_run opts-top-001 2 "$AG" --bogus
+t_err1 opts-top-002
+# a positional argument that starts with '-' only after "--"
+t_run opts-pos-001 2 "$AG" key revoke -k_1 --db "$T_DIR/none.db"
+t_err opts-pos-002 'unknown option -k_1'
+t_run opts-pos-003 2 "$AG" import -snap.json --db "$T_DIR/none.db"
+t_err opts-pos-004 'unknown option -snap.json'
+t_run opts-pos-005 2 "$AG" import --db "$T_DIR/none.db" -- -snap.json
+t_err opts-pos-006 'cannot read -snap.json'
+t_run opts-pos-007 2 "$AG" stats extra
+t_err opts-pos-008 "unexpected argument 'extra'"
+# cookie: --help is never signed, "-" tokens only after "--"
+export BETTER_AUTH_SECRET=cli-test-secret-0123456789abcdef-0123
+t_run cookie-h-001 0 "$AG" cookie --help
+t_noout cookie-h-002 'session_token'
+t_run cookie-h-003 2 "$AG" cookie -tok
+t_noout cookie-h-004 'session_token'
+t_run cookie-h-005 0 "$AG" cookie -- -tok
+t_out cookie-h-006 '^better-auth\.session_token=-tok\.'
+t_run cookie-h-007 0 "$AG" cookie -- --help
+t_out cookie-h-008 '^better-auth\.session_token=--help\.'
+t_run cookie-h-009 2 "$AG" cookie
+t_err1 cookie-h-010
+t_run cookie-h-011 2 "$AG" cookie a b
+t_err1 cookie-h-012
+unset BETTER_AUTH_SECRET
+
 # --- init: fresh, idempotent
 DB="$T_DIR/a.db"
 t_run init-001 0 "$AG" init --db "$DB"
