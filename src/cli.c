@@ -111,9 +111,12 @@ static const char usage[] =
 "\n"
 "environment:\n"
 "  AUTHGATE_DB               database file (default db/authgate.db)\n"
-"  BETTER_AUTH_SECRET        secret that signs session cookies; without it\n"
-"                            cookie signatures are not checked (warning)\n"
+"  BETTER_AUTH_SECRET        secret that signs session cookies (32 bytes or\n"
+"                            more); unset: cookie signatures are not\n"
+"                            checked (warning); set but empty: refused\n"
 "  BETTER_AUTH_SECRET_FILE   read that secret from a file instead\n"
+"  AUTHGATE_UNSIGNED_SESSIONS 1: run without a session secret on purpose\n"
+"                            (an empty BETTER_AUTH_SECRET is then accepted)\n"
 "  AUTHGATE_COOKIE_PREFIX    cookie prefix (default better-auth): cookies\n"
 "                            <prefix>.session_token and\n"
 "                            __Secure-<prefix>.session_token\n"
@@ -271,6 +274,11 @@ cmd_cookie(int argc, char **argv)
 		config_wipe(&cfg);
 		return cli_fail("cookie: set BETTER_AUTH_SECRET (or"
 		    " BETTER_AUTH_SECRET_FILE) first");
+	}
+	if (config_secret_len_ok(cfg.secret_n, "BETTER_AUTH_SECRET", err,
+	    sizeof(err)) != 0) {
+		config_wipe(&cfg);
+		return cli_failf("cookie", "%s", err);
 	}
 	if (strlen(tok) == 0 || strlen(tok) > 255)
 		goto out;
@@ -492,7 +500,7 @@ cmd_check(int argc, char **argv)
 	};
 	const char *db, *v, *style, *msg, *pos[1];
 	char err[512];
-	int i, rc = 2, json, set_up = 0, npos;
+	int i, rc = 2, json, set_up = 0, npos, unsigned_ok;
 	size_t n;
 	enum reply_style rs = REPLY_AUTHORIZER;
 
@@ -540,8 +548,12 @@ cmd_check(int argc, char **argv)
 			return cli_fail("check: --reply takes authorizer (lighttpd,"
 			    " Apache) or check (nginx, Caddy)");
 	}
-	if (config_load(&cfg, err, sizeof(err)) != 0)
-		return cli_fail(err);
+	/* The server's own start-up checks: check decides as it would. */
+	if (config_load(&cfg, err, sizeof(err)) != 0 ||
+	    config_secret_check(&cfg, &unsigned_ok, err, sizeof(err)) != 0) {
+		config_wipe(&cfg);
+		return cli_failf("check", "%s", err);
+	}
 	if (db != NULL)
 		snprintf(cfg.db, sizeof(cfg.db), "%s", db);
 	if (cli_db_exists("check", cfg.db) != 0)

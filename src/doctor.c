@@ -397,7 +397,7 @@ doctor_secrets(struct doctor_report *r, const char *user)
 	const struct account *ap;
 	char err[512];
 	size_t i, len;
-	int weak = 0, demo = 0;
+	int weak = 0, demo = 0, unsigned_ok = 0;
 
 	ap = account_load(user, &a) == 0 ? &a : NULL;
 	check_secret_file(r, ap, "BETTER_AUTH_SECRET_FILE");
@@ -406,6 +406,28 @@ doctor_secrets(struct doctor_report *r, const char *user)
 		doctor_report_add(r, DOCTOR_FAIL, "config", "correct the variable"
 		    " named; authgate would not start with it",
 		    "configuration: %s", err);
+	} else if (config_flag(&unsigned_ok, "AUTHGATE_UNSIGNED_SESSIONS",
+	    err, sizeof(err)) != 0) {
+		doctor_report_add(r, DOCTOR_FAIL, "config", "correct the variable"
+		    " named; authgate would not start with it",
+		    "configuration: %s", err);
+	} else if (cfg.secret_n == 0 && (config_secret_check(&cfg,
+	    &unsigned_ok, err, sizeof(err)) != 0 || unsigned_ok)) {
+		/* the server's own start-up check, config_secret_check */
+		if (unsigned_ok)
+			doctor_report_add(r, DOCTOR_WARN, "secret", "set"
+			    " BETTER_AUTH_SECRET_FILE=FILE to your better-auth"
+			    " server's secret and drop AUTHGATE_UNSIGNED_SESSIONS",
+			    "AUTHGATE_UNSIGNED_SESSIONS=1: session cookie"
+			    " signatures are not checked, on purpose");
+		else
+			doctor_report_add(r, DOCTOR_FAIL, "secret", "give the"
+			    " secret of your better-auth server:"
+			    " BETTER_AUTH_SECRET_FILE=FILE, or unset"
+			    " BETTER_AUTH_SECRET and set"
+			    " AUTHGATE_UNSIGNED_SESSIONS=1 to run unsigned on"
+			    " purpose", "BETTER_AUTH_SECRET is set but empty:"
+			    " authgate refuses to start");
 	} else if (cfg.secret_n == 0) {
 		doctor_report_add(r, DOCTOR_FAIL, "secret", "give the secret of"
 		    " your better-auth server: BETTER_AUTH_SECRET_FILE=FILE"
@@ -417,10 +439,12 @@ doctor_secrets(struct doctor_report *r, const char *user)
 		    " better-auth server's own secret (openssl rand -base64"
 		    " 32 makes a new one)", "BETTER_AUTH_SECRET is the public"
 		    " demo secret: anyone can sign session cookies");
-	} else if (cfg.secret_n < CONFIG_MIN_SECRET) {
+	} else if (config_secret_len_ok(cfg.secret_n, "BETTER_AUTH_SECRET",
+	    err, sizeof(err)) != 0) {
 		doctor_report_add(r, DOCTOR_FAIL, "secret", "use a secret of at"
 		    " least 32 bytes on both sides (openssl rand -base64 32)",
-		    "BETTER_AUTH_SECRET is shorter than %d bytes",
+		    "BETTER_AUTH_SECRET is shorter than %d bytes: authgate"
+		    " refuses to start, as better-auth does",
 		    CONFIG_MIN_SECRET);
 	} else {
 		doctor_report_add(r, DOCTOR_OK, "secret", NULL,

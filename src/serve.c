@@ -98,11 +98,13 @@ static const char usage_serve[] =
 "       [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "       [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
 "       [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
-"       [--public]\n"
+"       [--public] [--unsigned-sessions]\n"
 "ADDR is a loopback address (127.0.0.0/8 or [::1]) with :PORT, or an\n"
 "absolute unix socket path (mode 0660, owner U, group G); any other\n"
 "address (0.0.0.0:PORT, a LAN address) only with --public, which says\n"
-"that every host that can reach it may ask. N worker processes (default 2), each\n"
+"that every host that can reach it may ask. --unsigned-sessions is\n"
+"AUTHGATE_UNSIGNED_SESSIONS=1: no session secret, on purpose (warned).\n"
+"N worker processes (default 2), each\n"
 "with its own webhook process; dead workers are restarted; SIGTERM\n"
 "finishes what is in flight. As root, --user is required. Each of the\n"
 "other flags sets the variable of the same name (see 'authgate --help').\n";
@@ -110,7 +112,7 @@ static const char usage_serve[] =
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	struct opt t[5 + NENV + 1];
+	struct opt t[6 + NENV + 1];
 	const char *pos[1], *w;
 	uint64_t v;
 	size_t k;
@@ -128,6 +130,8 @@ parse(int argc, char **argv, struct opts *o)
 	t[3].name = "--workers";
 	t[4 + NENV].name = "--public";
 	t[4 + NENV].kind = OPT_FLAG;
+	t[5 + NENV].name = "--unsigned-sessions";
+	t[5 + NENV].kind = OPT_FLAG;
 	for (k = 0; k < NENV; k++)
 		t[4 + k].name = env_flags[k].flag;
 	if (opt_parse("serve", "serve", argc, argv, 2, t, pos, 0, &npos) != 0)
@@ -148,6 +152,9 @@ parse(int argc, char **argv, struct opts *o)
 		if (t[4 + k].set && setenv(env_flags[k].env, t[4 + k].value,
 		    1) != 0)
 			return usage("cannot set", env_flags[k].env);
+	if (opt_set(t, "--unsigned-sessions") &&
+	    setenv("AUTHGATE_UNSIGNED_SESSIONS", "1", 1) != 0)
+		return usage("cannot set", "AUTHGATE_UNSIGNED_SESSIONS");
 	if (o->listen == NULL)
 		return usage("--listen 127.0.0.1:PORT or /path/to.sock is"
 		    " required", NULL);

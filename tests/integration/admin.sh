@@ -484,7 +484,7 @@ t_ok check-024 test "$(json 'd["reason"]')" = api_key_disabled
 t_run check-025 0 "$AG" check --method GET --path /api/x --bearer "$K1B"
 t_out check-026 "^identity: user=u_mia .*org=org_acme .*role=member .*method=api_key .*api_key=$K1B_ID "
 t_out check-027 '^signatures: checked$'
-BETTER_AUTH_SECRET= t_run check-028 1 "$AG" check --method GET --path /api/x
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 t_run check-028 1 "$AG" check --method GET --path /api/x
 t_out check-029 '^signatures: not checked'
 # neither output form carries the credential it was given
 t_run check-030 0 "$AG" check --method GET --path /api/x --cookie "$MEMBER" --json
@@ -717,6 +717,12 @@ t_out doc-041 '^fail: BETTER_AUTH_SECRET is not set: session cookie signatures a
 printf 'short-secret\n' > "$D/etc/authgate/short.secret"; chgrp nogroup "$D/etc/authgate/short.secret"; chmod 0640 "$D/etc/authgate/short.secret"
 doc doc-042 1 "$AG" doctor --db "$DDB" --user nobody --secret-file "$D/etc/authgate/short.secret" --webhook-secret-file "$D/etc/authgate/webhook.secret"
 t_out doc-043 '^fail: BETTER_AUTH_SECRET is shorter than 32 bytes'
+BETTER_AUTH_SECRET= doc doc-043a 1 "$AG" doctor --db "$DDB" --user nobody --webhook-secret-file "$D/etc/authgate/webhook.secret"
+t_out doc-043b '^fail: BETTER_AUTH_SECRET is set but empty: authgate refuses to start — fix: .*AUTHGATE_UNSIGNED_SESSIONS=1'
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 doc doc-043c 0 "$AG" doctor --db "$DDB" --user nobody --webhook-secret-file "$D/etc/authgate/webhook.secret"
+t_out doc-043d '^warn: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie signatures are not checked, on purpose — fix: '
+AUTHGATE_UNSIGNED_SESSIONS=x doc doc-043e 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
+t_out doc-043f 'AUTHGATE_UNSIGNED_SESSIONS must be 0 or 1'
 BETTER_AUTH_SECRET=demo-secret-change-me-0123456789abcdef AUTHGATE_WEBHOOK_SECRET=demo-webhook-secret-change-me \
     doc doc-044 1 "$AG" doctor --db "$DDB" --user nobody
 t_out doc-045 '^fail: BETTER_AUTH_SECRET is the public demo secret'

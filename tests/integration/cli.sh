@@ -179,9 +179,45 @@ AUTHGATE_TRUST_FORWARDED=yes t_run conf-015 2 "$AG" check --method GET --path /x
 # a custom cookie prefix
 AUTHGATE_COOKIE_PREFIX=myapp t_run conf-016 0 "$AG" check --method GET --path /api/projects --cookie "myapp.session_token=${MEMBER#*=}"
 AUTHGATE_COOKIE_PREFIX=myapp t_run conf-017 1 "$AG" check --method GET --path /api/projects --cookie "$MEMBER"
-# without a secret the token alone is looked up (and the log warns)
-BETTER_AUTH_SECRET= t_run conf-018 0 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=demo-session-mia-member"
-BETTER_AUTH_SECRET= t_run conf-019 1 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=no-such-token"
+# without a secret, on purpose, the token alone is looked up (and the log warns)
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 t_run conf-018 0 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=demo-session-mia-member"
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 t_run conf-019 1 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=no-such-token"
+# an empty secret is not "on purpose": refused in one line
+BETTER_AUTH_SECRET= t_run sec-001 2 "$AG" check --method GET --path /api/projects
+t_err sec-002 '^authgate: check: BETTER_AUTH_SECRET is empty, so session cookie signatures would not be checked; .*AUTHGATE_UNSIGNED_SESSIONS=1'
+t_err1 sec-003
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=yes t_run sec-004 2 "$AG" check --method GET --path /api/projects
+t_err sec-005 'AUTHGATE_UNSIGNED_SESSIONS must be 0 or 1'
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=0 t_run sec-006 2 "$AG" check --method GET --path /api/projects
+# an empty secret file: refused (to run unsigned, name no file)
+: > "$T_DIR/empty.secret"
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/empty.secret" AUTHGATE_UNSIGNED_SESSIONS=1 t_run sec-007 2 "$AG" check --method GET --path /x )
+t_err sec-008 'BETTER_AUTH_SECRET_FILE .*empty.secret is empty'
+# shorter than 32 bytes: refused as better-auth refuses it (31, 32)
+BETTER_AUTH_SECRET=0123456789012345678901234567890 t_run sec-010 2 "$AG" check --method GET --path /api/projects
+t_err sec-011 '^authgate: check: BETTER_AUTH_SECRET is shorter than 32 bytes, as better-auth refuses it'
+t_err1 sec-012
+BETTER_AUTH_SECRET=01234567890123456789012345678901 t_run sec-013 1 "$AG" check --method GET --path /api/projects
+printf 'short-secret\n' > "$T_DIR/short.secret"
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/short.secret" t_run sec-014 2 "$AG" check --method GET --path /x )
+t_err sec-015 'BETTER_AUTH_SECRET_FILE secret is shorter than 32 bytes'
+t_noout sec-016 'short-secret'
+grep -q 'short-secret' "$T_DIR/err" && t_fail sec-017 "secret printed" || t_pass sec-017
+BETTER_AUTH_SECRET=short-secret t_run sec-018 2 "$AG" cookie tok
+t_err sec-019 'cookie: BETTER_AUTH_SECRET is shorter than 32 bytes'
+# the FastCGI/CGI start-up refuses the same (a CGI request gets a 503)
+for e in "BETTER_AUTH_SECRET=" "BETTER_AUTH_SECRET=0123456789012345678901234567890"; do
+	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 AUTHGATE_DB="$T_DIR/c.db" "$e" \
+	    REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_ORIGINAL_URI=/api/health \
+	    AUTHGATE_ORIGINAL_METHOD=GET "$AG" </dev/null > "$T_DIR/out" 2>"$T_DIR/err"
+	t_ok "sec-cgi-${#e}" test "$(head -n 1 "$T_DIR/out")" = $'Status: 503 Service Unavailable\r'
+	t_err "sec-cgi-${#e}-msg" 'BETTER_AUTH_SECRET is (empty|shorter than 32 bytes)'
+done
+env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 AUTHGATE_DB="$T_DIR/c.db" BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 \
+    REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_ORIGINAL_URI=/api/health \
+    AUTHGATE_ORIGINAL_METHOD=GET "$AG" </dev/null > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok sec-cgi-unsigned test "$(head -n 1 "$T_DIR/out")" = $'Status: 200 OK\r'
+t_err sec-cgi-unsigned-warn 'warning: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie signatures are not checked'
 
 # --- plain CGI: the check endpoint as one CGI request
 cgi() {
