@@ -86,9 +86,11 @@ static const char usage[] =
 "  rule test --method M --path P [--json]\n"
 "                            which rule a request meets (no credentials)\n"
 "  stats [--json]            counts, journal mode, size, last event\n"
-"  doctor [--user U] [--secret-file F] [--webhook-secret-file F] [--json]\n"
+"  doctor [--user U] [--group G] [--secret-file F]\n"
+"        [--webhook-secret-file F] [--json]\n"
 "                            check a deployment as web server account U\n"
-"                            (default www-data); exit 1 if a check fails\n"
+"                            (default www-data; --group G: as serve --user\n"
+"                            U --group G runs); exit 1 if a check fails\n"
 "  import FILE.json [--db PATH]\n"
 "                            load a snapshot (arrays users, organizations,\n"
 "                            members, sessions, apiKeys in the webhook\n"
@@ -166,9 +168,13 @@ static const char usage_stats[] =
 "size, schema version.\n";
 
 static const char usage_doctor[] =
-"usage: authgate doctor [--user U] [--secret-file F]\n"
+"usage: authgate doctor [--user U] [--group G] [--secret-file F]\n"
 "                       [--webhook-secret-file F] [--json] [--db PATH]\n"
-"Checks a deployment as the web server account U (default www-data):\n"
+"Checks a deployment as the web server account U (default www-data), with\n"
+"its groups as a server that spawns authgate gives them; with --group G,\n"
+"as 'authgate serve --user U --group G' runs it (G alone). A fix names\n"
+"only groups that exist (G, or U's primary group: nogroup for nobody).\n"
+"Checks:\n"
 "the database is readable by U through every directory, U can create\n"
 "the WAL files, no file is world-readable, the secrets (from the\n"
 "environment, or the files given) are set and long enough, the schema\n"
@@ -801,6 +807,7 @@ cmd_doctor(int argc, char **argv)
 	static struct doctor_report rep;
 	struct opt o[] = {
 		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--group", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--secret-file", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--webhook-secret-file", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
@@ -808,7 +815,7 @@ cmd_doctor(int argc, char **argv)
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store *s = NULL;
-	const char *pos[1], *db, *user, *v, *m;
+	const char *pos[1], *db, *user, *group, *v, *m;
 	char err[512];
 	size_t i;
 	int npos, exists;
@@ -826,6 +833,10 @@ cmd_doctor(int argc, char **argv)
 	if (!cli_valid_id(user))
 		return cli_failf(cmd, "--user takes an account name such as"
 		    " www-data");
+	group = opt_val(o, "--group");
+	if (group != NULL && !cli_valid_id(group))
+		return cli_failf(cmd, "--group takes a group name such as"
+		    " www-data");
 	/* The flags stand for the server's environment, as serve's do. */
 	if ((v = opt_val(o, "--secret-file")) != NULL &&
 	    (unsetenv("BETTER_AUTH_SECRET") != 0 ||
@@ -837,8 +848,8 @@ cmd_doctor(int argc, char **argv)
 		return cli_fail("out of memory");
 
 	memset(&rep, 0, sizeof(rep));
-	doctor_files(&rep, db, user, &exists);
-	doctor_secrets(&rep, user);
+	doctor_files(&rep, db, user, group, &exists);
+	doctor_secrets(&rep, user, group);
 	if (exists) {
 		if (store_open(&s, db, STORE_READONLY, err, sizeof(err)) != 0) {
 			doctor_report_add(&rep, DOCTOR_FAIL, "db.open", NULL,

@@ -698,12 +698,32 @@ t_out doc-021 "^fail: $DDB is readable by every account on this host \(mode 0664
 t_out doc-022 '^doctor: .* 1 failure$'
 chmod 0660 "$DDB"; chgrp root "$DDB"
 doc doc-023 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
-t_out doc-024 "^fail: nobody cannot read $DDB \(mode 0660, owner root:root\).* — fix: chgrp nobody $DDB && chmod g\+r $DDB$"
+t_out doc-024 "^fail: nobody cannot read $DDB \(mode 0660, owner root:root\).* — fix: chgrp nogroup $DDB && chmod g\+r $DDB$"	# nobody's group is nogroup on Debian
 t_out doc-025 "^warn: nobody cannot write $DDB"
-chgrp nogroup "$DDB"
+# as 'authgate serve --user nobody --group www-data' runs: www-data alone
+doc doc-025a 1 "$AG" doctor --db "$DDB" --user nobody --group www-data "${SEC[@]}"
+t_out doc-025b "^ok: account nobody \(uid 65534\) with group www-data only, as 'authgate serve --user nobody --group www-data' runs$"
+t_out doc-025c "^fail: nobody cannot reach $DDB: directory $D/lib/authgate is not searchable .* — fix: chgrp www-data $D/lib/authgate && chmod g\+x $D/lib/authgate$"
+t_bad doc-025d "$AG" doctor --user nobody --group 'bad group'
+doc doc-025e 1 "$AG" doctor --db "$DDB" --user nobody --group no-such-group-x "${SEC[@]}"
+t_out doc-025f '^fail: there is no group no-such-group-x on this host — fix: '
+# the documented setup: files in group www-data, serve --group www-data
+chgrp www-data "$DDB" "$D/lib/authgate" "$D/etc/authgate" "$D/etc/authgate/"*.secret
+for f in "$DDB-wal" "$DDB-shm"; do [ -e "$f" ] && chgrp www-data "$f"; done
+doc doc-025g 0 "$AG" doctor --db "$DDB" --user nobody --group www-data "${SEC[@]}"
+t_noout doc-025h '^(warn|fail):'
+# without --group, nobody has only its own group (nogroup): every fix
+# says so, and no fix names a group this host lacks
+doc doc-025i 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
+t_out doc-025j "^fail: nobody cannot reach $DDB: .* — fix: chgrp nogroup $D/lib/authgate && chmod g\+x $D/lib/authgate$"
+t_out doc-025k "fix: chgrp nogroup .*better-auth.secret && chmod 0640"
+bad_groups=$(grep -o 'chgrp [^ ]*' "$T_DIR/out" | cut -d' ' -f2 | sort -u | while read -r g; do getent group "$g" >/dev/null || echo "$g"; done)
+[ -z "$bad_groups" ] && t_pass doc-025l || t_fail doc-025l "fix names groups this host lacks: $bad_groups"
+chgrp nogroup "$DDB" "$D/lib/authgate" "$D/etc/authgate" "$D/etc/authgate/"*.secret
+for f in "$DDB-wal" "$DDB-shm"; do [ -e "$f" ] && chgrp nogroup "$f"; done
 chmod 0750 "$D/lib/authgate"
 doc doc-026 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
-t_out doc-027 "^fail: nobody cannot create $DDB-wal and $DDB-shm: directory $D/lib/authgate is not writable.* — fix: chgrp nobody $D/lib/authgate && chmod g\+rwx,o-w $D/lib/authgate$"
+t_out doc-027 "^fail: nobody cannot create $DDB-wal and $DDB-shm: directory $D/lib/authgate is not writable.* — fix: chgrp nogroup $D/lib/authgate && chmod g\+rwx,o-w $D/lib/authgate$"
 chmod 0700 "$D/lib/authgate"
 doc doc-028 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
 t_out doc-029 "^fail: nobody cannot reach $DDB: directory $D/lib/authgate is not searchable"
