@@ -52,7 +52,7 @@ D_gate	= authz db log reply sandbox store_sync util webhook config
 D_serve	= log opt util
 D_whproc = fcgi_proto gate log sandbox
 D_fcgi_server = fcgi_proto gate log sandbox serve webhook whproc
-D_cli_util = config db store_admin util opt
+D_cli_util = config db policy store_admin util opt
 D_cli_key = admin cli_util credential opt policy store_admin util reply
 D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli	= authz cli_key cli_rule cli_util config credential db doctor event \
@@ -76,6 +76,8 @@ ASAN_BIN = build/asan/authgate
 # harness: its module's closure, nothing else.
 UNIT	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 T_test_util = util
+T_test_opt = opt
+T_test_config = config
 T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential

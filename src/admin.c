@@ -113,8 +113,8 @@ admin_rule_problem(const char *why)
 		const char	*why;
 		const char	*advice;
 	} map[] = {
-		{ "bad_method", "--method takes a comma list of HTTP methods"
-		    " such as GET,HEAD, or any" },
+		{ "bad_method", "--method takes a comma list of methods from"
+		    " IANA's HTTP method registry such as GET,HEAD, or any" },
 		{ "bad_path", "--path is not a valid glob" },
 		{ "bad_access", "--access must be one of public, authenticated,"
 		    " session, api_key, deny" },

@@ -86,9 +86,11 @@ static const char usage[] =
 "  rule test --method M --path P [--json]\n"
 "                            which rule a request meets (no credentials)\n"
 "  stats [--json]            counts, journal mode, size, last event\n"
-"  doctor [--user U] [--secret-file F] [--webhook-secret-file F] [--json]\n"
+"  doctor [--user U] [--group G] [--secret-file F]\n"
+"        [--webhook-secret-file F] [--json]\n"
 "                            check a deployment as web server account U\n"
-"                            (default www-data); exit 1 if a check fails\n"
+"                            (default www-data; --group G: as serve --user\n"
+"                            U --group G runs); exit 1 if a check fails\n"
 "  import FILE.json [--db PATH]\n"
 "                            load a snapshot (arrays users, organizations,\n"
 "                            members, sessions, apiKeys in the webhook\n"
@@ -99,8 +101,10 @@ static const char usage[] =
 "        [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "        [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
 "        [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
+"        [--public] [--unsigned-sessions]\n"
 "                            listen on 127.0.0.1:PORT, [::1]:PORT or a unix\n"
-"                            socket (mode 0660, owner U, group G) with N\n"
+"                            socket (mode 0660, owner U, group G; another\n"
+"                            address only with --public) with N\n"
 "                            worker processes (default 2); restarts dead\n"
 "                            workers; SIGTERM finishes requests in flight.\n"
 "                            As root, --user is required (root is dropped)\n"
@@ -109,9 +113,12 @@ static const char usage[] =
 "\n"
 "environment:\n"
 "  AUTHGATE_DB               database file (default db/authgate.db)\n"
-"  BETTER_AUTH_SECRET        secret that signs session cookies; without it\n"
-"                            cookie signatures are not checked (warning)\n"
+"  BETTER_AUTH_SECRET        secret that signs session cookies (32 bytes or\n"
+"                            more); unset: cookie signatures are not\n"
+"                            checked (warning); set but empty: refused\n"
 "  BETTER_AUTH_SECRET_FILE   read that secret from a file instead\n"
+"  AUTHGATE_UNSIGNED_SESSIONS 1: run without a session secret on purpose\n"
+"                            (an empty BETTER_AUTH_SECRET is then accepted)\n"
 "  AUTHGATE_COOKIE_PREFIX    cookie prefix (default better-auth): cookies\n"
 "                            <prefix>.session_token and\n"
 "                            __Secure-<prefix>.session_token\n"
@@ -133,6 +140,27 @@ static const char usage[] =
 "exit codes: 0 success (check: allow), 1 check: deny, rule test: refused,\n"
 "doctor: a check failed; 2 usage or store error.\n";
 
+static const char usage_init[] =
+"usage: authgate init [--db PATH]\n"
+"Creates the database (mode 0660 at most) or migrates it, and the views\n"
+"for the sqlite3 shell; idempotent. On a better-auth database it adds\n"
+"only the authgate_* tables and views. The only command that creates a\n"
+"database file.\n";
+
+static const char usage_import[] =
+"usage: authgate import [--db PATH] [--] FILE.json\n"
+"Loads a snapshot in one transaction: a JSON object whose only keys are\n"
+"the arrays users, organizations, members (or memberships), sessions and\n"
+"apiKeys (or api_keys), each at most once, of the webhook object shapes.\n"
+"Any bad object, unknown or repeated key: nothing is imported, exit 2.\n"
+"The database must exist ('authgate init' first).\n";
+
+static const char usage_cookie[] =
+"usage: authgate cookie [--] TOKEN\n"
+"Prints the session cookie better-auth would set for TOKEN (1 to 255\n"
+"bytes), signed with BETTER_AUTH_SECRET (or BETTER_AUTH_SECRET_FILE).\n"
+"A TOKEN that starts with '-' goes after '--'.\n";
+
 static const char usage_stats[] =
 "usage: authgate stats [--json] [--db PATH]\n"
 "users, organizations, members, live sessions, enabled keys, rules,\n"
@@ -140,9 +168,13 @@ static const char usage_stats[] =
 "size, schema version.\n";
 
 static const char usage_doctor[] =
-"usage: authgate doctor [--user U] [--secret-file F]\n"
+"usage: authgate doctor [--user U] [--group G] [--secret-file F]\n"
 "                       [--webhook-secret-file F] [--json] [--db PATH]\n"
-"Checks a deployment as the web server account U (default www-data):\n"
+"Checks a deployment as the web server account U (default www-data), with\n"
+"its groups as a server that spawns authgate gives them; with --group G,\n"
+"as 'authgate serve --user U --group G' runs it (G alone). A fix names\n"
+"only groups that exist (G, or U's primary group: nogroup for nobody).\n"
+"Checks:\n"
 "the database is readable by U through every directory, U can create\n"
 "the WAL files, no file is world-readable, the secrets (from the\n"
 "environment, or the files given) are set and long enough, the schema\n"
@@ -177,6 +209,10 @@ cmd_init(int argc, char **argv)
 	struct store *s = NULL;
 	int rc = 2, v, npos;
 
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_init, stdout);
+		return 0;
+	}
 	if (opt_parse("init", "init", argc, argv, 2, o, pos, 0, &npos) != 0)
 		return 2;
 	db = cli_db_default(opt_val(o, "--db"));
@@ -217,20 +253,42 @@ static int
 cmd_cookie(int argc, char **argv)
 {
 	char signed_tok[REQ_MAX_CREDENTIAL + 1], enc[3 * sizeof(signed_tok)];
+	struct opt o[] = {
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+	};
+	const char *pos[1], *tok;
 	struct config cfg;
 	char err[512];
-	int rc = 2;
+	int rc = 2, npos;
 
-	if (argc != 3)
-		return cli_fail("usage: authgate cookie TOKEN");
+	/* Invariant: "--help" or any other option is never signed as a
+	 * token; a token that starts with '-' comes after "--". */
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_cookie, stdout);
+		return 0;
+	}
+	if (opt_parse("cookie", "cookie", argc, argv, 2, o, pos, 1,
+	    &npos) != 0)
+		return 2;
+	if (npos != 1)
+		return cli_fail("cookie: which TOKEN? usage: authgate cookie"
+		    " [--] TOKEN");
+	tok = pos[0];
 	if (config_load(&cfg, err, sizeof(err)) != 0)
 		return cli_fail(err);
-	if (cfg.secret_n == 0)
+	if (cfg.secret_n == 0) {
+		config_wipe(&cfg);
 		return cli_fail("cookie: set BETTER_AUTH_SECRET (or"
 		    " BETTER_AUTH_SECRET_FILE) first");
-	if (strlen(argv[2]) == 0 || strlen(argv[2]) > 255)
+	}
+	if (config_secret_len_ok(cfg.secret_n, "BETTER_AUTH_SECRET", err,
+	    sizeof(err)) != 0) {
+		config_wipe(&cfg);
+		return cli_failf("cookie", "%s", err);
+	}
+	if (strlen(tok) == 0 || strlen(tok) > 255)
 		goto out;
-	if (cred_session_sign(argv[2], strlen(argv[2]), cfg.secret,
+	if (cred_session_sign(tok, strlen(tok), cfg.secret,
 	    cfg.secret_n, signed_tok, sizeof(signed_tok)) == 0 ||
 	    /* encodeURIComponent, as better-auth sets it */
 	    req_percent_encode(signed_tok, strlen(signed_tok), "-_.!~*'()",
@@ -264,19 +322,28 @@ cmd_import(int argc, char **argv)
 	char err[512], *json = NULL;
 	FILE *f = NULL;
 	long n;
-	int rc = 2, npos;
+	int rc = 2, npos, v;
 
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_import, stdout);
+		return 0;
+	}
 	if (opt_parse("import", "import", argc, argv, 2, o, pos, 1,
 	    &npos) != 0)
 		return 2;
 	if (npos == 0)
-		return cli_fail("usage: authgate import FILE.json [--db PATH]");
+		return cli_fail("import: which file? usage: authgate import"
+		    " [--db PATH] [--] FILE.json");
 	file = pos[0];
 	db = cli_db_default(opt_val(o, "--db"));
 	if ((f = fopen(file, "rb")) == NULL) {
-		fprintf(stderr, "authgate: import: cannot read %s\n", file);
+		fprintf(stderr, "authgate: import: cannot read %s (%s)\n", file,
+		    strerror(errno));
 		return 2;
 	}
+	/* Only init creates a database: a mistyped --db is an error. */
+	if (cli_db_exists("import", db) != 0)
+		goto out;
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
 	    n > IMPORT_MAX_FILE || fseek(f, 0, SEEK_SET) != 0) {
 		fprintf(stderr, "authgate: import: %s is unreadable or larger"
@@ -288,11 +355,22 @@ cmd_import(int argc, char **argv)
 		fprintf(stderr, "authgate: import: cannot read %s\n", file);
 		goto out;
 	}
-	if (store_open(&s, db, STORE_READWRITE, err, sizeof(err)) != 0) {
+	if (store_open(&s, db, STORE_READWRITE_EXISTING, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: import: %s\n", err);
 		goto out;
 	}
-	if (store_schema_version(s) <= 0) {
+	store_set_quiet(s, 1);
+	if (store_admin_begin(s, 0) != 0) {
+		rc = cli_store_fail("import", db, s);
+		goto out;
+	}
+	v = store_schema_version(s);
+	if (store_admin_end(s, 0) != 0) {
+		rc = cli_store_fail("import", db, s);
+		goto out;
+	}
+	if (v <= 0) {
 		fprintf(stderr, "authgate: import: %s has no authgate schema;"
 		    " run 'authgate init --db %s' first\n", db, db);
 		goto out;
@@ -428,7 +506,7 @@ cmd_check(int argc, char **argv)
 	};
 	const char *db, *v, *style, *msg, *pos[1];
 	char err[512];
-	int i, rc = 2, json, set_up = 0, npos;
+	int i, rc = 2, json, set_up = 0, npos, unsigned_ok;
 	size_t n;
 	enum reply_style rs = REPLY_AUTHORIZER;
 
@@ -467,6 +545,8 @@ cmd_check(int argc, char **argv)
 			return cli_fail("check: --header takes 'Name: value'");
 	if (in.method.p == NULL || in.uri.p == NULL)
 		return cli_fail("check: --method and --path are required");
+	if (cli_method_ok("check", in.method.p, 0) != 0)
+		return 2;
 	if (style != NULL) {
 		if (strcmp(style, "check") == 0)
 			rs = REPLY_CHECK;
@@ -474,10 +554,16 @@ cmd_check(int argc, char **argv)
 			return cli_fail("check: --reply takes authorizer (lighttpd,"
 			    " Apache) or check (nginx, Caddy)");
 	}
-	if (config_load(&cfg, err, sizeof(err)) != 0)
-		return cli_fail(err);
+	/* The server's own start-up checks: check decides as it would. */
+	if (config_load(&cfg, err, sizeof(err)) != 0 ||
+	    config_secret_check(&cfg, &unsigned_ok, err, sizeof(err)) != 0) {
+		config_wipe(&cfg);
+		return cli_failf("check", "%s", err);
+	}
 	if (db != NULL)
 		snprintf(cfg.db, sizeof(cfg.db), "%s", db);
+	if (cli_db_exists("check", cfg.db) != 0)
+		goto out;
 	/* A bare cookie value means the session cookie itself. */
 	if (in.cookie.p != NULL && strchr(in.cookie.p, '=') == NULL) {
 		if (snprintf(cookie, sizeof(cookie), "%s.session_token=%s",
@@ -721,6 +807,7 @@ cmd_doctor(int argc, char **argv)
 	static struct doctor_report rep;
 	struct opt o[] = {
 		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--group", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--secret-file", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--webhook-secret-file", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
@@ -728,7 +815,7 @@ cmd_doctor(int argc, char **argv)
 		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
 	};
 	struct store *s = NULL;
-	const char *pos[1], *db, *user, *v, *m;
+	const char *pos[1], *db, *user, *group, *v, *m;
 	char err[512];
 	size_t i;
 	int npos, exists;
@@ -746,6 +833,10 @@ cmd_doctor(int argc, char **argv)
 	if (!cli_valid_id(user))
 		return cli_failf(cmd, "--user takes an account name such as"
 		    " www-data");
+	group = opt_val(o, "--group");
+	if (group != NULL && !cli_valid_id(group))
+		return cli_failf(cmd, "--group takes a group name such as"
+		    " www-data");
 	/* The flags stand for the server's environment, as serve's do. */
 	if ((v = opt_val(o, "--secret-file")) != NULL &&
 	    (unsetenv("BETTER_AUTH_SECRET") != 0 ||
@@ -757,8 +848,8 @@ cmd_doctor(int argc, char **argv)
 		return cli_fail("out of memory");
 
 	memset(&rep, 0, sizeof(rep));
-	doctor_files(&rep, db, user, &exists);
-	doctor_secrets(&rep, user);
+	doctor_files(&rep, db, user, group, &exists);
+	doctor_secrets(&rep, user, group);
 	if (exists) {
 		if (store_open(&s, db, STORE_READONLY, err, sizeof(err)) != 0) {
 			doctor_report_add(&rep, DOCTOR_FAIL, "db.open", NULL,
@@ -837,12 +928,21 @@ cli_main(int argc, char **argv)
 	const char *c = argv[1];
 
 	if (strcmp(c, "help") == 0 || strcmp(c, "--help") == 0 ||
-	    strcmp(c, "-h") == 0) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0) {
-		printf("authgate %s\n", AUTHGATE_VERSION);
+	    strcmp(c, "-h") == 0 || strcmp(c, "version") == 0 ||
+	    strcmp(c, "--version") == 0) {
+		struct opt o[] = { { NULL, OPT_FLAG, NULL, 0, { NULL } } };
+		const char *pos[1];
+		int npos, help = c[0] == 'h' || strcmp(c, "--help") == 0 ||
+		    strcmp(c, "-h") == 0;
+
+		if (!opt_wants_help(argc, argv, 2) &&
+		    opt_parse(help ? "help" : "version", help ? "help" :
+		    "version", argc, argv, 2, o, pos, 0, &npos) != 0)
+			return 2;
+		if (help || opt_wants_help(argc, argv, 2))
+			fputs(usage, stdout);
+		else
+			printf("authgate %s\n", AUTHGATE_VERSION);
 		return 0;
 	}
 	if (strcmp(c, "init") == 0)

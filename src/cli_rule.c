@@ -271,6 +271,8 @@ apply_rule_flags(const char *cmd, struct opt *o, struct admin_rule *r)
 	if ((v = opt_val(o, "--method")) != NULL && (strcmp(v, "any") == 0 ||
 	    strcmp(v, "ANY") == 0))
 		v = "";
+	else if (v != NULL && cli_method_ok(cmd, v, 1) != 0)
+		return 2;
 	if (set_text(&r->t.method, v, NULL) ||
 	    set_text(&r->t.path, opt_val(o, "--path"), NULL) ||
 	    set_text(&r->t.access, opt_val(o, "--access"), NULL) ||
@@ -610,6 +612,8 @@ rule_test(int argc, char **argv)
 	if (method == NULL || uri == NULL)
 		return cli_failf(cmd, "--method and --path are required, such as"
 		    " --method GET --path /api/admin/users");
+	if (cli_method_ok(cmd, method, 0) != 0)
+		return 2;
 	db = cli_db_default(opt_val(o, "--db"));
 	if ((rc = rules_open(cmd, db, 0, &s, &rs, &r)) != 0)
 		goto out;

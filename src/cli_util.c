@@ -17,6 +17,7 @@
 #include "admin.h"
 #include "cli_util.h"
 #include "config.h"
+#include "policy.h"
 #include "store.h"
 #include "store_admin.h"
 
@@ -127,19 +128,16 @@ cli_store_fail(const char *cmd, const char *db, struct store *s)
 }
 
 /*
- * Opens db and begins a read (write = 0) or write transaction. A missing
- * file is an error, never created. Prints one line and returns 2 on
- * failure, 0 with *out set on success.
+ * Whether db is an existing regular file: only `init` creates a
+ * database, so every other command checks this before it opens one (a
+ * mistyped --db never leaves an empty file behind). Prints one line and
+ * returns 2 when it is not, else 0.
  */
 int
-cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
+cli_db_exists(const char *cmd, const char *db)
 {
-	struct store *s = NULL;
 	struct stat st;
-	char err[512];
 
-	*out = NULL;
-	admin_writing = write;
 	if (stat(db, &st) != 0) {
 		if (errno == ENOENT)
 			return cli_failf(cmd, "no database at %s; create it with"
@@ -150,6 +148,24 @@ cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
 	if (!S_ISREG(st.st_mode))
 		return cli_failf(cmd, "%s is not a database file; give --db FILE",
 		    db);
+	return 0;
+}
+
+/*
+ * Opens db and begins a read (write = 0) or write transaction. A missing
+ * file is an error, never created. Prints one line and returns 2 on
+ * failure, 0 with *out set on success.
+ */
+int
+cli_admin_open(const char *cmd, const char *db, int write, struct store **out)
+{
+	struct store *s = NULL;
+	char err[512];
+
+	*out = NULL;
+	admin_writing = write;
+	if (cli_db_exists(cmd, db) != 0)
+		return 2;
 	if (store_open(&s, db, write ? STORE_READWRITE_EXISTING :
 	    STORE_READONLY, err, sizeof(err)) != 0)
 		return cli_failf(cmd, "%s", err);
@@ -288,5 +304,44 @@ cli_match_flags(const char *cmd, int *flags)
 	    sizeof(err)) != 0)
 		return cli_failf(cmd, "%s", err);
 	*flags = strict ? 0 : POLICY_FOLD_CASE;
+	return 0;
+}
+
+/*
+ * Checks each name of a --method value (one method, or a comma list when
+ * list is set) against IANA's method registry (policy_method_known, the
+ * list the rules are read with). Prints one line naming the first
+ * unknown one and returns 2, else 0. The list's syntax (blanks, empty
+ * names) is left to policy_rule_parse.
+ */
+int
+cli_method_ok(const char *cmd, const char *v, int list)
+{
+	char shown[40];
+	size_t i = 0, n = strlen(v), b, e;
+
+	while (i <= n) {
+		b = i;
+		while (i < n && (list ? v[i] != ',' : 1))
+			i++;
+		e = i++;
+		while (b < e && (v[b] == ' ' || v[b] == '\t'))
+			b++;
+		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if ((b < e || !list) && policy_method_known(v + b, e - b) ==
+		    NULL) {
+			if (e - b >= sizeof(shown))
+				e = b + sizeof(shown) - 1;
+			memcpy(shown, v + b, e - b);
+			shown[e - b] = '\0';
+			return cli_failf(cmd, "unknown HTTP method '%s'; --method"
+			    " takes %s from IANA's method registry, such as GET,"
+			    " HEAD, POST, PUT, PATCH, DELETE, OPTIONS or"
+			    " PROPFIND%s", cli_term(shown, shown, sizeof(shown)),
+			    list ? "a comma list of methods" : "a method",
+			    list ? ", or any" : "");
+		}
+	}
 	return 0;
 }

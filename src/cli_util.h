@@ -30,10 +30,17 @@ int	cli_parse_ll(const char *s, long long lo, long long hi, long long *v);
 /* Admin commands: open (never create) the store in a read or write
  * transaction, close it, and the one line for a store error. */
 int	cli_store_fail(const char *cmd, const char *db, struct store *s);
+/* 0 when db is an existing regular file, else one line and 2: only
+ * `init` creates a database. */
+int	cli_db_exists(const char *cmd, const char *db);
 int	cli_admin_open(const char *cmd, const char *db, int write,
 	    struct store **out);
 int	cli_admin_close(const char *cmd, const char *db, struct store *s,
 	    int commit, int rc);
+/* 0 when every name in a --method value (list: a comma list) is a
+ * registered HTTP method, else one line naming the first that is not,
+ * and 2. */
+int	cli_method_ok(const char *cmd, const char *v, int list);
 /* The live decision's rule-matching flags (AUTHGATE_CASE_SENSITIVE), so
  * the CLI explains and checks rules the way they are matched. Returns 0
  * with *flags set, or prints one line and returns 2. */

@@ -196,6 +196,54 @@ config_load(struct config *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The start-up checks on the session secret (kept apart from its
+ * loading above, so that the two can change separately). */
+
+int
+config_secret_len_ok(size_t n, const char *name, char *err, size_t errsz)
+{
+	if (n == 0 || n >= CONFIG_MIN_SECRET)
+		return 0;
+	snprintf(err, errsz, "%s is shorter than %d bytes, as better-auth"
+	    " refuses it; use your better-auth server's own secret (openssl"
+	    " rand -base64 32 makes one)", name, CONFIG_MIN_SECRET);
+	return -1;
+}
+
+int
+config_secret_check(const struct config *c, int *unsigned_ok, char *err,
+    size_t errsz)
+{
+	const char *v = getenv("BETTER_AUTH_SECRET");
+	const char *f = getenv("BETTER_AUTH_SECRET_FILE");
+
+	*unsigned_ok = 0;
+	if (config_flag(unsigned_ok, "AUTHGATE_UNSIGNED_SESSIONS", err,
+	    errsz) != 0)
+		return -1;
+	if (c->secret_n > 0) {
+		*unsigned_ok = 0;	/* a secret given is always used */
+		return config_secret_len_ok(c->secret_n, f != NULL &&
+		    *f != '\0' ? "a BETTER_AUTH_SECRET_FILE secret" :
+		    "BETTER_AUTH_SECRET", err, errsz);
+	}
+	/* Invariant: signatures go unchecked only when the admin said so;
+	 * "BETTER_AUTH_SECRET=" (an unset template value, a typo) is not
+	 * saying so. Unset altogether is SPEC 5's warning. */
+	if (v != NULL && *v == '\0' && (f == NULL || *f == '\0') &&
+	    !*unsigned_ok) {
+		snprintf(err, errsz, "BETTER_AUTH_SECRET is empty, so session"
+		    " cookie signatures would not be checked; set it (or"
+		    " BETTER_AUTH_SECRET_FILE) to your better-auth server's"
+		    " secret, or set AUTHGATE_UNSIGNED_SESSIONS=1 (serve:"
+		    " --unsigned-sessions) to run without the check on"
+		    " purpose");
+		return -1;
+	}
+	return 0;
+}
+
 void
 config_wipe(struct config *c)
 {

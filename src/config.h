@@ -48,6 +48,23 @@ int	config_load(struct config *c, char *err, size_t errsz) UTIL_MUST_CHECK;
  */
 int	config_flag(int *dst, const char *name, char *err, size_t errsz) UTIL_MUST_CHECK;
 
+/*
+ * The start-up checks on the session secret, for everything that decides
+ * (the FastCGI and CGI loop, serve, check): a secret shorter than
+ * CONFIG_MIN_SECRET is refused; "BETTER_AUTH_SECRET=" (set, empty, and
+ * no file) is refused unless AUTHGATE_UNSIGNED_SESSIONS=1. Sets
+ * *unsigned_ok when the decision runs without a secret on purpose (the
+ * caller logs the warning). Returns 0, or -1 with one line in err.
+ */
+int	config_secret_check(const struct config *c, int *unsigned_ok,
+	    char *err, size_t errsz) UTIL_MUST_CHECK;
+
+/* 0 when a session secret of n bytes (0: none) is long enough, else -1
+ * with one line in err that names it as name. One secret at a time, so
+ * a file of several secrets checks each line. */
+int	config_secret_len_ok(size_t n, const char *name, char *err,
+	    size_t errsz) UTIL_MUST_CHECK;
+
 /* Wipes the secrets held in c. */
 void	config_wipe(struct config *c);
 

@@ -97,16 +97,27 @@ add_fix(struct doctor_report *r, enum doctor_level level, const char *check,
 
 struct account {
 	char	name[64];
+	char	group[64];	/* the group a fix gives files: one that exists */
 	uid_t	uid;
 	gid_t	gid;
 	gid_t	groups[ADMIN_MAX_GROUPS];
 	int	ngroups;
 };
 
+/*
+ * The account authgate runs as. Without group: as a web server spawns it
+ * (lighttpd, Apache), with the user's primary and supplementary groups.
+ * With group: as `authgate serve --user U --group G` runs, which keeps
+ * G alone (serve drops every supplementary group). a->group is the name
+ * a fix may chgrp to: G, else the user's primary group as the system
+ * names it (getgrgid; Debian's nobody is in nogroup, not "nobody"), else
+ * its number. Returns 0, -1 no such user, -2 no such group.
+ */
 static int
-account_load(const char *user, struct account *a)
+account_load(const char *user, const char *group, struct account *a)
 {
 	struct passwd *pw;
+	struct group *gr;
 
 	memset(a, 0, sizeof(*a));
 	if (strlen(user) >= sizeof(a->name) || (pw = getpwnam(user)) == NULL)
@@ -114,11 +125,26 @@ account_load(const char *user, struct account *a)
 	snprintf(a->name, sizeof(a->name), "%s", user);
 	a->uid = pw->pw_uid;
 	a->gid = pw->pw_gid;
-	a->ngroups = ADMIN_MAX_GROUPS;
-	if (getgrouplist(user, pw->pw_gid, a->groups, &a->ngroups) < 0) {
-		a->groups[0] = pw->pw_gid;
+	if (group != NULL) {
+		if ((gr = getgrnam(group)) == NULL)
+			return -2;
+		a->gid = gr->gr_gid;
+		a->groups[0] = gr->gr_gid;
 		a->ngroups = 1;
+	} else {
+		a->ngroups = ADMIN_MAX_GROUPS;
+		if (getgrouplist(user, pw->pw_gid, a->groups,
+		    &a->ngroups) < 0) {
+			a->groups[0] = pw->pw_gid;
+			a->ngroups = 1;
+		}
 	}
+	if ((gr = getgrgid(a->gid)) != NULL && strlen(gr->gr_name) <
+	    sizeof(a->group))
+		snprintf(a->group, sizeof(a->group), "%s", gr->gr_name);
+	else
+		snprintf(a->group, sizeof(a->group), "%lu",
+		    (unsigned long)a->gid);
 	return 0;
 }
 
@@ -220,7 +246,7 @@ check_world(struct doctor_report *r, const struct account *a,
 		    (unsigned)(st->st_mode & 07777));
 		if (by_other)
 			add_fix(r, DOCTOR_FAIL, check, what, "chgrp %s %s &&"
-			    " chmod g+r,o-rwx %s", a->name, path, path);
+			    " chmod g+r,o-rwx %s", a->group, path, path);
 		else
 			add_fix(r, DOCTOR_FAIL, check, what, "chmod o-rwx %s",
 			    path);
@@ -235,7 +261,7 @@ check_world(struct doctor_report *r, const struct account *a,
 
 void
 doctor_files(struct doctor_report *r, const char *db,
-    const char *user, int *exists)
+    const char *user, const char *group, int *exists)
 {
 	char dir[PATH_MAX], real[PATH_MAX], side[PATH_MAX + 8], bad[PATH_MAX];
 	char what[DOCTOR_MAX_TEXT], own[160];
@@ -247,11 +273,21 @@ doctor_files(struct doctor_report *r, const char *db,
 	size_t i;
 
 	*exists = 0;
-	have_account = account_load(user, &a) == 0;
-	if (!have_account)
+	p = account_load(user, group, &a);
+	have_account = p == 0;
+	if (p == -1)
 		doctor_report_add(r, DOCTOR_FAIL, "user", "pass the account your"
 		    " web server runs authgate as: --user NAME (www-data on"
 		    " Debian)", "there is no account %s on this host", user);
+	else if (p == -2)
+		doctor_report_add(r, DOCTOR_FAIL, "group", "pass the group"
+		    " 'authgate serve --group' is given, or leave --group out",
+		    "there is no group %s on this host", group);
+	else if (group != NULL)
+		doctor_report_add(r, DOCTOR_OK, "user", NULL, "account %s"
+		    " (uid %lu) with group %s only, as 'authgate serve --user"
+		    " %s --group %s' runs", user, (unsigned long)a.uid,
+		    a.group, user, a.group);
 	else
 		doctor_report_add(r, DOCTOR_OK, "user", NULL, "web server"
 		    " account %s (uid %lu)", user, (unsigned long)a.uid);
@@ -309,7 +345,7 @@ doctor_files(struct doctor_report *r, const char *db,
 		    real, bad, (unsigned)(bst.st_mode & 07777),
 		    owner_text(&bst, own, sizeof(own)));
 		add_fix(r, DOCTOR_FAIL, "db.read", what, "chgrp %s %s && chmod"
-		    " g+x %s", user, bad, bad);
+		    " g+x %s", a.group, bad, bad);
 		return;
 	}
 	p = perms(&a, &st);
@@ -319,7 +355,7 @@ doctor_files(struct doctor_report *r, const char *db,
 		    (unsigned)(st.st_mode & 07777),
 		    owner_text(&st, own, sizeof(own)));
 		add_fix(r, DOCTOR_FAIL, "db.read", what, "chgrp %s %s && chmod"
-		    " g+r %s", user, real, real);
+		    " g+r %s", a.group, real, real);
 	} else {
 		doctor_report_add(r, DOCTOR_OK, "db.read", NULL, "%s can read"
 		    " %s", user, real);
@@ -328,7 +364,7 @@ doctor_files(struct doctor_report *r, const char *db,
 		say(what, sizeof(what), "%s cannot write %s: webhook"
 		    " deliveries would be answered 503", user, real);
 		add_fix(r, DOCTOR_WARN, "db.write", what, "chgrp %s %s && chmod"
-		    " g+rw %s (skip this if you do not use the webhook)", user,
+		    " g+rw %s (skip this if you do not use the webhook)", a.group,
 		    real, real);
 	}
 	if (wal == 1) {
@@ -340,7 +376,7 @@ doctor_files(struct doctor_report *r, const char *db,
 			    (unsigned)(dst.st_mode & 07777),
 			    owner_text(&dst, own, sizeof(own)));
 			add_fix(r, DOCTOR_FAIL, "db.wal", what, "chgrp %s %s &&"
-			    " chmod g+rwx,o-w %s", user, dir, dir);
+			    " chmod g+rwx,o-w %s", a.group, dir, dir);
 		} else {
 			doctor_report_add(r, DOCTOR_OK, "db.wal", NULL, "%s can"
 			    " create the -wal and -shm files in %s", user,
@@ -384,12 +420,12 @@ check_secret_file(struct doctor_report *r, const struct account *a,
 		    (unsigned)(st.st_mode & 07777),
 		    owner_text(&st, own, sizeof(own)));
 		add_fix(r, DOCTOR_FAIL, "secret.file", what, "chgrp %s %s &&"
-		    " chmod 0640 %s", a->name, f, f);
+		    " chmod 0640 %s", a->group, f, f);
 	}
 }
 
 void
-doctor_secrets(struct doctor_report *r, const char *user)
+doctor_secrets(struct doctor_report *r, const char *user, const char *group)
 {
 	static struct config cfg;
 	static struct webhook_secrets ws;
@@ -397,15 +433,37 @@ doctor_secrets(struct doctor_report *r, const char *user)
 	const struct account *ap;
 	char err[512];
 	size_t i, len;
-	int weak = 0, demo = 0;
+	int weak = 0, demo = 0, unsigned_ok = 0;
 
-	ap = account_load(user, &a) == 0 ? &a : NULL;
+	ap = account_load(user, group, &a) == 0 ? &a : NULL;
 	check_secret_file(r, ap, "BETTER_AUTH_SECRET_FILE");
 	check_secret_file(r, ap, "AUTHGATE_WEBHOOK_SECRET_FILE");
 	if (config_load(&cfg, err, sizeof(err)) != 0) {
 		doctor_report_add(r, DOCTOR_FAIL, "config", "correct the variable"
 		    " named; authgate would not start with it",
 		    "configuration: %s", err);
+	} else if (config_flag(&unsigned_ok, "AUTHGATE_UNSIGNED_SESSIONS",
+	    err, sizeof(err)) != 0) {
+		doctor_report_add(r, DOCTOR_FAIL, "config", "correct the variable"
+		    " named; authgate would not start with it",
+		    "configuration: %s", err);
+	} else if (cfg.secret_n == 0 && (config_secret_check(&cfg,
+	    &unsigned_ok, err, sizeof(err)) != 0 || unsigned_ok)) {
+		/* the server's own start-up check, config_secret_check */
+		if (unsigned_ok)
+			doctor_report_add(r, DOCTOR_WARN, "secret", "set"
+			    " BETTER_AUTH_SECRET_FILE=FILE to your better-auth"
+			    " server's secret and drop AUTHGATE_UNSIGNED_SESSIONS",
+			    "AUTHGATE_UNSIGNED_SESSIONS=1: session cookie"
+			    " signatures are not checked, on purpose");
+		else
+			doctor_report_add(r, DOCTOR_FAIL, "secret", "give the"
+			    " secret of your better-auth server:"
+			    " BETTER_AUTH_SECRET_FILE=FILE, or unset"
+			    " BETTER_AUTH_SECRET and set"
+			    " AUTHGATE_UNSIGNED_SESSIONS=1 to run unsigned on"
+			    " purpose", "BETTER_AUTH_SECRET is set but empty:"
+			    " authgate refuses to start");
 	} else if (cfg.secret_n == 0) {
 		doctor_report_add(r, DOCTOR_FAIL, "secret", "give the secret of"
 		    " your better-auth server: BETTER_AUTH_SECRET_FILE=FILE"
@@ -417,10 +475,12 @@ doctor_secrets(struct doctor_report *r, const char *user)
 		    " better-auth server's own secret (openssl rand -base64"
 		    " 32 makes a new one)", "BETTER_AUTH_SECRET is the public"
 		    " demo secret: anyone can sign session cookies");
-	} else if (cfg.secret_n < CONFIG_MIN_SECRET) {
+	} else if (config_secret_len_ok(cfg.secret_n, "BETTER_AUTH_SECRET",
+	    err, sizeof(err)) != 0) {
 		doctor_report_add(r, DOCTOR_FAIL, "secret", "use a secret of at"
 		    " least 32 bytes on both sides (openssl rand -base64 32)",
-		    "BETTER_AUTH_SECRET is shorter than %d bytes",
+		    "BETTER_AUTH_SECRET is shorter than %d bytes: authgate"
+		    " refuses to start, as better-auth does",
 		    CONFIG_MIN_SECRET);
 	} else {
 		doctor_report_add(r, DOCTOR_OK, "secret", NULL,

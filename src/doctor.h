@@ -50,10 +50,13 @@ const char	*doctor_level_name(enum doctor_level l);
  * web server's): the account exists, the file exists and is readable
  * through every directory, the directory is writable for the -wal and
  * -shm files of a WAL database, no file is world-readable or writable.
- * Sets *exists to whether the database file exists.
+ * Sets *exists to whether the database file exists. group NULL: the
+ * account's own groups (a server spawns authgate); else that group alone,
+ * as `authgate serve --user U --group G` runs. A fix names only a group
+ * that exists: G, or the account's primary group.
  */
 void	doctor_files(struct doctor_report *r, const char *db,
-	    const char *user, int *exists);
+	    const char *user, const char *group, int *exists);
 
 /*
  * Secret checks from the environment (as config_load and the webhook
@@ -61,7 +64,8 @@ void	doctor_files(struct doctor_report *r, const char *db,
  * webhook secret present and long enough; secret files readable by
  * user and by nobody else. Never reports a secret's value.
  */
-void	doctor_secrets(struct doctor_report *r, const char *user);
+void	doctor_secrets(struct doctor_report *r, const char *user,
+	    const char *group);
 
 /*
  * Checks on an open store inside store_admin_begin: schema, journal

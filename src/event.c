@@ -388,19 +388,68 @@ event_time(const cJSON *root, int64_t *ms)
 	return 0;
 }
 
+/* A snapshot's arrays, in the order they are applied. */
+static const struct {
+	const char		*camel, *snake;
+	enum store_kind		 kind;
+} sections[] = {
+	{ "users", NULL, STORE_USER },
+	{ "organizations", NULL, STORE_ORG },
+	{ "members", "memberships", STORE_MEMBER },
+	{ "sessions", NULL, STORE_SESSION },
+	{ "apiKeys", "api_keys", STORE_APIKEY },
+};
+#define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
+
+/*
+ * Every top-level key of a snapshot must name one of the sections, and
+ * each section may come once (its camelCase and snake_case names count
+ * as one): a misspelt "user" or a second "users" would otherwise import
+ * less than the admin meant, with exit 0. Prints one line naming the key
+ * and returns -1, or returns 0.
+ */
+static int
+import_keys_check(const cJSON *root)
+{
+	const cJSON *e;
+	int seen[NSECTIONS] = { 0 };
+	char name[65];
+	size_t i;
+
+	cJSON_ArrayForEach(e, root) {
+		/* the key as the terminal may show it */
+		for (i = 0; e->string != NULL && e->string[i] != '\0' &&
+		    i + 1 < sizeof(name); i++)
+			name[i] = util_is_control((unsigned char)e->string[i]) ?
+			    '?' : e->string[i];
+		name[i] = '\0';
+		for (i = 0; i < NSECTIONS; i++)
+			if (e->string != NULL &&
+			    (strcmp(e->string, sections[i].camel) == 0 ||
+			    (sections[i].snake != NULL &&
+			    strcmp(e->string, sections[i].snake) == 0)))
+				break;
+		if (i == NSECTIONS) {
+			fprintf(stderr, "authgate: import: unknown top-level"
+			    " key \"%s\" (expected users, organizations,"
+			    " members, sessions, apiKeys); nothing was"
+			    " imported\n", name);
+			return -1;
+		}
+		if (seen[i]++) {
+			fprintf(stderr, "authgate: import: top-level key"
+			    " \"%s\" given twice%s; nothing was imported\n",
+			    name, sections[i].snake != NULL ?
+			    " (or in both spellings)" : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 event_import(struct store *s, char *json, size_t n)
 {
-	static const struct {
-		const char		*camel, *snake;
-		enum store_kind		 kind;
-	} sections[] = {
-		{ "users", NULL, STORE_USER },
-		{ "organizations", NULL, STORE_ORG },
-		{ "members", "memberships", STORE_MEMBER },
-		{ "sessions", NULL, STORE_SESSION },
-		{ "apiKeys", "api_keys", STORE_APIKEY },
-	};
 	size_t counts[6] = { 0 }, i, bad = 0, total = 0;
 	enum store_outcome out;
 	const cJSON *arr, *e;
@@ -414,12 +463,14 @@ event_import(struct store *s, char *json, size_t n)
 		    " apiKeys\n");
 		goto out;
 	}
+	if (import_keys_check(root) != 0)
+		goto out;
 	if (store_import_begin(s) != 0) {
 		fprintf(stderr, "authgate: import: cannot start a write"
 		    " transaction (store busy or read-only?)\n");
 		goto out;
 	}
-	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+	for (i = 0; i < NSECTIONS; i++) {
 		arr = field(root, sections[i].camel, sections[i].snake);
 		if (arr == NULL)
 			continue;

@@ -156,8 +156,9 @@ webhook_store(void *ctx)
 	struct gate *g = ctx;
 	char err[512];
 
+	/* Never creates the file: only `authgate init` makes a database. */
 	if (g->wstore == NULL && store_open(&g->wstore, g->cfg->db,
-	    STORE_READWRITE, err, sizeof(err)) != 0) {
+	    STORE_READWRITE_EXISTING, err, sizeof(err)) != 0) {
 		log_msg("webhook reason=store_unavailable: %s", err);
 		g->wstore = NULL;
 		return NULL;

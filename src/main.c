@@ -147,8 +147,10 @@ main_setup(void)
 {
 	char err[512];
 	struct store *s;
+	int unsigned_ok;
 
 	if (config_load(&cfg, err, sizeof(err)) != 0 ||
+	    config_secret_check(&cfg, &unsigned_ok, err, sizeof(err)) != 0 ||
 	    webhook_secrets_load(&secrets, err, sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: %s\n", err);
 		return 2;
@@ -163,7 +165,10 @@ main_setup(void)
 		store_close(s);
 		return 2;
 	}
-	if (cfg.secret_n == 0)
+	if (cfg.secret_n == 0 && unsigned_ok)
+		log_msg("warning: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie"
+		    " signatures are not checked (no BETTER_AUTH_SECRET)");
+	else if (cfg.secret_n == 0)
 		log_msg("warning: BETTER_AUTH_SECRET is not set; session"
 		    " cookie signatures are not checked");
 	gate_init(&gate, &cfg, &az, &secrets);

@@ -14,17 +14,26 @@ int
 opt_parse(const char *cmd, const char *help, int argc, char **argv,
     int first, struct opt *opts, const char **pos, int maxpos, int *npos)
 {
-	int i, k;
+	int i, k, dashdash = 0;
 
 	*npos = 0;
 	for (i = first; i < argc; i++) {
 		const char *a = argv[i], *eq, *v;
 		size_t nl;
 
-		if (a[0] != '-' || a[1] == '\0') {
+		/* "--" ends the options: what follows is positional even
+		 * when it starts with '-' (a token "-x", a path "-f"). */
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		/* Invariant: before "--", anything that starts with '-' is
+		 * an option or an error, never a positional argument, so
+		 * "--help" or a misspelt flag is never taken as data. */
+		if (dashdash || a[0] != '-') {
 			if (*npos >= maxpos) {
 				fprintf(stderr, "authgate: %s: unexpected"
-				    " argument '%s'; see 'authgate %s"
+				    " argument '%.64s'; see 'authgate %s"
 				    " --help'\n", cmd, a, help);
 				return -1;
 			}
@@ -108,9 +117,12 @@ opt_wants_help(int argc, char **argv, int first)
 {
 	int i;
 
-	for (i = first; i < argc; i++)
+	for (i = first; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0)
 			return 1;
+	}
 	return 0;
 }

@@ -27,9 +27,12 @@ struct opt {
 
 /*
  * Parses argv[first..] against opts; positional arguments go to pos (at
- * most maxpos), their count to *npos. On an unknown option, a missing or
- * unwanted value, a repeated option or too many arguments, prints
- * "authgate: CMD: ...; see 'authgate HELP --help'" and returns -1.
+ * most maxpos), their count to *npos. Before "--", every argument that
+ * starts with '-' (also "-" alone) is an option; after it, every one is
+ * positional. On an unknown option, a missing or unwanted value, a
+ * repeated option or too many arguments, prints one line
+ * "authgate: CMD: ...; see 'authgate HELP --help'" and returns -1. The
+ * caller asks opt_wants_help first: "--help" here is an unknown option.
  */
 int	opt_parse(const char *cmd, const char *help, int argc, char **argv,
 	    int first, struct opt *opts, const char **pos, int maxpos,
@@ -40,7 +43,7 @@ struct opt	*opt_get(struct opt *opts, const char *name);
 const char	*opt_val(struct opt *opts, const char *name);
 int	opt_set(struct opt *opts, const char *name);
 
-/* 1 when --help or -h is among argv[first..]. */
+/* 1 when --help or -h is among argv[first..], before any "--". */
 int	opt_wants_help(int argc, char **argv, int first);
 
 #endif

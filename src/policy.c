@@ -297,11 +297,58 @@ policy_local_path_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* Copies a comma list of methods without blanks; -1 if a name is bad. */
+/*
+ * The methods a rule and the CLI's --method may name: IANA's "Hypertext
+ * Transfer Protocol (HTTP) Method Registry" (RFC 9110 and the WebDAV,
+ * DeltaV, CalDAV, binding and redirect-ref RFCs), spelt as the registry
+ * spells them. Left out: "*" (not a token; it stands for "any", which a
+ * rule says with NULL) and PRI (the HTTP/2 connection preface, never a
+ * request). A name outside this list is a typo ("GTE") that would
+ * silently never match.
+ */
+static const char *const http_methods[] = {
+	"ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT",
+	"COPY", "DELETE", "GET", "HEAD", "LABEL", "LINK", "LOCK", "MERGE",
+	"MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE",
+	"MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST", "PROPFIND",
+	"PROPPATCH", "PUT", "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE",
+	"UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE",
+	"UPDATEREDIRECTREF", "VERSION-CONTROL",
+};
+
+const char *
+policy_method_known(const char *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
+		if (util_ieq(m, n, http_methods[i], strlen(http_methods[i])))
+			return http_methods[i];
+	return NULL;
+}
+
+/* Appends the registry's spelling of s[b..e) to out at *o; -1 if the
+ * name is not a known method or out is full. */
+static int
+method_put(const char *s, size_t b, size_t e, char *out, size_t outsz,
+    size_t *o)
+{
+	const char *k = policy_method_known(s + b, e - b);
+	size_t kn;
+
+	if (k == NULL || *o + (kn = strlen(k)) + 1 > outsz)
+		return -1;
+	memcpy(out + *o, k, kn);
+	*o += kn;
+	return 0;
+}
+
+/* Copies a comma list of known methods without blanks, in the
+ * registry's spelling; -1 if a name is bad or unknown. */
 static int
 methods_parse(const char *s, char *out, size_t outsz)
 {
-	size_t i, o = 0, n = strlen(s), tok = 0;
+	size_t i, o = 0, n = strlen(s), tok = 0, b = 0;
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
@@ -317,21 +364,21 @@ methods_parse(const char *s, char *out, size_t outsz)
 			continue;
 		}
 		if (c == ',') {
-			if (tok == 0)
+			if (tok == 0 || method_put(s, b, b + tok, out, outsz,
+			    &o) != 0 || o + 1 >= outsz)
 				return -1;
+			out[o++] = ',';
 			tok = 0;
 		} else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		    c == '-' || c == '_') {
-			tok++;
-			if (c >= 'a' && c <= 'z')
-				c = (char)(c - 32);
+			if (tok++ == 0)
+				b = i;
 		} else {
 			return -1;
 		}
-		if (o + 1 >= outsz)
-			return -1;
-		out[o++] = c;
 	}
+	if (tok > 0 && method_put(s, b, b + tok, out, outsz, &o) != 0)
+		return -1;
 	if (o > 0 && tok == 0)
 		return -1;	/* trailing comma */
 	out[o] = '\0';

@@ -126,6 +126,13 @@ const struct policy_rule *policy_match(const struct policy_rule *rules,
  */
 int	policy_method_takes(const char *list, const char *m, size_t mn);
 
+/*
+ * The registry's spelling of method m (n bytes, any letter case) when it
+ * is in IANA's HTTP method registry (the one list a rule's method column
+ * and every --method are checked against), else NULL.
+ */
+const char	*policy_method_known(const char *m, size_t n);
+
 /* Rank of one role name; ROLE_NONE if unknown. Case-sensitive. */
 enum policy_role policy_role_parse(const char *s, size_t n);
 

@@ -64,6 +64,7 @@ struct opts {
 	const char	*user;
 	const char	*group;
 	int		 workers;
+	int		 public;	/* --public: any address, not only loopback */
 };
 
 static int
@@ -97,8 +98,13 @@ static const char usage_serve[] =
 "       [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "       [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
 "       [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
-"ADDR is 127.0.0.1:PORT, [::1]:PORT or an absolute unix socket path\n"
-"(mode 0660, owner U, group G). N worker processes (default 2), each\n"
+"       [--public] [--unsigned-sessions]\n"
+"ADDR is a loopback address (127.0.0.0/8 or [::1]) with :PORT, or an\n"
+"absolute unix socket path (mode 0660, owner U, group G); any other\n"
+"address (0.0.0.0:PORT, a LAN address) only with --public, which says\n"
+"that every host that can reach it may ask. --unsigned-sessions is\n"
+"AUTHGATE_UNSIGNED_SESSIONS=1: no session secret, on purpose (warned).\n"
+"N worker processes (default 2), each\n"
 "with its own webhook process; dead workers are restarted; SIGTERM\n"
 "finishes what is in flight. As root, --user is required. Each of the\n"
 "other flags sets the variable of the same name (see 'authgate --help').\n";
@@ -106,7 +112,7 @@ static const char usage_serve[] =
 static int
 parse(int argc, char **argv, struct opts *o)
 {
-	struct opt t[4 + NENV + 1];
+	struct opt t[6 + NENV + 1];
 	const char *pos[1], *w;
 	uint64_t v;
 	size_t k;
@@ -122,6 +128,10 @@ parse(int argc, char **argv, struct opts *o)
 	t[1].name = "--user";
 	t[2].name = "--group";
 	t[3].name = "--workers";
+	t[4 + NENV].name = "--public";
+	t[4 + NENV].kind = OPT_FLAG;
+	t[5 + NENV].name = "--unsigned-sessions";
+	t[5 + NENV].kind = OPT_FLAG;
 	for (k = 0; k < NENV; k++)
 		t[4 + k].name = env_flags[k].flag;
 	if (opt_parse("serve", "serve", argc, argv, 2, t, pos, 0, &npos) != 0)
@@ -129,6 +139,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->listen = opt_val(t, "--listen");
 	o->user = opt_val(t, "--user");
 	o->group = opt_val(t, "--group");
+	o->public = opt_set(t, "--public");
 	o->workers = 2;
 	if ((w = opt_val(t, "--workers")) != NULL) {
 		if (util_parse_u64(w, strlen(w), &v) != 0 || v < 1 ||
@@ -141,23 +152,24 @@ parse(int argc, char **argv, struct opts *o)
 		if (t[4 + k].set && setenv(env_flags[k].env, t[4 + k].value,
 		    1) != 0)
 			return usage("cannot set", env_flags[k].env);
+	if (opt_set(t, "--unsigned-sessions") &&
+	    setenv("AUTHGATE_UNSIGNED_SESSIONS", "1", 1) != 0)
+		return usage("cannot set", "AUTHGATE_UNSIGNED_SESSIONS");
 	if (o->listen == NULL)
 		return usage("--listen 127.0.0.1:PORT or /path/to.sock is"
 		    " required", NULL);
 	return 0;
 }
 
-/* A TCP socket for "host:port" (numeric IPv4 or [IPv6]). */
+/* "host:port" (numeric IPv4 or [IPv6]) to a socket address. Returns 0,
+ * or -1 when spec is not one. */
 static int
-listen_tcp(const char *spec)
+tcp_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *slp)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	const char *colon = strrchr(spec, ':');
 	char host[64];
 	uint64_t port;
 	size_t hn;
-	int fd, on = 1;
 
 	if (colon == NULL || util_parse_u64(colon + 1, strlen(colon + 1),
 	    &port) != 0 || port == 0 || port > 65535)
@@ -169,19 +181,46 @@ listen_tcp(const char *spec)
 	}
 	if (util_copy(host, sizeof(host), spec, hn) != 0)
 		return -1;
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in);
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*slp = sizeof(struct sockaddr_in);
 	} else if (inet_pton(AF_INET6, host,
-	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		sl = sizeof(struct sockaddr_in6);
+	    &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*slp = sizeof(struct sockaddr_in6);
 	} else {
 		return -1;
 	}
+	return 0;
+}
+
+/* 1 if the address is loopback: 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104. */
+static int
+tcp_loopback(const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr)
+		    >> 24) == 127;
+	a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) &&
+	    a6->s6_addr[12] == 127);
+}
+
+/* A TCP socket for "host:port": -1 not an address, -2 cannot listen. */
+static int
+listen_tcp(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, on = 1;
+
+	if (tcp_addr(spec, &ss, &sl) != 0)
+		return -1;
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
@@ -286,13 +325,30 @@ serve_main(int argc, char **argv, int (*setup)(void),
 	}
 	if (o.user != NULL && geteuid() != 0 && uid != geteuid())
 		return usage("--user needs root to switch to", o.user);
+	unix_sock = o.listen[0] == '/' || o.listen[0] == '.';
+	if (!unix_sock) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (tcp_addr(o.listen, &ss, &sl) != 0)
+			return usage("--listen takes 127.0.0.1:PORT, [::1]:PORT"
+			    " or an absolute socket path, not", o.listen);
+		/* Invariant: a decision or a webhook is offered beyond this
+		 * host only when the admin says so. */
+		if (!tcp_loopback(&ss) && !o.public) {
+			fprintf(stderr, "authgate: serve: --listen %s is not a"
+			    " loopback address; use 127.0.0.1:PORT, [::1]:PORT"
+			    " or a unix socket, or add --public to serve every"
+			    " host that can reach it\n", o.listen);
+			return 2;
+		}
+	}
 
 	/* Configuration and secrets are read while still privileged, so the
 	 * secret files may be readable by root only. */
 	if ((rc = setup()) != 0)
 		return rc;
 
-	unix_sock = o.listen[0] == '/' || o.listen[0] == '.';
 	fd = unix_sock ? listen_unix(o.listen, uid, gid) : listen_tcp(o.listen);
 	if (fd == -1)
 		return usage("--listen takes 127.0.0.1:PORT, [::1]:PORT or an"
@@ -315,6 +371,9 @@ serve_main(int argc, char **argv, int (*setup)(void),
 	set_handler(SIGCHLD, on_child);
 	signal(SIGPIPE, SIG_IGN);
 	log_msg("serve: listening on %s with %d workers", o.listen, o.workers);
+	if (!unix_sock && o.public)
+		log_msg("warning: serve: --public: %s answers every host that"
+		    " can reach it; firewall it to the web server", o.listen);
 	for (i = 0; i < o.workers; i++)
 		pids[i] = spawn(fd, worker);
 

@@ -401,8 +401,8 @@ t_run rule-084 0 "$AG" rule test --method GET --path /nowhere
 t_out rule-085 '^rule: default \(authenticated\)$'
 t_run rule-086 1 "$AG" rule test --method GET --path /api/../admin
 t_out rule-087 '^refused: 400 path_dot_segment'
-t_run rule-088 1 "$AG" rule test --method 'G T' --path /api/x
-t_out rule-089 '400 bad_method'
+t_bad rule-088 "$AG" rule test --method 'G T' --path /api/x	# not a method: refused, as GTE
+t_err rule-089 "unknown HTTP method 'G T'"
 t_run rule-090 0 "$AG" rule test --method GET --path '/api/%61dmin/users?x=1' --json
 t_ok rule-091 test "$(json 'd["path"], d["rule"]["id"], d["access"], d["also_matching"]')" = "/api/admin/users 3 authenticated [6]"
 t_run rule-092 0 "$AG" rule test --method post --path /api/projects/7
@@ -421,6 +421,32 @@ t_out rule-106 '^reason: rules_invalid$'
 t_err rule-107 'rule 90 is invalid \(bad_path\); every request gets 503 until it is fixed'
 t_err1 rule-107-line
 t_run rule-108 0 "$AG" rule rm 90
+# methods: only names from IANA's registry, on every --method and in a row
+t_bad rule-110 "$AG" rule add --path /api/typo --access public --method GTE
+t_err rule-111 "rule add: unknown HTTP method 'GTE'; --method takes a comma list"
+t_bad rule-112 "$AG" rule add --path /api/typo --access public --method GET,GTE
+t_err rule-113 "unknown HTTP method 'GTE'"
+t_ok rule-114 test "$(q "select count(*) from authgate_rule where path = '/api/typo'")" = 0
+t_bad rule-115 "$AG" rule set 3 --method M-SEARCH
+t_bad rule-116 "$AG" rule test --method GTE --path /api/x
+t_err rule-117 "rule test: unknown HTTP method 'GTE'"
+t_bad rule-118 "$AG" check --method GTE --path /api/x
+t_err rule-119 "check: unknown HTTP method 'GTE'"
+t_run rule-120 0 "$AG" rule add --path /dav/** --access authenticated --method propfind,MKCOL,Version-Control --priority 70
+t_ok rule-121 test "$(q "select method from authgate_rule where path = '/dav/**'")" = propfind,MKCOL,Version-Control
+t_run rule-122 0 "$AG" rule test --method PROPFIND --path /dav/x
+t_out rule-123 "^rule: id=$(q "select id from authgate_rule where path = '/dav/**'") "
+t_run rule-124 0 "$AG" rule rm "$(q "select id from authgate_rule where path = '/dav/**'")"
+# a row naming an unknown method, written in the sqlite3 shell: invalid, 503
+q "insert into authgate_rule (id, priority, method, path, access) values (91, 1, 'GET,GTE', '/api/x', 'public')"
+t_run rule-125 0 "$AG" rule list
+t_out rule-126 '^91 +1 +GET,GTE .*INVALID \(bad_method\)'
+t_run rule-127 1 "$AG" rule test --method GET --path /api/health
+t_out rule-128 'refused: 503 rules_invalid: rule 91 is invalid'
+t_run rule-129 2 "$AG" check --method GET --path /api/health
+t_out rule-130 '^status: 503$'
+t_err rule-131 'rule 91 is invalid \(bad_method\); every request gets 503 until it is fixed'
+t_run rule-132 0 "$AG" rule rm 91
 t_bad rule-109 "$AG" rule list --db "$T_DIR/missing.db"
 sqlite3 "$T_DIR/norules.db" 'create table "user" (id text primary key)'
 t_bad rule-110 "$AG" rule list --db "$T_DIR/norules.db"
@@ -450,15 +476,15 @@ t_ok check-017 test "$(json 'd["rule"], d["access"], d["outcome"]')" = "None aut
 t_bad check-018 "$AG" check --method GET --path /x --reply nginx
 t_run check-019 2 "$AG" check --method GET --path /x --db "$T_DIR/missing.db"
 t_err1 check-019-line
-t_err check-020 'unavailable .*authgate doctor'
-t_run check-021 2 "$AG" check --method GET --path /x --db "$T_DIR/missing.db" --json
-t_ok check-022 test "$(json 'd["status"], d["reason"]')" = "503 store_unavailable"
+t_err check-020 "no database at $T_DIR/missing.db; create it with 'authgate init"
+t_bad check-021 "$AG" check --method GET --path /x --db "$T_DIR/missing.db" --json
+t_ok check-022 test ! -e "$T_DIR/missing.db"
 t_run check-023 1 "$AG" check --method GET --path /api/x --bearer "$K1" --json	# rotated away
 t_ok check-024 test "$(json 'd["reason"]')" = api_key_disabled
 t_run check-025 0 "$AG" check --method GET --path /api/x --bearer "$K1B"
 t_out check-026 "^identity: user=u_mia .*org=org_acme .*role=member .*method=api_key .*api_key=$K1B_ID "
 t_out check-027 '^signatures: checked$'
-BETTER_AUTH_SECRET= t_run check-028 1 "$AG" check --method GET --path /api/x
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 t_run check-028 1 "$AG" check --method GET --path /api/x
 t_out check-029 '^signatures: not checked'
 # neither output form carries the credential it was given
 t_run check-030 0 "$AG" check --method GET --path /api/x --cookie "$MEMBER" --json
@@ -591,6 +617,12 @@ t_run live-044 2 "$AG" rule add --path /api/health --access deny --method GET --
 t_run live-045 0 "$AG" rule add --path /api/health --access deny --method GET --priority 5 --force
 t_status live-042 403 "$U/api/health"
 t_status live-043 403 -I "$U/api/health"	# HEAD meets the GET rule first
+# a rule row naming an unknown method: every request is a 503 (SPEC 6)
+q "insert into authgate_rule (id, priority, method, path, access) values (92, 200, 'GTE', '/nowhere', 'public')"
+t_status live-046 503 "$U/api/health"
+t_status live-047 503 -b "$ADMIN" "$U/api/admin/users"
+q "delete from authgate_rule where id = 92"
+t_status live-048 403 "$U/api/health"
 # Each worker keeps its connection and decides without a read transaction
 # while the file is unchanged (issue 10): a change another process commits
 # is seen by the very next request, whichever worker takes it. Twenty
@@ -666,12 +698,32 @@ t_out doc-021 "^fail: $DDB is readable by every account on this host \(mode 0664
 t_out doc-022 '^doctor: .* 1 failure$'
 chmod 0660 "$DDB"; chgrp root "$DDB"
 doc doc-023 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
-t_out doc-024 "^fail: nobody cannot read $DDB \(mode 0660, owner root:root\).* — fix: chgrp nobody $DDB && chmod g\+r $DDB$"
+t_out doc-024 "^fail: nobody cannot read $DDB \(mode 0660, owner root:root\).* — fix: chgrp nogroup $DDB && chmod g\+r $DDB$"	# nobody's group is nogroup on Debian
 t_out doc-025 "^warn: nobody cannot write $DDB"
-chgrp nogroup "$DDB"
+# as 'authgate serve --user nobody --group www-data' runs: www-data alone
+doc doc-025a 1 "$AG" doctor --db "$DDB" --user nobody --group www-data "${SEC[@]}"
+t_out doc-025b "^ok: account nobody \(uid 65534\) with group www-data only, as 'authgate serve --user nobody --group www-data' runs$"
+t_out doc-025c "^fail: nobody cannot reach $DDB: directory $D/lib/authgate is not searchable .* — fix: chgrp www-data $D/lib/authgate && chmod g\+x $D/lib/authgate$"
+t_bad doc-025d "$AG" doctor --user nobody --group 'bad group'
+doc doc-025e 1 "$AG" doctor --db "$DDB" --user nobody --group no-such-group-x "${SEC[@]}"
+t_out doc-025f '^fail: there is no group no-such-group-x on this host — fix: '
+# the documented setup: files in group www-data, serve --group www-data
+chgrp www-data "$DDB" "$D/lib/authgate" "$D/etc/authgate" "$D/etc/authgate/"*.secret
+for f in "$DDB-wal" "$DDB-shm"; do [ -e "$f" ] && chgrp www-data "$f"; done
+doc doc-025g 0 "$AG" doctor --db "$DDB" --user nobody --group www-data "${SEC[@]}"
+t_noout doc-025h '^(warn|fail):'
+# without --group, nobody has only its own group (nogroup): every fix
+# says so, and no fix names a group this host lacks
+doc doc-025i 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
+t_out doc-025j "^fail: nobody cannot reach $DDB: .* — fix: chgrp nogroup $D/lib/authgate && chmod g\+x $D/lib/authgate$"
+t_out doc-025k "fix: chgrp nogroup .*better-auth.secret && chmod 0640"
+bad_groups=$(grep -o 'chgrp [^ ]*' "$T_DIR/out" | cut -d' ' -f2 | sort -u | while read -r g; do getent group "$g" >/dev/null || echo "$g"; done)
+[ -z "$bad_groups" ] && t_pass doc-025l || t_fail doc-025l "fix names groups this host lacks: $bad_groups"
+chgrp nogroup "$DDB" "$D/lib/authgate" "$D/etc/authgate" "$D/etc/authgate/"*.secret
+for f in "$DDB-wal" "$DDB-shm"; do [ -e "$f" ] && chgrp nogroup "$f"; done
 chmod 0750 "$D/lib/authgate"
 doc doc-026 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
-t_out doc-027 "^fail: nobody cannot create $DDB-wal and $DDB-shm: directory $D/lib/authgate is not writable.* — fix: chgrp nobody $D/lib/authgate && chmod g\+rwx,o-w $D/lib/authgate$"
+t_out doc-027 "^fail: nobody cannot create $DDB-wal and $DDB-shm: directory $D/lib/authgate is not writable.* — fix: chgrp nogroup $D/lib/authgate && chmod g\+rwx,o-w $D/lib/authgate$"
 chmod 0700 "$D/lib/authgate"
 doc doc-028 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
 t_out doc-029 "^fail: nobody cannot reach $DDB: directory $D/lib/authgate is not searchable"
@@ -685,6 +737,12 @@ t_out doc-041 '^fail: BETTER_AUTH_SECRET is not set: session cookie signatures a
 printf 'short-secret\n' > "$D/etc/authgate/short.secret"; chgrp nogroup "$D/etc/authgate/short.secret"; chmod 0640 "$D/etc/authgate/short.secret"
 doc doc-042 1 "$AG" doctor --db "$DDB" --user nobody --secret-file "$D/etc/authgate/short.secret" --webhook-secret-file "$D/etc/authgate/webhook.secret"
 t_out doc-043 '^fail: BETTER_AUTH_SECRET is shorter than 32 bytes'
+BETTER_AUTH_SECRET= doc doc-043a 1 "$AG" doctor --db "$DDB" --user nobody --webhook-secret-file "$D/etc/authgate/webhook.secret"
+t_out doc-043b '^fail: BETTER_AUTH_SECRET is set but empty: authgate refuses to start — fix: .*AUTHGATE_UNSIGNED_SESSIONS=1'
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 doc doc-043c 0 "$AG" doctor --db "$DDB" --user nobody --webhook-secret-file "$D/etc/authgate/webhook.secret"
+t_out doc-043d '^warn: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie signatures are not checked, on purpose — fix: '
+AUTHGATE_UNSIGNED_SESSIONS=x doc doc-043e 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
+t_out doc-043f 'AUTHGATE_UNSIGNED_SESSIONS must be 0 or 1'
 BETTER_AUTH_SECRET=demo-secret-change-me-0123456789abcdef AUTHGATE_WEBHOOK_SECRET=demo-webhook-secret-change-me \
     doc doc-044 1 "$AG" doctor --db "$DDB" --user nobody
 t_out doc-045 '^fail: BETTER_AUTH_SECRET is the public demo secret'
@@ -709,6 +767,9 @@ t_out doc-061 '^warn: rule 2 \(/api/x\) can never match: rule 1 comes first and 
 sqlite3 "$DDB" "insert into authgate_rule (id, priority, path, access) values (3, 1, 'bad', 'public')"
 doc doc-062 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
 t_out doc-063 '^fail: rule 3 is invalid \(bad_path\): every request is answered 503'
+sqlite3 "$DDB" "update authgate_rule set path = '/ok', method = 'GTE' where id = 3"
+doc doc-066a 1 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
+t_out doc-066b '^fail: rule 3 is invalid \(bad_method\): every request is answered 503.* — fix: authgate rule set 3 .*IANA'
 sqlite3 "$DDB" 'delete from authgate_rule'
 doc doc-064 0 "$AG" doctor --db "$DDB" --user nobody "${SEC[@]}"
 t_out doc-065 '^warn: no rules: '

@@ -225,7 +225,9 @@ t_status path-008 400 -b "$MEMBER" "$U/api/health%3f/x"
 t_status path-009 404 -b "$MEMBER" "$U/api/admin%2Fx"	# Apache: AllowEncodedSlashes Off
 t_status path-010 404 -b "$MEMBER" "$U/api/a%00b"
 t_status path-011 400 -b "$MEMBER" "$U/api/%zz"	# Apache's own 400, before authgate
-t_header path-011b '^Content-Type: text/html'	# not relabeled as JSON
+t_header path-011b '^Content-Type: application/json'	# JSON too (ErrorDocument)
+t_body   path-011c '^\{"error":"Bad Request"\}$'
+t_header path-011d '^Cache-Control: no-store'
 t_refused path-012 -b "$MEMBER" "$U/API/admin/users"
 t_refused path-013 -b "$MEMBER" "$U/api/fcgi/%2e%2e/admin/users"
 t_status path-014 403 "$U/api/internal/%78"

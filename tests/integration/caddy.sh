@@ -123,6 +123,15 @@ t_status path-009 400 --path-as-is "$U/api/../public/x"
 t_status path-010 400 --path-as-is "$U/public/../api/admin/x"
 t_status path-011 400 "$U/public/%2e%2e/api/admin/x"
 t_status path-012 400 "$U/api//admin/x"
+# the guard's refusal is JSON, like authgate's
+t_header path-030 '^Content-Type: application/json'
+t_header path-031 '^Cache-Control: no-store'
+t_body   path-032 '^\{"error":"Bad Request - invalid path"\}$'
+# the sign-in redirect is authgate's own 302, JSON body and all
+t_status redir-001 302 -H 'Accept: text/html' "$U/app/dashboard"
+t_header redir-002 '^Location: /sign-in\?next=/app/dashboard'
+t_header redir-003 '^Content-Type: application/json'
+t_body   redir-004 '^\{"error":"Unauthorized - sign in required"\}$'
 t_status path-013 400 "$U/public/x%5cy"
 t_status path-014 200 "$U/api/health?next=%2Fapi%2F..%2Fadmin"	# the query is not a path
 t_status path-015 403 -b "$MEMBER" "$U/api/admin/users?/api/health"

@@ -28,6 +28,56 @@ t_err1 help-006
 t_run help-007 2 "$AG"		# fd 0 is not a socket, no CGI environment
 t_err help-008 'not started by a web server'
 
+# --- every command and subcommand: --help and -h print usage on stdout
+# and exit 0; an unknown option, long or short, is one line and exit 2;
+# nothing is created on the way
+cd "$T_DIR" || exit 1
+for c in init check "key create" "key list" "key revoke" "key rotate" \
+    "rule list" "rule add" "rule set" "rule rm" "rule test" stats doctor \
+    import cookie serve help version; do
+	id="opts-$(echo "$c" | tr ' ' _)"
+	for h in --help -h; do
+		# shellcheck disable=SC2086
+		t_run "$id$h" 0 "$AG" $c $h
+		t_out "$id$h-usage" '^usage: authgate'
+		t_noerr "$id$h-noerr"
+	done
+	for bad in --bogus -x --bogus=1; do
+		# shellcheck disable=SC2086
+		t_run "$id$bad" 2 "$AG" $c $bad
+		t_err "$id$bad-msg" "^authgate: .*(unknown option ${bad%%=*}|unknown subcommand)"
+		t_err1 "$id$bad-line"
+	done
+done
+t_ok opts-nothing-created test ! -e "$T_DIR/db/authgate.db"
+cd "$T_ROOT" || exit 1
+t_run opts-top-001 2 "$AG" --bogus
+t_err1 opts-top-002
+# a positional argument that starts with '-' only after "--"
+t_run opts-pos-001 2 "$AG" key revoke -k_1 --db "$T_DIR/none.db"
+t_err opts-pos-002 'unknown option -k_1'
+t_run opts-pos-003 2 "$AG" import -snap.json --db "$T_DIR/none.db"
+t_err opts-pos-004 'unknown option -snap.json'
+t_run opts-pos-005 2 "$AG" import --db "$T_DIR/none.db" -- -snap.json
+t_err opts-pos-006 'cannot read -snap.json'
+t_run opts-pos-007 2 "$AG" stats extra
+t_err opts-pos-008 "unexpected argument 'extra'"
+# cookie: --help is never signed, "-" tokens only after "--"
+export BETTER_AUTH_SECRET=cli-test-secret-0123456789abcdef-0123
+t_run cookie-h-001 0 "$AG" cookie --help
+t_noout cookie-h-002 'session_token'
+t_run cookie-h-003 2 "$AG" cookie -tok
+t_noout cookie-h-004 'session_token'
+t_run cookie-h-005 0 "$AG" cookie -- -tok
+t_out cookie-h-006 '^better-auth\.session_token=-tok\.'
+t_run cookie-h-007 0 "$AG" cookie -- --help
+t_out cookie-h-008 '^better-auth\.session_token=--help\.'
+t_run cookie-h-009 2 "$AG" cookie
+t_err1 cookie-h-010
+t_run cookie-h-011 2 "$AG" cookie a b
+t_err1 cookie-h-012
+unset BETTER_AUTH_SECRET
+
 # --- init: fresh, idempotent
 DB="$T_DIR/a.db"
 t_run init-001 0 "$AG" init --db "$DB"
@@ -88,7 +138,7 @@ t_run check-010 0 "$AG" check --method GET --path /api/x --bearer ag_demo_member
 t_run check-011 0 "$AG" check --method GET --path /api/x --header 'x-api-key: ag_demo_member_key_7f3c9a1e5b2d4c6e8a0b1c2d3e4f5a6b'
 t_run check-012 0 "$AG" check --method GET --path /api/x --cookie "${MEMBER#*=}"	# bare value
 t_run check-013 2 "$AG" check --method GET --path /api/x --db "$T_DIR/missing.db"
-t_err check-014 'unavailable'
+t_err check-014 'no database at .*/missing.db; create it with'
 t_run check-015 2 "$AG" check --path /api/x
 t_err check-016 'required'
 t_run check-017 2 "$AG" check --method GET --path /api/x --frob
@@ -129,9 +179,45 @@ AUTHGATE_TRUST_FORWARDED=yes t_run conf-015 2 "$AG" check --method GET --path /x
 # a custom cookie prefix
 AUTHGATE_COOKIE_PREFIX=myapp t_run conf-016 0 "$AG" check --method GET --path /api/projects --cookie "myapp.session_token=${MEMBER#*=}"
 AUTHGATE_COOKIE_PREFIX=myapp t_run conf-017 1 "$AG" check --method GET --path /api/projects --cookie "$MEMBER"
-# without a secret the token alone is looked up (and the log warns)
-BETTER_AUTH_SECRET= t_run conf-018 0 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=demo-session-mia-member"
-BETTER_AUTH_SECRET= t_run conf-019 1 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=no-such-token"
+# without a secret, on purpose, the token alone is looked up (and the log warns)
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 t_run conf-018 0 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=demo-session-mia-member"
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 t_run conf-019 1 "$AG" check --method GET --path /api/projects --cookie "better-auth.session_token=no-such-token"
+# an empty secret is not "on purpose": refused in one line
+BETTER_AUTH_SECRET= t_run sec-001 2 "$AG" check --method GET --path /api/projects
+t_err sec-002 '^authgate: check: BETTER_AUTH_SECRET is empty, so session cookie signatures would not be checked; .*AUTHGATE_UNSIGNED_SESSIONS=1'
+t_err1 sec-003
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=yes t_run sec-004 2 "$AG" check --method GET --path /api/projects
+t_err sec-005 'AUTHGATE_UNSIGNED_SESSIONS must be 0 or 1'
+BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=0 t_run sec-006 2 "$AG" check --method GET --path /api/projects
+# an empty secret file: refused (to run unsigned, name no file)
+: > "$T_DIR/empty.secret"
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/empty.secret" AUTHGATE_UNSIGNED_SESSIONS=1 t_run sec-007 2 "$AG" check --method GET --path /x )
+t_err sec-008 'BETTER_AUTH_SECRET_FILE .*empty.secret is empty'
+# shorter than 32 bytes: refused as better-auth refuses it (31, 32)
+BETTER_AUTH_SECRET=0123456789012345678901234567890 t_run sec-010 2 "$AG" check --method GET --path /api/projects
+t_err sec-011 '^authgate: check: BETTER_AUTH_SECRET is shorter than 32 bytes, as better-auth refuses it'
+t_err1 sec-012
+BETTER_AUTH_SECRET=01234567890123456789012345678901 t_run sec-013 1 "$AG" check --method GET --path /api/projects
+printf 'short-secret\n' > "$T_DIR/short.secret"
+( unset BETTER_AUTH_SECRET; BETTER_AUTH_SECRET_FILE="$T_DIR/short.secret" t_run sec-014 2 "$AG" check --method GET --path /x )
+t_err sec-015 'BETTER_AUTH_SECRET_FILE secret is shorter than 32 bytes'
+t_noout sec-016 'short-secret'
+grep -q 'short-secret' "$T_DIR/err" && t_fail sec-017 "secret printed" || t_pass sec-017
+BETTER_AUTH_SECRET=short-secret t_run sec-018 2 "$AG" cookie tok
+t_err sec-019 'cookie: BETTER_AUTH_SECRET is shorter than 32 bytes'
+# the FastCGI/CGI start-up refuses the same (a CGI request gets a 503)
+for e in "BETTER_AUTH_SECRET=" "BETTER_AUTH_SECRET=0123456789012345678901234567890"; do
+	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 AUTHGATE_DB="$T_DIR/c.db" "$e" \
+	    REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_ORIGINAL_URI=/api/health \
+	    AUTHGATE_ORIGINAL_METHOD=GET "$AG" </dev/null > "$T_DIR/out" 2>"$T_DIR/err"
+	t_ok "sec-cgi-${#e}" test "$(head -n 1 "$T_DIR/out")" = $'Status: 503 Service Unavailable\r'
+	t_err "sec-cgi-${#e}-msg" 'BETTER_AUTH_SECRET is (empty|shorter than 32 bytes)'
+done
+env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 AUTHGATE_DB="$T_DIR/c.db" BETTER_AUTH_SECRET= AUTHGATE_UNSIGNED_SESSIONS=1 \
+    REQUEST_METHOD=GET REQUEST_URI=/_authgate/check AUTHGATE_ORIGINAL_URI=/api/health \
+    AUTHGATE_ORIGINAL_METHOD=GET "$AG" </dev/null > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok sec-cgi-unsigned test "$(head -n 1 "$T_DIR/out")" = $'Status: 200 OK\r'
+t_err sec-cgi-unsigned-warn 'warning: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie signatures are not checked'
 
 # --- plain CGI: the check endpoint as one CGI request
 cgi() {
@@ -207,6 +293,7 @@ t_run imp-015 2 "$AG" import "$T_DIR/notjson.json"
 t_run imp-016 2 "$AG" import "$T_DIR/missing.json"
 t_err imp-017 'cannot read'
 t_run imp-018 2 "$AG" import
+sqlite3 "$T_DIR/a-plain.db" 'create table t(x)'	# a database, not authgate's
 t_run imp-019 2 "$AG" import "$T_DIR/snap.json" --db "$T_DIR/a-plain.db"
 t_err imp-020 "run 'authgate init"
 # deleted objects stay deleted on import too
@@ -214,6 +301,52 @@ sqlite3 "$T_DIR/c.db" "insert into authgate_tombstone values ('user', 'u_gone', 
 printf '{"users":[{"id":"u_gone","name":"Gone","email":"gone@acme.test"}]}' > "$T_DIR/gone.json"
 t_run imp-021 0 "$AG" import "$T_DIR/gone.json"
 t_out imp-022 '1 tombstoned'
+# unknown or repeated top-level keys: refused, the key named, nothing written
+before=$(dump_sum "$T_DIR/c.db")
+printf '{"user":[{"id":"u_typo","name":"T","email":"typo@acme.test"}]}' > "$T_DIR/typo.json"
+t_run imp-023 2 "$AG" import "$T_DIR/typo.json"
+t_err imp-024 'unknown top-level key "user"'
+t_err1 imp-025
+printf '{"users":[],"users":[{"id":"u_twice","name":"T","email":"twice@acme.test"}]}' > "$T_DIR/twice.json"
+t_run imp-026 2 "$AG" import "$T_DIR/twice.json"
+t_err imp-027 'top-level key "users" given twice'
+printf '{"apiKeys":[],"api_keys":[]}' > "$T_DIR/both.json"
+t_run imp-028 2 "$AG" import "$T_DIR/both.json"
+t_err imp-029 '"api_keys" given twice'
+printf '{}' > "$T_DIR/empty.json"
+t_run imp-030 0 "$AG" import "$T_DIR/empty.json"	# an empty snapshot is no mistake
+t_same imp-031 "$(dump_sum "$T_DIR/c.db")" "$before"
+
+# --- only init creates a database: every other way in leaves no file
+# nofile ID PATH: PATH (and its -wal, -shm, -journal) does not exist
+nofile() { local f; for f in "$2" "$2-wal" "$2-shm" "$2-journal"; do [ -e "$f" ] && { t_fail "$1" "$f created: $(ls -l "$f")"; return; }; done; t_pass "$1"; }
+ND="$T_DIR/nodb.db"
+t_run nodb-001 2 "$AG" import "$T_DIR/missing.json" --db "$ND"
+t_err1 nodb-002
+nofile nodb-003 "$ND"
+t_run nodb-004 2 "$AG" import "$T_DIR/snap.json" --db "$ND"
+t_err nodb-005 "^authgate: import: no database at $ND; create it with 'authgate init"
+t_err1 nodb-006
+nofile nodb-007 "$ND"
+AUTHGATE_DB="$ND" t_run nodb-008 2 "$AG" import "$T_DIR/snap.json"
+nofile nodb-009 "$ND"
+for c in "check --method GET --path /" "stats" "key list" "rule list" \
+    "rule test --method GET --path /api/x" "key revoke k_x" "rule rm 1"; do
+	id="nodb-$(echo "$c" | tr ' /' '__' | tr -s _)"
+	# shellcheck disable=SC2086
+	t_run "$id-exit" 2 "$AG" $c --db "$ND"
+	t_err "$id-msg" "no database at $ND"
+	t_err1 "$id-line"
+	nofile "$id-file" "$ND"
+done
+# the webhook (a plain CGI delivery, signed): 503, no file
+NB='{"id":"evt-nodb","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_x","name":"X"}}'
+NS=$(printf '%s' "$NB" | openssl dgst -sha256 -hmac cgi-secret -r | cut -d' ' -f1)
+printf '%s' "$NB" | env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 AUTHGATE_DB="$ND" \
+    AUTHGATE_WEBHOOK_SECRET=cgi-secret REQUEST_METHOD=POST REQUEST_URI=/webhooks/optare \
+    CONTENT_LENGTH=${#NB} HTTP_X_OPTARE_SIGNATURE="sha256=$NS" "$AG" > "$T_DIR/out" 2>"$T_DIR/err"
+t_ok nodb-wh-001 test "$(head -n 1 "$T_DIR/out")" = $'Status: 503 Service Unavailable\r'
+nofile nodb-wh-002 "$ND"
 
 # --- the webhook as a plain CGI request
 WH_BODY='{"id":"evt-cgi-1","timestamp":"'"$(date -u +%FT%TZ)"'","type":"user.updated","data":{"id":"u_mia","name":"Mia CGI"}}'

@@ -162,6 +162,9 @@ t_status key-028 401 -H "x-api-key: $KEY_OFF" -b "$MEMBER" "$U/api/projects"	# t
 # --- path attacks: each is refused (by lighttpd or by authgate), never
 # matched past its rule
 t_status path-001 400 --path-as-is -b "$MEMBER" "$U/api/health/../admin/x"
+# lighttpd's own 400 (http-parseopts) is JSON, as authgate's is
+t_header path-001b '^Content-Type: application/json'
+t_body   path-001c '^\{"error":"Bad Request"\}$'
 t_status path-002 400 -b "$MEMBER" "$U/api/health/%2e%2e/admin/x"
 t_status path-003 400 -b "$MEMBER" "$U/api/health/%2E%2E/admin/x"
 t_status path-004 400 --path-as-is -b "$MEMBER" "$U/api/./admin/x"

@@ -257,6 +257,8 @@ t_body case-002 '^x-auth-role: member$'
 # a header name with a space before the colon is refused by lighttpd's
 # strict parser before anything runs
 t_status strict-001 400 -b "$MEMBER" -H 'X-Auth-User-Id : u_olivia' "$U/api/projects"
+t_header strict-002 '^Content-Type: application/json'	# lighttpd's own 400, as JSON
+t_body   strict-003 '^\{"error":"Bad Request"\}$'
 # a request with no headers at all (HTTP/1.0, no Host) still works
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
 printf 'GET /public/x HTTP/1.0\r\n\r\n' >&3

@@ -148,6 +148,20 @@ t_status path-014 400 "$U/api/x%5cy"
 t_status path-015 200 "$U/api/health?next=%2Fapi%2F..%2Fadmin"	# the query is not a path
 t_status path-016 403 -b "$MEMBER" "$U/api/admin/users?/api/health"
 t_status path-017 401 "$U/api/%68ealth/x"
+# nginx's own 400 (the guard) is JSON too, like authgate's
+t_status path-020 400 "$U/api//admin/x"
+t_header path-021 '^Content-Type: application/json'
+t_header path-022 '^Cache-Control: no-store'
+t_body   path-023 '^\{"error":"Bad Request"\}$'
+t_status path-024 400 -H 'Host: a b' "$U/public/x"	# a Host nginx refuses
+t_header path-025 '^Content-Type: application/json'
+# the sign-in redirect: a 302 with authgate's Location and a JSON body
+t_status redir-001 302 -H 'Accept: text/html' "$U/app/dashboard"
+t_header redir-002 '^Location: /sign-in\?next=/app/dashboard'
+t_header redir-003 '^Content-Type: application/json'
+t_header redir-004 '^Cache-Control: no-store'
+t_body   redir-005 '^\{"error":"Unauthorized - sign in required"\}$'
+t_noheader redir-006 '^WWW-Authenticate'
 
 # Every path goes through authgate (auth_request at server level): public
 # paths are public by rule, and what no rule names needs a sign-in.

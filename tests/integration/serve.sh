@@ -48,6 +48,51 @@ delivery() {
 "$AG" serve --listen 127.0.0.1:1 --user nobody --max-body abc > "$T_DIR/out" 2>&1
 [ $? = 2 ] && grep -q 'AUTHGATE_MAX_BODY' "$T_DIR/out" && t_pass flag-006 || t_fail flag-006 "$(cat "$T_DIR/out")"
 
+# --- only loopback or a unix socket, unless --public says otherwise
+# (checked before the database, the secrets or the socket are touched)
+for a in 0.0.0.0:1 192.0.2.1:1 '[::]:1' '[2001:db8::1]:1' '[::ffff:10.0.0.1]:1'; do
+	"$AG" serve --listen "$a" --user nobody --db "$T_DIR/none.db" > "$T_DIR/out" 2>&1
+	[ $? = 2 ] && [ "$(wc -l < "$T_DIR/out")" = 1 ] && grep -qF -- "--listen $a is not a loopback address; " "$T_DIR/out" &&
+	    grep -q 'or add --public' "$T_DIR/out" &&
+	    t_pass "public-$a" || t_fail "public-$a" "$(cat "$T_DIR/out")"
+done
+"$AG" serve --listen 0.0.0.0:1 --user nobody --public --public > "$T_DIR/out" 2>&1
+[ $? = 2 ] && grep -q -- '--public given twice' "$T_DIR/out" && t_pass public-twice || t_fail public-twice "$(cat "$T_DIR/out")"
+"$AG" serve --listen 0.0.0.0:1 --user nobody --public=1 > "$T_DIR/out" 2>&1
+[ $? = 2 ] && grep -q -- '--public takes no value' "$T_DIR/out" && t_pass public-value || t_fail public-value "$(cat "$T_DIR/out")"
+# loopback beyond 127.0.0.1, and 0.0.0.0 with --public, do start
+t_free_port PP
+: > "$T_DIR/serve.log"
+t_serve "127.0.0.2:$PP" "$DB" --workers 1	# (t_serve waits on 127.0.0.1: not here)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.2/$PP") 2>/dev/null && break; sleep 0.1; done
+(exec 3<>"/dev/tcp/127.0.0.2/$PP") 2>/dev/null && t_pass public-lo-001 || t_fail public-lo-001 "$(cat "$T_DIR/serve.log")"
+kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
+t_free_port PP
+: > "$T_DIR/serve.log"
+t_serve "0.0.0.0:$PP" "$DB" --workers 1 --public && t_pass public-001 || t_fail public-001 "$(cat "$T_DIR/serve.log")"
+fcgi_status public-002 "200 OK" "127.0.0.1:$PP" /api/projects HTTP_COOKIE="$MEMBER"
+grep -q "warning: serve: --public: 0.0.0.0:$PP answers every host" "$T_DIR/serve.log" && t_pass public-003 || t_fail public-003 "$(cat "$T_DIR/serve.log")"
+kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
+: > "$T_DIR/serve.log"
+# secrets: an empty or short one stops start-up in one line, before
+# listening; --unsigned-sessions runs without one, warned
+for e in "BETTER_AUTH_SECRET=" "BETTER_AUTH_SECRET=0123456789012345678901234567890"; do
+	env "$e" "$AG" serve --listen 127.0.0.1:1 --user nobody --db "$DB" > "$T_DIR/out" 2>&1
+	[ $? = 2 ] && [ "$(wc -l < "$T_DIR/out")" = 1 ] && grep -Eq 'BETTER_AUTH_SECRET is (empty|shorter than 32 bytes)' "$T_DIR/out" &&
+	    t_pass "secret-${#e}" || t_fail "secret-${#e}" "$(cat "$T_DIR/out")"
+done
+t_free_port PP
+chown -R nobody:nogroup "$T_DIR/db"
+env BETTER_AUTH_SECRET= ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "$AG" serve --listen "127.0.0.1:$PP" \
+    --user nobody --db "$DB" --workers 1 --unsigned-sessions >>"$T_DIR/serve.log" 2>&1 &
+T_SERVE_PID=$!; T_PIDS="$T_PIDS $T_SERVE_PID"
+t_wait_port "$PP" && t_pass unsigned-001 || t_fail unsigned-001 "$(cat "$T_DIR/serve.log")"
+fcgi_status unsigned-002 "200 OK" "127.0.0.1:$PP" /api/projects HTTP_COOKIE="better-auth.session_token=demo-session-mia-member"
+grep -q 'warning: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie signatures are not checked' "$T_DIR/serve.log" &&
+    t_pass unsigned-003 || t_fail unsigned-003 "$(cat "$T_DIR/serve.log")"
+kill "$T_SERVE_PID"; wait "$T_SERVE_PID" 2>/dev/null
+: > "$T_DIR/serve.log"
+
 # --- TCP: answers, and the flags that stand for variables
 PORT=$(t_port)
 t_serve "127.0.0.1:$PORT" "$DB" --workers 3 --cookie-prefix better-auth || t_fail tcp-000 "serve did not start: $(cat "$T_DIR/serve.log")"

@@ -329,7 +329,8 @@ test_rule_parse(void)
 			{ "pol-rule-032", "get,head", "GET,HEAD" },
 			{ "pol-rule-033", " GET , HEAD ", "GET,HEAD" },
 			{ "pol-rule-034", "GET,\tPOST", "GET,POST" },
-			{ "pol-rule-035", "PROPFIND,M-SEARCH", "PROPFIND,M-SEARCH" },
+			{ "pol-rule-035", "PROPFIND,version-control",
+			    "PROPFIND,VERSION-CONTROL" },
 			{ "pol-rule-036", "GET,,POST", NULL },
 			{ "pol-rule-037", "GET,", NULL },
 			{ "pol-rule-038", ",GET", NULL },
@@ -341,6 +342,21 @@ test_rule_parse(void)
 			{ "pol-rule-044", "*", NULL },
 			{ "pol-rule-045", "GET/1", NULL },
 			{ "pol-rule-046", "GET, ,POST", NULL },
+			/* only names in IANA's method registry */
+			{ "pol-rule-052", "GTE", NULL },
+			{ "pol-rule-053", "GET,GTE", NULL },
+			{ "pol-rule-054", "M-SEARCH", NULL },	/* SSDP, not HTTP */
+			{ "pol-rule-055", "PRI", NULL },
+			{ "pol-rule-056", "GETX", NULL },
+			{ "pol-rule-057", "GE", NULL },
+			{ "pol-rule-058", "CONNECT,OPTIONS,TRACE,PATCH",
+			    "CONNECT,OPTIONS,TRACE,PATCH" },
+			{ "pol-rule-059", "MKCOL,COPY,MOVE,LOCK,UNLOCK",
+			    "MKCOL,COPY,MOVE,LOCK,UNLOCK" },
+			{ "pol-rule-060", "PROPPATCH,SEARCH,REPORT,QUERY",
+			    "PROPPATCH,SEARCH,REPORT,QUERY" },
+			{ "pol-rule-061", "Delete", "DELETE" },
+			{ "pol-rule-062", "GET_", NULL },
 		};
 
 		for (i = 0; i < NELEM(c); i++) {
@@ -358,20 +374,32 @@ test_rule_parse(void)
 			}
 		}
 	}
-	/* method list length: POLICY_MAX_METHODS - 1, N, N + 1 */
-	memset(big, 'A', sizeof(big));
-	big[POLICY_MAX_METHODS - 1] = '\0';
+	/* method list length: POLICY_MAX_METHODS - 1, N, N + 1 (31 "GET,"
+	 * are 124 bytes; then "GET", "POST" or "PATCH") */
+	big[0] = '\0';
+	for (i = 0; i < 31; i++)
+		strcat(big, "GET,");
+	strcat(big, "GET");
+	T_EQ_INT("pol-rule-047a", strlen(big), POLICY_MAX_METHODS - 1);
 	t = row();
 	t.method = big;
 	T_EQ_INT("pol-rule-047", parse(&t, &r, &why), 0);
-	big[POLICY_MAX_METHODS - 1] = 'A';
-	big[POLICY_MAX_METHODS] = '\0';
+	strcpy(big + 124, "POST");
 	T_EQ_INT("pol-rule-048", parse(&t, &r, &why), 0);
 	T_EQ_INT("pol-rule-049", strlen(r.methods), POLICY_MAX_METHODS);
-	big[POLICY_MAX_METHODS] = 'A';
-	big[POLICY_MAX_METHODS + 1] = '\0';
+	strcpy(big + 124, "PATCH");
 	T_EQ_INT("pol-rule-050", parse(&t, &r, &why), -1);
 	T_EQ_STR("pol-rule-051", why, "bad_method");
+	/* the one list: every name, any case, in the registry's spelling */
+	T_EQ_STR("pol-meth-001", policy_method_known("GET", 3), "GET");
+	T_EQ_STR("pol-meth-002", policy_method_known("propfind", 8),
+	    "PROPFIND");
+	T_CHECK("pol-meth-003", policy_method_known("GTE", 3) == NULL);
+	T_CHECK("pol-meth-004", policy_method_known("GET", 2) == NULL);
+	T_CHECK("pol-meth-005", policy_method_known("", 0) == NULL);
+	T_CHECK("pol-meth-006", policy_method_known("*", 1) == NULL);
+	T_EQ_STR("pol-meth-007", policy_method_known("BASELINE-CONTROL", 16),
+	    "BASELINE-CONTROL");
 
 	/* access */
 	{
