@@ -279,12 +279,13 @@ EXAMPLES = conf/apache/authgate.conf:apache/authgate.conf \
 	lighttpd.conf:lighttpd/lighttpd.conf \
 	conf/lighttpd/authgate-proxy.conf:lighttpd/authgate-proxy.conf \
 	conf/lighttpd/authgate-identity.lua:lighttpd/authgate-identity.lua \
+	conf/lighttpd/errors/authgate-400.html:lighttpd/errors/authgate-400.html \
 	conf/nginx/authgate.conf:nginx/authgate.conf \
 	$(foreach f,$(notdir $(wildcard conf/nginx/snippets/*.conf)),\
 	  conf/nginx/snippets/$(f):nginx/snippets/$(f)) \
 	conf/systemd/authgate.env:systemd/authgate.env \
 	db/admin.sql:db/admin.sql
-EX_DIRS	= apache caddy lighttpd nginx/snippets nginx systemd db
+EX_DIRS	= apache caddy lighttpd/errors lighttpd nginx/snippets nginx systemd db
 
 install: $(BIN) $(MANPAGES)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \

@@ -66,7 +66,7 @@ i=1
 for f in usr/local/sbin/authgate usr/local/share/man/man8/authgate.8 \
     usr/local/share/man/man5/authgate.db.5 usr/local/share/doc/authgate/LICENSE \
     $EX/apache/authgate.conf $EX/caddy/Caddyfile $EX/lighttpd/lighttpd.conf \
-    $EX/lighttpd/authgate-proxy.conf $EX/lighttpd/authgate-identity.lua \
+    $EX/lighttpd/authgate-proxy.conf $EX/lighttpd/authgate-identity.lua $EX/lighttpd/errors/authgate-400.html \
     $EX/nginx/authgate.conf $EX/nginx/snippets/authgate-server.conf \
     $EX/nginx/snippets/authgate-protect.conf $EX/nginx/snippets/authgate-proxy.conf \
     $EX/nginx/snippets/authgate-fastcgi.conf $EX/systemd/authgate.service \
