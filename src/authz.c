@@ -43,12 +43,27 @@ authz_init(struct authz *a, struct store *s, const unsigned char *secret,
 	return 0;
 }
 
+int
+authz_add_secret(struct authz *a, const unsigned char *secret, size_t n)
+{
+	if (a->secret_n == 0 || a->nold == AUTHZ_MAX_OLD_SECRETS || n == 0 ||
+	    cred_hmac_init(&a->old_mac[a->nold], secret, n) != 0)
+		return -1;
+	a->nold++;
+	return 0;
+}
+
 void
 authz_fini(struct authz *a)
 {
+	size_t i;
+
 	OPENSSL_cleanse(a->secret, sizeof(a->secret));
 	a->secret_n = 0;
 	cred_hmac_free(&a->mac);
+	for (i = 0; i < a->nold; i++)
+		cred_hmac_free(&a->old_mac[i]);
+	a->nold = 0;
 }
 
 static void
@@ -204,10 +219,17 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 {
 	struct store_session s;
 	size_t token_n = n;
+	enum cred_rc cr;
+	size_t i;
 	int rc, oversize = 0;
 
 	if (a->secret_n > 0) {
-		switch (cred_session_check(v, n, &a->mac, &token_n)) {
+		/* The current secret first; earlier ones while rotating. */
+		cr = cred_session_check(v, n, &a->mac, &token_n);
+		for (i = 0; cr != CRED_OK && cr != CRED_MALFORMED &&
+		    i < a->nold; i++)
+			cr = cred_session_check(v, n, &a->old_mac[i], &token_n);
+		switch (cr) {
 		case CRED_OK:
 			break;
 		case CRED_MALFORMED:
@@ -637,6 +659,21 @@ out:
 	if (snapshot)
 		store_read_end(a->store);
 	return again;
+}
+
+const char *
+authz_health(struct authz *a)
+{
+	const char *msg, *why = NULL;
+	int changed;
+
+	if (store_read_begin(a->store, &changed) != 0)
+		return store_last_error(a->store, &msg) == STORE_ERR_SCHEMA ?
+		    "store_schema" : "store_unavailable";
+	if ((changed || !a->rules_ok) && reload_rules(a) != 0)
+		why = "rules_invalid";
+	store_read_end(a->store);
+	return why;
 }
 
 void
