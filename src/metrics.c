@@ -188,7 +188,10 @@ map_file(const char *file, char *err, size_t errsz)
 		m = MAP_FAILED;
 	}
 out:
-	close(fd);	/* the mapping and the lock end with it */
+	/* Invariant: unlocked explicitly; the mapping keeps the open file
+	 * (and a flock on it) alive after close. */
+	flock(fd, LOCK_UN);
+	close(fd);
 	return m == MAP_FAILED ? NULL : m;
 }
 

@@ -10,7 +10,8 @@
 # (lighttpd), and SIGHUP: better-auth and webhook secret rotation under
 # load through nginx with no failed answer, a bad secret file refused
 # with one log line while the old configuration keeps serving.
-# The `sh` blocks of docs/monitoring.md that it runs are marked there.
+# docs/monitoring.md describes what is checked here; its nginx and
+# lighttpd snippets are the configurations below.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/webhook.sh"
 t_setup ops
@@ -232,8 +233,8 @@ t_status metrics-006 403 --interface 127.0.0.2 "$U/_authgate/metrics"
 A0=$(metric "$T_DIR/m0" 'authgate_decisions_total{outcome="allow"')
 D0=$(metric "$T_DIR/m0" 'authgate_decisions_total{outcome="deny"')
 C0=$(metric "$T_DIR/m0" 'authgate_decision_duration_seconds_count')
-for i in 1 2 3 4 5 6 7; do curl -s -o /dev/null "$U/api/projects"; done
-for i in 1 2 3 4 5; do curl -s -o /dev/null -H "Cookie: $MEMBER" "$U/api/projects"; done
+for i in 1 2 3 4 5 6 7; do curl -s --max-time 10 -o /dev/null "$U/api/projects"; done
+for i in 1 2 3 4 5; do curl -s --max-time 10 -o /dev/null -H "Cookie: $MEMBER" "$U/api/projects"; done
 scrape "$T_DIR/m1" >/dev/null
 t_same metrics-010 "$(( $(metric "$T_DIR/m1" 'authgate_decisions_total{outcome="deny"') - D0 ))" 7
 t_same metrics-011 "$(( $(metric "$T_DIR/m1" 'authgate_decisions_total{outcome="allow"') - A0 ))" 5
@@ -321,6 +322,66 @@ t_same restart-001 "$(workers | wc -l)" 2
 scrape "$T_DIR/m3" >/dev/null
 t_same restart-002 "$(( $(metric "$T_DIR/m3" 'authgate_worker_restarts_total') - R0 ))" 1
 
+# --- the spawned form: lighttpd starts authgate (authorizer for every
+# path, responder for health and metrics, 2 processes each); all four
+# processes count into AUTHGATE_METRICS_FILE
+L="$T_DIR/lighttpd"
+MF="$L/metrics.page"
+mkdir -p "$L/www"
+cat > "$L/lighttpd.conf" <<EOF
+server.modules = ( "mod_access", "mod_fastcgi" )
+server.document-root = "$L/www"
+server.bind = "127.0.0.1"
+server.port = $LP
+server.pid-file = "$L/pid"
+server.errorlog = "$L/error.log"
+var.ag_env = ( "AUTHGATE_DB" => "$DB", "AUTHGATE_METRICS_FILE" => "$MF",
+               "BETTER_AUTH_SECRET" => "$OLD",
+               "ASAN_OPTIONS" => "detect_leaks=0:abort_on_error=1" )
+\$HTTP["url"] =~ "^/_authgate/(health|metrics)\$" {
+  \$HTTP["url"] == "/_authgate/metrics" {
+    \$HTTP["remote-ip"] != "127.0.0.1" { url.access-deny = ( "" ) }
+  }
+  fastcgi.server = ( "/_authgate/" => ((
+    "mode" => "responder", "bin-path" => "$AG",
+    "socket" => "$L/resp.sock", "check-local" => "disable",
+    "max-procs" => 2, "bin-environment" => var.ag_env )) )
+}
+else {
+  fastcgi.server = ( "/" => ((
+    "mode" => "authorizer", "bin-path" => "$AG",
+    "socket" => "$L/authz.sock", "check-local" => "disable",
+    "max-procs" => 2, "bin-environment" => var.ag_env )) )
+}
+EOF
+lighttpd -D -f "$L/lighttpd.conf" >"$L/stderr.log" 2>&1 &
+T_PIDS="$T_PIDS $!"
+LU="http://127.0.0.1:$LP"
+if t_wait_port "$LP"; then
+	t_status spawn-001 200 "$LU/_authgate/health"
+	t_body spawn-002 '^\{"status":"ok"\}$'
+	t_status spawn-003 200 "$LU/_authgate/metrics"
+	t_has spawn-004 '^authgate_metrics_shared 1$' "$T_BODY_FILE"
+	t_status spawn-005 403 --interface 127.0.0.2 "$LU/_authgate/metrics"
+	t_ok spawn-006 test "$(stat -c '%s %a' "$MF")" = "16384 640"
+	cp "$T_BODY_FILE" "$T_DIR/l0"
+	for i in 1 2 3 4; do curl -s --max-time 10 -o /dev/null "$LU/api/projects"; done
+	for i in 1 2 3; do curl -s --max-time 10 -o /dev/null -H "Cookie: $MEMBER" "$LU/api/projects"; done
+	# the health path here is the authorizer's: decided by the rules
+	t_status spawn-007 401 "$LU/_authgate/health/"
+	ok=0
+	for i in 1 2 3 4 5 6; do
+		curl -s --max-time 10 -o "$T_DIR/l1" "$LU/_authgate/metrics"
+		[ "$(( $(metric "$T_DIR/l1" 'authgate_decisions_total{outcome="deny"') - $(metric "$T_DIR/l0" 'authgate_decisions_total{outcome="deny"') ))" = 5 ] &&
+		[ "$(( $(metric "$T_DIR/l1" 'authgate_decisions_total{outcome="allow"') - $(metric "$T_DIR/l0" 'authgate_decisions_total{outcome="allow"') ))" = 3 ] &&
+		    ok=$((ok + 1))
+	done
+	t_same spawn-008 "$ok" 6
+	t_ok spawn-009 test "$(pgrep -c -f "^$AG\$")" -ge 4
+else
+	t_fail spawn-000 "lighttpd did not start: $(tail -n 3 "$L/error.log" "$L/stderr.log")"
+fi
+
 # --- SIGHUP: better-auth secret rotation under load
 NEWC=$(BETTER_AUTH_SECRET=$NEW "$T_ROOT/cgi-bin/authgate" cookie demo-session-mia-member)
 t_status rot-001 200 -H "Cookie: $MEMBER" "$U/api/projects"
@@ -392,4 +453,5 @@ t_lacks wrot-009 "$W1|$W2" "$T_DIR/serve.log"
 
 t_sanitizers san-001 "$T_DIR/serve.log"
 t_sanitizers san-002 "$T_DIR/serve2.log"
+t_sanitizers san-003 "$L/error.log"
 t_finish

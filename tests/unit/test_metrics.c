@@ -84,6 +84,34 @@ sees_six(void)
 	    has_line("authgate_metrics_shared 1");
 }
 
+/* The first process keeps its page mapped while a second opens the
+ * file: the second must not wait for the first's lock (a flock lives as
+ * long as the mapping unless it is released). */
+static int
+holder_and_second(void)
+{
+	char err[256], go;
+	pid_t pid;
+	int st, p[2];
+
+	if (pipe(p) != 0)
+		return 0;
+	if ((pid = fork()) == 0) {
+		close(p[1]);
+		if (read(p[0], &go, 1) != 1)
+			_exit(1);
+		alarm(5);	/* a wait on the lock would end here */
+		_exit(count_three() ? 0 : 1);
+	}
+	close(p[0]);
+	if (metrics_open(path, err, sizeof(err)) != 0 ||
+	    write(p[1], "g", 1) != 1)
+		return 0;
+	close(p[1]);
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0;
+}
+
 static int
 anon_shared(void)
 {
@@ -179,6 +207,7 @@ main(void)
 	    METRICS_FILE_SIZE && (st.st_mode & 0777) == 0640);
 	T_CHECK("m-022", in_child(count_three));
 	T_CHECK("m-023", in_child(sees_six));
+	T_CHECK("m-029", in_child(holder_and_second));
 	/* an anonymous page is shared with children forked later */
 	T_CHECK("m-024", in_child(anon_shared));
 	/* a file of another size or header is refused */
