@@ -77,6 +77,7 @@ ASAN_BIN = build/asan/authgate
 UNIT	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 T_test_util = util
 T_test_metrics = metrics
+T_test_config = config
 T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential
