@@ -7,7 +7,8 @@
 # worker answers the same figures, a real Prometheus from Debian's
 # package scrapes them through nginx and its HTTP API shows them, a
 # killed worker counts as a restart), the page file of the spawned form
-# (lighttpd), and SIGHUP: better-auth and webhook secret rotation under
+# (lighttpd), the snippets that route them past the check in Caddy and
+# Apache, and SIGHUP: better-auth and webhook secret rotation under
 # load through nginx with no failed answer, a bad secret file refused
 # with one log line while the old configuration keeps serving.
 # docs/monitoring.md describes what is checked here; its nginx and
@@ -41,17 +42,37 @@ put_secret "$SECRET_FILE" "$OLD"
 put_secret "$WH_FILE" "$W1"
 chown -R nobody:nogroup "$T_DIR/db"
 
-# serve_start PORT DB LOG [flags...]: authgate serve (sanitizer build) as
-# nobody with the secret files; sets SERVE_PID.
+# up PID PORT: PID listens on PORT within 10 s; fails as soon as PID is
+# gone (it could not bind), and then stops nothing else.
+up() {
+	local i
+	for i in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	kill "$1" 2>/dev/null
+	return 1
+}
+# try3 COMMAND...: a start tried up to three times, each with new ports.
+# The ports of the test ranges lie in the kernel's range for outgoing
+# connections, so a client socket of this or another suite may take a
+# port between the check that it is free and the server's bind.
+try3() { "$@" || "$@" || "$@"; }
+
+# serve_start VAR DB LOG [flags...]: authgate serve (sanitizer build) as
+# nobody with the secret files, on a free port put in VAR; sets
+# SERVE_PID.
 serve_start() {
-	local port=$1 db=$2 log=$3; shift 3
+	local var=$1 db=$2 log=$3; shift 3
+	t_free_port "$var"
 	env ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "$AG" serve \
-	    --listen "127.0.0.1:$port" --user nobody --db "$db" \
+	    --listen "127.0.0.1:${!var}" --user nobody --db "$db" \
 	    --secret-file "$SECRET_FILE" --webhook-secret-file "$WH_FILE" \
 	    "$@" >>"$log" 2>&1 &
 	SERVE_PID=$!
 	T_PIDS="$T_PIDS $SERVE_PID"
-	t_wait_port "$port"
+	up "$SERVE_PID" "${!var}"
 }
 # fcgi ADDR URI [VAR=VALUE...]: a responder request straight to serve
 fcgi() {
@@ -81,8 +102,7 @@ hup() {
 }
 workers() { pgrep -P "$SERVE_PID" | sort; }
 
-t_free_port SP SP2 NP PP LP
-serve_start "$SP" "$DB" "$T_DIR/serve.log" --workers 2 ||
+try3 serve_start SP "$DB" "$T_DIR/serve.log" --workers 2 ||
 	{ t_fail setup "authgate serve did not start: $(tail -n 3 "$T_DIR/serve.log")"; t_finish; }
 A="127.0.0.1:$SP"
 
@@ -91,6 +111,8 @@ A="127.0.0.1:$SP"
 N="$T_DIR/nginx"
 mkdir -p "$N/tmp" "$N/www"
 echo backend > "$N/www/index.html"
+nginx_start() {
+t_free_port NP
 cat > "$N/nginx.conf" <<EOF
 daemon off;
 master_process on;
@@ -159,13 +181,13 @@ http {
 	}
 }
 EOF
-if nginx -t -p "$N" -c "$N/nginx.conf" >"$N/test.log" 2>&1; then
-	nginx -p "$N" -c "$N/nginx.conf" 2>>"$N/error.log" &
-	T_PIDS="$T_PIDS $!"
-	t_wait_port "$NP" || t_fail setup "nginx did not start: $(tail -n 3 "$N/error.log")"
-else
-	t_fail setup "nginx -t: $(cat "$N/test.log")"; t_finish
-fi
+nginx -t -p "$N" -c "$N/nginx.conf" >"$N/test.log" 2>&1 ||
+	{ t_fail setup "nginx -t: $(cat "$N/test.log")"; t_finish; }
+nginx -p "$N" -c "$N/nginx.conf" 2>>"$N/error.log" &
+T_PIDS="$T_PIDS $!"
+up $! "$NP"
+}
+try3 nginx_start || t_fail setup "nginx did not start: $(tail -n 3 "$N/error.log")"
 U="http://127.0.0.1:$NP"
 
 # --- health
@@ -198,7 +220,7 @@ t_status health-014 200 "$U/_authgate/health"
 DB2="$T_DIR/db2/authgate.db"
 t_db "$DB2" && chown -R nobody:nogroup "$T_DIR/db2"
 SERVE1_PID=$SERVE_PID
-serve_start "$SP2" "$DB2" "$T_DIR/serve2.log" --workers 1 ||
+try3 serve_start SP2 "$DB2" "$T_DIR/serve2.log" --workers 1 ||
 	t_fail health-020 "second serve did not start: $(tail -n 3 "$T_DIR/serve2.log")"
 SERVE2_PID=$SERVE_PID
 SERVE_PID=$SERVE1_PID
@@ -271,9 +293,128 @@ scrape "$T_DIR/m2" >/dev/null
 t_same metrics-022 "$(( $(metric "$T_DIR/m2" 'authgate_webhook_deliveries_total{verdict="applied"') - V0 ))" 1
 t_same metrics-023 "$(( $(metric "$T_DIR/m2" 'authgate_webhook_deliveries_total{verdict="bad_signature"') - B0 ))" 1
 
+# --- Caddy: the snippet of docs/monitoring.md, before the check
+if command -v caddy >/dev/null; then
+	C="$T_DIR/caddy"
+	mkdir -p "$C/home" "$C/data" "$C/config"
+	caddy_start() {
+	t_free_port CDP CDA
+	cat > "$C/Caddyfile" <<EOF
+{
+	admin 127.0.0.1:$CDA
+	auto_https off
+}
+http://127.0.0.1:$CDP {
+	route {
+		@authgate_metrics_outside {
+			path /_authgate/metrics
+			not remote_ip 127.0.0.1 ::1
+		}
+		respond @authgate_metrics_outside 403
+		@authgate_ops path /_authgate/health /_authgate/metrics
+		reverse_proxy @authgate_ops 127.0.0.1:$SP {
+			transport fastcgi
+		}
+		respond "backend" 200
+	}
+}
+EOF
+	chown -R nobody:nogroup "$C"
+	cenv=(env HOME="$C/home" XDG_DATA_HOME="$C/data" XDG_CONFIG_HOME="$C/config"
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	"${cenv[@]}" caddy run --config "$C/Caddyfile" --adapter caddyfile >>"$C/caddy.log" 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	up $! "$CDP"
+	}
+	if try3 caddy_start; then
+		t_status caddy-001 200 "http://127.0.0.1:$CDP/_authgate/health"
+		t_body caddy-002 '^\{"status":"ok"\}$'
+		t_status caddy-003 200 "http://127.0.0.1:$CDP/_authgate/metrics"
+		t_has caddy-004 '^authgate_metrics_shared 1$' "$T_BODY_FILE"
+		t_status caddy-005 403 --interface 127.0.0.2 "http://127.0.0.1:$CDP/_authgate/metrics"
+		t_status caddy-006 200 --interface 127.0.0.2 "http://127.0.0.1:$CDP/_authgate/health"
+	else
+		t_fail caddy-000 "caddy did not start: $(tail -n 3 "$C/caddy.log")"
+	fi
+else
+	t_fail caddy-000 "caddy is not installed"
+fi
+
+# --- Apache: the snippet of docs/monitoring.md after the <Location "/">
+# that asks authgate (mod_authnz_fcgi), both to authgate serve
+if command -v apache2 >/dev/null; then
+	AP="$T_DIR/apache"
+	M=/etc/apache2/mods-available
+	mkdir -p "$AP/run"
+	apache_start() {
+	t_free_port APP
+	cat > "$AP/httpd.conf" <<EOF
+ServerRoot "$AP"
+DefaultRuntimeDir "$AP/run"
+PidFile "$AP/run/apache2.pid"
+Mutex file:$AP/run default
+ErrorLog "$AP/error.log"
+LogLevel warn
+User nobody
+Group nogroup
+Listen 127.0.0.1:$APP
+ServerName 127.0.0.1
+Include $M/mpm_event.load
+Include $M/authn_core.load
+Include $M/authz_core.load
+Include $M/authz_host.load
+Include $M/authz_user.load
+Include $M/authnz_fcgi.load
+Include $M/proxy.load
+Include $M/proxy_fcgi.load
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+AuthnzFcgiDefineProvider authn authgate fcgi://127.0.0.1:$SP/
+<Location "/">
+    AuthType authgate
+    AuthName authgate
+    AuthnzFcgiCheckAuthnProvider authgate Authoritative On RequireBasicAuth Off UserExpr "%{reqenv:REMOTE_USER}" DefaultUser -
+    Require valid-user
+</Location>
+<Location "/_authgate/health">
+    AuthType None
+    Require all granted
+    ProxyPass "fcgi://127.0.0.1:$SP/_authgate/health"
+</Location>
+<Location "/_authgate/metrics">
+    AuthType None
+    Require ip 127.0.0.1 ::1
+    ProxyPass "fcgi://127.0.0.1:$SP/_authgate/metrics"
+</Location>
+EOF
+	apache2 -t -f "$AP/httpd.conf" > "$AP/configtest.log" 2>&1 || return 1
+	setsid apache2 -DFOREGROUND -f "$AP/httpd.conf" >> "$AP/error.log" 2>&1 &
+	T_PIDS="$T_PIDS $!"
+	up $! "$APP"
+	}
+	if try3 apache_start; then
+		AU="http://127.0.0.1:$APP"
+		t_status apache-001 200 "$AU/_authgate/health"
+		t_body apache-002 '^\{"status":"ok"\}$'
+		t_status apache-003 200 "$AU/_authgate/metrics"
+		t_has apache-004 '^authgate_metrics_shared 1$' "$T_BODY_FILE"
+		t_status apache-005 403 --interface 127.0.0.2 "$AU/_authgate/metrics"
+		# the rest is still asked about: anonymous is 401
+		t_status apache-006 401 "$AU/api/projects"
+	else
+		t_fail apache-000 "apache2 did not start: $(tail -n 3 "$AP/configtest.log" "$AP/error.log")"
+	fi
+else
+	t_fail apache-000 "apache2 is not installed"
+fi
+
 # --- a real Prometheus scrapes them through nginx
 P="$T_DIR/prometheus"
 mkdir -p "$P/data"
+prom_start() {
+t_free_port PP
 cat > "$P/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -285,9 +426,11 @@ scrape_configs:
       - targets: ['127.0.0.1:$NP']
 EOF
 prometheus --config.file="$P/prometheus.yml" --storage.tsdb.path="$P/data" \
-    --web.listen-address="127.0.0.1:$PP" >"$P/log" 2>&1 &
+    --web.listen-address="127.0.0.1:$PP" >>"$P/log" 2>&1 &
 T_PIDS="$T_PIDS $!"
-t_wait_port "$PP" || t_fail prom-000 "prometheus did not start: $(tail -n 3 "$P/log")"
+up $! "$PP"
+}
+try3 prom_start || t_fail prom-000 "prometheus did not start: $(tail -n 3 "$P/log")"
 # promq QUERY: the first value Prometheus' HTTP API gives for QUERY
 promq() {
 	curl -s --max-time 5 -G "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" |
@@ -295,6 +438,7 @@ promq() {
 r = json.load(sys.stdin)["data"]["result"]
 print(int(float(r[0]["value"][1])) if r else "")' 2>/dev/null
 }
+scrape "$T_DIR/m2" >/dev/null	# (Apache's case above decided one more)
 WANT_DENY=$(metric "$T_DIR/m2" 'authgate_decisions_total{outcome="deny"')
 got=""
 for i in $(seq 1 150); do
@@ -328,6 +472,8 @@ t_same restart-002 "$(( $(metric "$T_DIR/m3" 'authgate_worker_restarts_total') -
 L="$T_DIR/lighttpd"
 MF="$L/metrics.page"
 mkdir -p "$L/www"
+lighttpd_start() {
+t_free_port LP
 cat > "$L/lighttpd.conf" <<EOF
 server.modules = ( "mod_access", "mod_fastcgi" )
 server.document-root = "$L/www"
@@ -354,10 +500,12 @@ else {
     "max-procs" => 2, "bin-environment" => var.ag_env )) )
 }
 EOF
-lighttpd -D -f "$L/lighttpd.conf" >"$L/stderr.log" 2>&1 &
+lighttpd -D -f "$L/lighttpd.conf" >>"$L/stderr.log" 2>&1 &
 T_PIDS="$T_PIDS $!"
-LU="http://127.0.0.1:$LP"
-if t_wait_port "$LP"; then
+up $! "$LP"
+}
+if try3 lighttpd_start; then
+	LU="http://127.0.0.1:$LP"
 	t_status spawn-001 200 "$LU/_authgate/health"
 	t_body spawn-002 '^\{"status":"ok"\}$'
 	t_status spawn-003 200 "$LU/_authgate/metrics"
