@@ -53,6 +53,19 @@ authz_add_secret(struct authz *a, const unsigned char *secret, size_t n)
 	return 0;
 }
 
+int
+authz_add_secrets(struct authz *a,
+    const unsigned char (*secrets)[CRED_MAX_SECRET], const size_t *lens,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (authz_add_secret(a, secrets[i], lens[i]) != 0)
+			return -1;
+	return 0;
+}
+
 void
 authz_fini(struct authz *a)
 {

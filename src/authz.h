@@ -118,6 +118,11 @@ const char	*authz_route(const struct policy_rule *rules, size_t nrules,
 int	authz_add_secret(struct authz *a, const unsigned char *secret,
 	    size_t n) UTIL_MUST_CHECK;
 
+/* authz_add_secret for each of n secrets (config.h's secret_old). */
+int	authz_add_secrets(struct authz *a,
+	    const unsigned char (*secrets)[CRED_MAX_SECRET], const size_t *lens,
+	    size_t n) UTIL_MUST_CHECK;
+
 /*
  * The health check: the same steps as a decision's snapshot (the store
  * readable, its schema one the decision understands, the rules loadable)

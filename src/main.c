@@ -139,19 +139,6 @@ worker_loop(int listen_fd)
 	return fcgi_server_run(listen_fd, &gate, &secrets);
 }
 
-/* The earlier better-auth secrets of a rotation, for verification. */
-static int
-add_old_secrets(struct authz *a, const struct config *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nold; i++)
-		if (authz_add_secret(a, c->secret_old[i],
-		    c->secret_old_n[i]) != 0)
-			return -1;
-	return 0;
-}
-
 /*
  * Loads the configuration and opens the store for the request loop.
  * Returns 0, or prints one line and returns 2.
@@ -177,7 +164,8 @@ main_setup(void)
 	}
 	if (authz_init(&az, s, cfg.secret, cfg.secret_n,
 	    cfg.cookie_prefix, cfg.case_sensitive) != 0 ||
-	    add_old_secrets(&az, &cfg) != 0) {
+	    authz_add_secrets(&az, cfg.secret_old, cfg.secret_old_n,
+	    cfg.nold) != 0) {
 		fprintf(stderr, "authgate: cannot set up the decision\n");
 		authz_fini(&az);
 		store_close(s);
@@ -226,7 +214,8 @@ main_reload(void)
 	}
 	if (authz_init(&naz, s, ncfg.secret, ncfg.secret_n,
 	    ncfg.cookie_prefix, ncfg.case_sensitive) != 0 ||
-	    add_old_secrets(&naz, &ncfg) != 0) {
+	    authz_add_secrets(&naz, ncfg.secret_old,
+	    ncfg.secret_old_n, ncfg.nold) != 0) {
 		log_msg("serve: reload refused, the running configuration"
 		    " stays: cannot set up the decision");
 		goto fail;

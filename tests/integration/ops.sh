@@ -553,6 +553,10 @@ t_same rot-006 "$(awk '/requests in/ { print ($1 > 100) }' "$T_DIR/wrk1")" 1
 t_lacks rot-007 'prematurely|\[(error|crit|alert|emerg)\]' "?$N/error.log" "$T_DIR/wrk1"
 t_status rot-008 200 -H "Cookie: $NEWC" "$U/api/projects"	# new: accepted
 t_status rot-009 200 -H "Cookie: $MEMBER" "$U/api/projects"	# old: still
+# authgate check explains what serve decides: the old cookie verifies
+BETTER_AUTH_SECRET_FILE=$SECRET_FILE "$AG" check --db "$DB" --method GET \
+    --path /api/projects --cookie "${MEMBER#*=}" > "$T_DIR/chk1" 2>&1
+t_has rot-020 '^reason: allow$' "$T_DIR/chk1"
 # the old workers are gone, two new ones serve
 for i in $(seq 1 100); do [ "$(workers | wc -l)" = 2 ] && break; sleep 0.1; done
 t_same rot-010 "$(workers | wc -l)" 2
@@ -569,6 +573,9 @@ hup || t_fail rot-012 "no reload logged"
 wait "$WRK"
 t_lacks rot-013 'Non-2xx|Socket errors' "$T_DIR/wrk2"
 t_status rot-014 401 -H "Cookie: $MEMBER" "$U/api/projects"
+BETTER_AUTH_SECRET_FILE=$SECRET_FILE "$AG" check --db "$DB" --method GET \
+    --path /api/projects --cookie "${MEMBER#*=}" > "$T_DIR/chk2" 2>&1
+t_has rot-021 '^reason: session_bad_signature$' "$T_DIR/chk2"
 t_status rot-015 200 -H "Cookie: $NEWC" "$U/api/projects"
 # a bad secret file: one log line, the running configuration stays
 bad0=$(refusals)
