@@ -122,8 +122,9 @@ static const char usage_serve[] =
 "with its own webhook process; dead workers are restarted; SIGTERM\n"
 "finishes what is in flight; SIGHUP re-reads the settings and secret\n"
 "files and replaces the workers gracefully (a bad new configuration is\n"
-"logged and the running one kept). As root, --user is required. Each of the\n"
-"other flags sets the variable of the same name (see 'authgate --help').\n";
+"logged and the running one kept). As root, --user is required. Each\n"
+"of the other flags sets the variable of the same name (see 'authgate\n"
+"--help').\n";
 
 static int
 parse(int argc, char **argv, struct opts *o)
