@@ -23,7 +23,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
-MODULES	= util opt log fcgi_proto request credential policy config sqlmem db schema \
+MODULES	= util opt log metrics fcgi_proto request credential policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
 	  admin doctor gate serve whproc fcgi_server cli_util cli_key \
 	  cli_rule cli main schema_sql
@@ -31,6 +31,7 @@ D_util	=
 D_opt	=
 D_fcgi_proto =
 D_log	= util
+D_metrics =
 D_request = util
 D_credential = util
 D_policy = util
@@ -48,8 +49,8 @@ D_webhook = event store_sync util
 D_sandbox = log
 D_admin	= policy store_read util
 D_doctor = admin config db store_admin store_read util webhook
-D_gate	= authz db log reply sandbox store_sync util webhook config
-D_serve	= log opt util
+D_gate	= authz db log metrics reply sandbox store_sync util webhook config
+D_serve	= log metrics opt util
 D_whproc = fcgi_proto gate log sandbox
 D_fcgi_server = fcgi_proto gate log sandbox serve webhook whproc
 D_cli_util = config db policy store_admin util opt
@@ -57,8 +58,8 @@ D_cli_key = admin cli_util credential opt policy store_admin util reply
 D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli	= authz cli_key cli_rule cli_util config credential db doctor event \
 	  opt policy reply request schema schema_sql store_admin util webhook
-D_main	= authz cli config db fcgi_server gate log reply sandbox serve \
-	  webhook
+D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
+	  serve webhook
 D_schema_sql =
 # A module and everything it may reach.
 closure	= $(sort $(1) $(foreach m,$(1),$(call closure,$(D_$(m)))))
@@ -77,7 +78,9 @@ ASAN_BIN = build/asan/authgate
 UNIT	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 T_test_util = util
 T_test_opt = opt
+T_test_metrics = metrics
 T_test_config = config
+T_test_config_ops = config
 T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential
@@ -113,7 +116,8 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy fcgiwrap faketime $(DEBS_PACKAGE)
+	     python3 apache2 nginx caddy fcgiwrap faketime prometheus wrk \
+	     $(DEBS_PACKAGE)
 # tests/integration/package.sh: builds, lints and installs the .deb.
 DEBS_PACKAGE = debhelper dpkg-dev lintian fakeroot scdoc man-db systemd
 DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk

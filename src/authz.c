@@ -99,14 +99,42 @@ authz_init(struct authz *a, struct store *s, const unsigned char *secret,
 	return cache_init(a);
 }
 
+int
+authz_add_secret(struct authz *a, const unsigned char *secret, size_t n)
+{
+	if (a->secret_n == 0 || a->nold == AUTHZ_MAX_OLD_SECRETS || n == 0 ||
+	    cred_hmac_init(&a->old_mac[a->nold], secret, n) != 0)
+		return -1;
+	a->nold++;
+	return 0;
+}
+
+int
+authz_add_secrets(struct authz *a,
+    const unsigned char (*secrets)[CRED_MAX_SECRET], const size_t *lens,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (authz_add_secret(a, secrets[i], lens[i]) != 0)
+			return -1;
+	return 0;
+}
+
 void
 authz_fini(struct authz *a)
 {
+	size_t i;
+
 	OPENSSL_cleanse(a->secret, sizeof(a->secret));
 	a->secret_n = 0;
 	cred_hmac_free(&a->mac);
 	cred_hmac_free(&a->cache_mac);
 	a->cache_gen = 0;
+	for (i = 0; i < a->nold; i++)
+		cred_hmac_free(&a->old_mac[i]);
+	a->nold = 0;
 }
 
 static void
@@ -264,6 +292,8 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	struct authz_cached *e;
 	unsigned char dg[32];
 	size_t token_n = n;
+	enum cred_rc cr;
+	size_t i;
 	int rc, oversize = 0;
 
 	e = cache_slot(a, v, n, dg);
@@ -272,7 +302,12 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		return AUTH_OK;
 	}
 	if (a->secret_n > 0) {
-		switch (cred_session_check(v, n, &a->mac, &token_n)) {
+		/* The current secret first; earlier ones while rotating. */
+		cr = cred_session_check(v, n, &a->mac, &token_n);
+		for (i = 0; cr != CRED_OK && cr != CRED_MALFORMED &&
+		    i < a->nold; i++)
+			cr = cred_session_check(v, n, &a->old_mac[i], &token_n);
+		switch (cr) {
 		case CRED_OK:
 			break;
 		case CRED_MALFORMED:
@@ -714,6 +749,21 @@ out:
 	if (snapshot)
 		store_read_end(a->store);
 	return again;
+}
+
+const char *
+authz_health(struct authz *a)
+{
+	const char *msg, *why = NULL;
+	int changed;
+
+	if (store_read_begin(a->store, &changed) != 0)
+		return store_last_error(a->store, &msg) == STORE_ERR_SCHEMA ?
+		    "store_schema" : "store_unavailable";
+	if ((changed || !a->rules_ok) && reload_rules(a) != 0)
+		why = "rules_invalid";
+	store_read_end(a->store);
+	return why;
 }
 
 void

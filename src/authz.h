@@ -23,6 +23,8 @@
 					   buffer (nginx: 4 KiB with the rest) */
 #define AUTHZ_MAX_LOCATION	(POLICY_MAX_REDIRECT + 6 + AUTHZ_MAX_NEXT)
 #define AUTHZ_OVERRIDES		3	/* method-override headers we refuse */
+#define AUTHZ_MAX_OLD_SECRETS	3	/* earlier secrets still verified
+					   (rotation; config.h's limit) */
 
 /* What the web server told us; NULL .p means the parameter is absent. */
 struct authz_input {
@@ -91,6 +93,8 @@ struct authz {
 	unsigned char		 secret[CRED_MAX_SECRET];
 	size_t			 secret_n;	/* 0: signatures not checked */
 	struct cred_hmac	 mac;		/* the secret, prepared */
+	struct cred_hmac	 old_mac[AUTHZ_MAX_OLD_SECRETS];
+	size_t			 nold;		/* earlier secrets, prepared */
 	char			 cookie_prefix[REQ_MAX_PREFIX + 1];
 	int			 match_flags;	/* POLICY_FOLD_CASE unless strict */
 	int			 rules_ok;	/* cache valid and well formed */
@@ -125,6 +129,27 @@ const char	*authz_route(const struct policy_rule *rules, size_t nrules,
 	    int match_flags, const struct slice *method, const struct slice *uri,
 	    const struct slice *overrides, char *method_out, char *path_out,
 	    size_t *path_n, const struct policy_rule **rule);
+
+/*
+ * Adds an earlier secret (rotation: sessions signed with it stay valid
+ * until it is dropped). Cookies are still signed, by the CLI, with the
+ * current one only. Returns 0, or -1 (no room, no current secret).
+ */
+int	authz_add_secret(struct authz *a, const unsigned char *secret,
+	    size_t n) UTIL_MUST_CHECK;
+
+/* authz_add_secret for each of n secrets (config.h's secret_old). */
+int	authz_add_secrets(struct authz *a,
+	    const unsigned char (*secrets)[CRED_MAX_SECRET], const size_t *lens,
+	    size_t n) UTIL_MUST_CHECK;
+
+/*
+ * The health check: the same steps as a decision's snapshot (the store
+ * readable, its schema one the decision understands, the rules loadable)
+ * and no credential. Returns NULL when a decision could be made, else
+ * the stable reason of the 503 every decision would get.
+ */
+const char	*authz_health(struct authz *a);
 
 /* Wipes the secret copy. Does not close the store. */
 void	authz_fini(struct authz *a);

@@ -576,7 +576,9 @@ cmd_check(int argc, char **argv)
 	}
 	if (store_open(&s, cfg.db, STORE_READONLY, err, sizeof(err)) != 0 ||
 	    authz_init(&az, s, cfg.secret, cfg.secret_n,
-	    cfg.cookie_prefix, cfg.case_sensitive) != 0) {
+	    cfg.cookie_prefix, cfg.case_sensitive) != 0 ||
+	    authz_add_secrets(&az, cfg.secret_old, cfg.secret_old_n,
+	    cfg.nold) != 0) {
 		rc = cli_fail("check: cannot set up the decision");
 		goto out;
 	}

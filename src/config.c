@@ -193,6 +193,102 @@ config_load(struct config *c, char *err, size_t errsz)
 	    errsz) != 0 || config_flag(&c->case_sensitive,
 	    "AUTHGATE_CASE_SENSITIVE", err, errsz) != 0)
 		return -1;
+	return config_load_ops(c, err, errsz);
+}
+
+/*
+ * The lines of BETTER_AUTH_SECRET_FILE after the first (the current
+ * secret, read by load_secret): earlier secrets, still accepted for
+ * verification while sessions signed with them live on. Blank lines are
+ * skipped; each line's trailing CR and blanks are not part of it.
+ */
+static int
+load_old_secrets(struct config *c, const char *path, char *err, size_t errsz)
+{
+	static char buf[(CONFIG_MAX_OLD_SECRETS + 1) * (CRED_MAX_SECRET + 2) +
+	    2];
+	size_t n = 0, i, start, len;
+	ssize_t r;
+	int fd, line = 0, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errsz, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	if (n == sizeof(buf)) {
+		snprintf(err, errsz, "BETTER_AUTH_SECRET_FILE %s holds more"
+		    " than %d secrets or is too long", path,
+		    CONFIG_MAX_OLD_SECRETS + 1);
+		goto out;
+	}
+	for (i = 0, start = 0; i <= n; i++) {
+		if (i < n && buf[i] != '\n')
+			continue;
+		len = i - start;
+		while (len > 0 && (buf[start + len - 1] == '\r' ||
+		    buf[start + len - 1] == ' ' || buf[start + len - 1] == '\t'))
+			len--;
+		if (line++ > 0 && len > 0) {
+			if (c->nold == CONFIG_MAX_OLD_SECRETS) {
+				snprintf(err, errsz, "BETTER_AUTH_SECRET_FILE"
+				    " %s holds more than %d secrets", path,
+				    CONFIG_MAX_OLD_SECRETS + 1);
+				goto out;
+			}
+			if (len > CRED_MAX_SECRET || len < CONFIG_MIN_SECRET) {
+				snprintf(err, errsz, "BETTER_AUTH_SECRET_FILE"
+				    " %s: line %d must be %d to %d bytes", path,
+				    line, CONFIG_MIN_SECRET, CRED_MAX_SECRET);
+				goto out;
+			}
+			memcpy(c->secret_old[c->nold], buf + start, len);
+			c->secret_old_n[c->nold++] = len;
+		}
+		start = i + 1;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+int
+config_load_ops(struct config *c, char *err, size_t errsz)
+{
+	const char *v = getenv("AUTHGATE_METRICS_FILE");
+	const char *f = getenv("BETTER_AUTH_SECRET_FILE");
+
+	if (set_path(c->health_path, sizeof(c->health_path),
+	    "AUTHGATE_HEALTH_PATH", CONFIG_DEFAULT_HEALTH, err, errsz) ||
+	    set_path(c->metrics_path, sizeof(c->metrics_path),
+	    "AUTHGATE_METRICS_PATH", CONFIG_DEFAULT_METRICS, err, errsz))
+		return -1;
+	if (strcmp(c->health_path, c->metrics_path) == 0 ||
+	    strcmp(c->health_path, c->check_path) == 0 ||
+	    strcmp(c->health_path, c->webhook_path) == 0 ||
+	    strcmp(c->metrics_path, c->check_path) == 0 ||
+	    strcmp(c->metrics_path, c->webhook_path) == 0) {
+		snprintf(err, errsz, "AUTHGATE_HEALTH_PATH and"
+		    " AUTHGATE_METRICS_PATH must differ from each other and"
+		    " from the check and webhook paths");
+		return -1;
+	}
+	c->metrics_file[0] = '\0';
+	if (v != NULL && *v != '\0') {
+		if (v[0] != '/' || strlen(v) >= sizeof(c->metrics_file)) {
+			snprintf(err, errsz, "AUTHGATE_METRICS_FILE must be an"
+			    " absolute path");
+			return -1;
+		}
+		memcpy(c->metrics_file, v, strlen(v) + 1);
+	}
+	c->nold = 0;
+	if (f != NULL && *f != '\0' && c->secret_n > 0)
+		return load_old_secrets(c, f, err, errsz);
 	return 0;
 }
 
@@ -249,4 +345,6 @@ config_wipe(struct config *c)
 {
 	OPENSSL_cleanse(c->secret, sizeof(c->secret));
 	c->secret_n = 0;
+	OPENSSL_cleanse(c->secret_old, sizeof(c->secret_old));
+	c->nold = 0;
 }

@@ -23,6 +23,11 @@
 #define CONFIG_DEFAULT_MAX_BODY	(1024 * 1024)
 #define CONFIG_MAX_MAX_BODY	(64 * 1024 * 1024)	/* a snapshot belongs in import */
 #define CONFIG_MIN_SECRET	32	/* better-auth warns below 32 */
+#define CONFIG_DEFAULT_HEALTH	"/_authgate/health"
+#define CONFIG_DEFAULT_METRICS	"/_authgate/metrics"
+#define CONFIG_MAX_OLD_SECRETS	3	/* BETTER_AUTH_SECRET_FILE lines after
+					 * the first: enough for a rotation
+					 * or two in progress */
 
 struct config {
 	char		db[PATH_MAX];
@@ -34,6 +39,14 @@ struct config {
 	uint64_t	max_body;
 	int		trust_forwarded;
 	int		case_sensitive;		/* AUTHGATE_CASE_SENSITIVE=1 */
+	/* Secret rotation: the earlier secrets of BETTER_AUTH_SECRET_FILE
+	 * (its lines after the first), accepted when verifying only. */
+	unsigned char	secret_old[CONFIG_MAX_OLD_SECRETS][CRED_MAX_SECRET];
+	size_t		secret_old_n[CONFIG_MAX_OLD_SECRETS];
+	size_t		nold;
+	char		health_path[CONFIG_MAX_URL_PATH + 1];
+	char		metrics_path[CONFIG_MAX_URL_PATH + 1];
+	char		metrics_file[PATH_MAX];	/* "": none */
 };
 
 /*
@@ -64,6 +77,13 @@ int	config_secret_check(const struct config *c, int *unsigned_ok,
  * a file of several secrets checks each line. */
 int	config_secret_len_ok(size_t n, const char *name, char *err,
 	    size_t errsz) UTIL_MUST_CHECK;
+
+/*
+ * The operations settings (config_load calls it last): the health and
+ * metrics paths, AUTHGATE_METRICS_FILE, and the earlier secrets of a
+ * BETTER_AUTH_SECRET_FILE. Returns 0, or -1 with one line in err.
+ */
+int	config_load_ops(struct config *c, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* Wipes the secrets held in c. */
 void	config_wipe(struct config *c);

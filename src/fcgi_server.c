@@ -834,10 +834,17 @@ sweep(int64_t now)
 	drop_flush(now);
 }
 
-/* SIGTERM: accept nothing more, close what holds no request, and let
- * requests in hand finish (the supervisor waits SERVE_STOP_GRACE_S). */
+/*
+ * SIGTERM (a stop, or a reload's graceful replacement): accept nothing
+ * more and let requests in hand finish (the supervisor waits
+ * SERVE_STOP_GRACE_S). A kept-alive connection is read once more, so a
+ * request already sent on it is answered, then closed (nginx retries a
+ * request on a cached connection that closed). A connection accepted
+ * whose request has not arrived yet keeps its parameter deadline: its
+ * client has sent, or is about to send, a request that must not fail.
+ */
 static void
-begin_stop(void)
+begin_stop(int64_t now)
 {
 	struct conn *c;
 	size_t i;
@@ -845,11 +852,12 @@ begin_stop(void)
 	S.stopping = 1;
 	listen_set(0);
 	for (i = 0; i < SERVE_MAX_CONNS; i++) {
-		if ((c = S.conns[i]) == NULL)
+		if ((c = S.conns[i]) == NULL || c->state != CS_IDLE)
 			continue;
-		if (c->state == CS_IDLE ||
-		    (c->state == CS_REQUEST && c->fc.req_id == 0))
-			conn_close(c);
+		conn_read(c, now);
+		if (S.conns[i] == c && c->state == CS_IDLE)
+			c->dead = 1;
+		conn_sync(c);
 	}
 }
 
@@ -948,7 +956,7 @@ fcgi_server_run(int listen_fd, struct gate *g,
 	for (;;) {
 		now = now_ms();
 		if (serve_stopping && !S.stopping)
-			begin_stop();
+			begin_stop(now);
 		if (S.stopping && S.nconns == 0)
 			break;
 		if (!S.stopping && !S.listening && S.nconns < S.max_conns &&

@@ -15,6 +15,7 @@
 
 #include "gate.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "sandbox.h"
 #include "util.h"
@@ -23,6 +24,8 @@ enum role {
 	ROLE_AUTHORIZER,	/* lighttpd authorizer, Apache mod_authnz_fcgi */
 	ROLE_CHECK,		/* nginx auth_request, Caddy forward_auth */
 	ROLE_WEBHOOK,
+	ROLE_HEALTH,		/* responder role only: never an allow */
+	ROLE_METRICS,
 	ROLE_OTHER
 };
 
@@ -75,6 +78,13 @@ role_of(const struct gate *g, const struct gate_request *rq)
 		return ROLE_CHECK;
 	if (path_is(uri, g->cfg->webhook_path))
 		return ROLE_WEBHOOK;
+	/* Invariant: reached in the responder role only; in the authorizer
+	 * and check roles these paths are decided by the rules like any
+	 * other, since a 200 there would be an allow. */
+	if (path_is(uri, g->cfg->health_path))
+		return ROLE_HEALTH;
+	if (path_is(uri, g->cfg->metrics_path))
+		return ROLE_METRICS;
 	return ROLE_OTHER;
 }
 
@@ -99,6 +109,7 @@ decide(struct gate *g, const struct gate_request *rq, enum role role,
 	struct authz_input in;
 	struct authz_decision *d = &g->dec;
 	const char *v;
+	uint64_t t0;
 
 	memset(&in, 0, sizeof(in));
 	if (role == ROLE_CHECK) {
@@ -132,7 +143,11 @@ decide(struct gate *g, const struct gate_request *rq, enum role role,
 	in.overrides[1] = slice_of(param(rq, "HTTP_X_HTTP_METHOD"));
 	in.overrides[2] = slice_of(param(rq, "HTTP_X_METHOD_OVERRIDE"));
 
+	t0 = metrics_now_ns();
 	authz_decide(g->az, &in, d);
+	metrics_decision(d->status, d->reason, metrics_now_ns() - t0);
+	if (d->status == 503 && strncmp(d->reason, "store_", 6) == 0)
+		metrics_store_error();
 	if (d->status != 200)
 		log_deny(rq, d);
 	if (role == ROLE_CHECK && d->status == 302 &&
@@ -197,6 +212,70 @@ webhook_plan(struct gate *g, const struct gate_request *rq,
 	return 0;
 }
 
+/* A delivery's verdict for the metrics (metrics.h's names). */
+static const char *
+delivery_verdict(const struct webhook_result *r)
+{
+	if (r->status == 200)
+		return store_outcome_name(r->outcome);
+	if (r->status == 503)
+		return "unavailable";
+	if (strncmp(r->reason, "signature", 9) == 0 ||
+	    strncmp(r->reason, "timestamp", 9) == 0)
+		return "bad_signature";
+	return "rejected";
+}
+
+static int
+get_or_head(const struct gate_request *rq)
+{
+	const char *m = param(rq, "REQUEST_METHOD");
+
+	return m != NULL && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
+}
+
+/*
+ * The health endpoint: 200 when a decision could be made now (the
+ * decision's own snapshot checks, authz_health), else 503 with the
+ * reason. Reads no credential and no other parameter.
+ */
+static size_t
+health(struct gate *g, const struct gate_request *rq, char *out,
+    size_t outsz)
+{
+	const char *why;
+	char json[96];
+
+	if (!get_or_head(rq))
+		return reply_error(405, "Method Not Allowed - GET or HEAD",
+		    "Allow: GET, HEAD", out, outsz);
+	if ((why = authz_health(g->az)) == NULL)
+		return reply_json(200, "{\"status\":\"ok\"}", NULL, out,
+		    outsz);
+	log_msg("health status=503 reason=%s", why);
+	snprintf(json, sizeof(json), "{\"status\":\"unavailable\","
+	    "\"reason\":\"%s\"}", why);
+	return reply_json(503, json, "Retry-After: 5", out, outsz);
+}
+
+/* The metrics endpoint: every counter in Prometheus' text format. */
+static size_t
+metrics(const struct gate_request *rq, char *out, size_t outsz)
+{
+	static char text[GATE_REPLY_MAX - 256];
+	size_t n;
+
+	if (!get_or_head(rq))
+		return reply_error(405, "Method Not Allowed - GET or HEAD",
+		    "Allow: GET, HEAD", out, outsz);
+	if ((n = metrics_render(text, sizeof(text))) == 0 ||
+	    (n = reply_text("text/plain; version=0.0.4; charset=utf-8", text,
+	    n, out, outsz)) == 0)
+		return reply_error(503, "Service Unavailable - metrics do not"
+		    " fit", NULL, out, outsz);
+	return n;
+}
+
 /* The webhook receiver, once the body is read: webhook_handle. */
 static size_t
 webhook_apply(struct gate *g, const struct gate_request *rq, char *body,
@@ -213,6 +292,9 @@ webhook_apply(struct gate *g, const struct gate_request *rq, char *body,
 	}
 	webhook_headers_read(&h, param_get, (void *)rq);
 	webhook_handle(g->secrets, webhook_store, g, &h, body, n, &r);
+	metrics_webhook(delivery_verdict(&r));
+	if (r.status == 503 && strncmp(r.reason, "store_", 6) == 0)
+		metrics_store_error();
 	log_msg("webhook status=%d reason=%s type=%s id=%s outcome=%s",
 	    r.status, r.reason,
 	    log_clean(r.type, strlen(r.type), type, sizeof(type)),
@@ -278,6 +360,8 @@ gate_plan(struct gate *g, const struct gate_request *rq, uint64_t *body_len,
 	if (role_of(g, rq) != ROLE_WEBHOOK)
 		return GATE_NOW;
 	if ((*n = webhook_plan(g, rq, body_len, out, outsz)) != 0) {
+		metrics_webhook(strncmp(out, "Status: 503", 11) == 0 ?
+		    "unavailable" : "refused");
 		*body_len = 0;
 		return GATE_DONE;
 	}
@@ -296,6 +380,10 @@ gate_answer(struct gate *g, const struct gate_request *rq, char *body,
 		return decide(g, rq, role, out, outsz);
 	case ROLE_WEBHOOK:
 		return webhook_apply(g, rq, body, body_n, out, outsz);
+	case ROLE_HEALTH:
+		return health(g, rq, out, outsz);
+	case ROLE_METRICS:
+		return metrics(rq, out, outsz);
 	default:
 		return reply_error(404, "Not Found", NULL, out, outsz);
 	}

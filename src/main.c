@@ -23,6 +23,7 @@
 #include "fcgi_server.h"
 #include "gate.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "sandbox.h"
 #include "serve.h"
@@ -155,13 +156,20 @@ main_setup(void)
 		fprintf(stderr, "authgate: %s\n", err);
 		return 2;
 	}
+	/* A page file that cannot be used costs the sharing, not the
+	 * service (`authgate serve` mapped its page already). */
+	if (metrics_open(cfg.metrics_file, err, sizeof(err)) != 0)
+		log_msg("%s; counting in this process only", err);
 	if (store_open(&s, cfg.db, STORE_READONLY, err, sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: %s\n", err);
 		return 2;
 	}
 	if (authz_init(&az, s, cfg.secret, cfg.secret_n,
-	    cfg.cookie_prefix, cfg.case_sensitive) != 0) {
+	    cfg.cookie_prefix, cfg.case_sensitive) != 0 ||
+	    authz_add_secrets(&az, cfg.secret_old, cfg.secret_old_n,
+	    cfg.nold) != 0) {
 		fprintf(stderr, "authgate: cannot set up the decision\n");
+		authz_fini(&az);
 		store_close(s);
 		return 2;
 	}
@@ -175,6 +183,78 @@ main_setup(void)
 	return 0;
 }
 
+/* `authgate serve`: the counters in a page every worker shares. */
+static int
+serve_setup(void)
+{
+	char err[256];
+
+	if (metrics_open(NULL, err, sizeof(err)) != 0)
+		log_msg("%s; each process counts for itself", err);
+	return main_setup();
+}
+
+/*
+ * SIGHUP in the supervisor of `authgate serve`: the settings and both
+ * secret files again, validated and opened as at start into spares;
+ * only when all of it works do they replace the running ones (for the
+ * workers forked next). Returns 0, or logs one line and returns -1.
+ */
+static int
+main_reload(void)
+{
+	static struct config		ncfg;
+	static struct authz		naz;
+	static struct webhook_secrets	nsecrets;
+	struct store *s = NULL, *old;
+	char err[512];
+
+	memset(&naz, 0, sizeof(naz));
+	if (config_load(&ncfg, err, sizeof(err)) != 0 ||
+	    webhook_secrets_load(&nsecrets, err, sizeof(err)) != 0 ||
+	    store_open(&s, ncfg.db, STORE_READONLY, err, sizeof(err)) != 0) {
+		log_msg("serve: reload refused, the running configuration"
+		    " stays: %s", err);
+		goto fail;
+	}
+	if (authz_init(&naz, s, ncfg.secret, ncfg.secret_n,
+	    ncfg.cookie_prefix, ncfg.case_sensitive) != 0 ||
+	    authz_add_secrets(&naz, ncfg.secret_old,
+	    ncfg.secret_old_n, ncfg.nold) != 0) {
+		log_msg("serve: reload refused, the running configuration"
+		    " stays: cannot set up the decision");
+		goto fail;
+	}
+	old = az.store;
+	gate_fini(&gate);
+	authz_fini(&az);
+	store_close(old);
+	config_wipe(&cfg);
+	webhook_secrets_wipe(&secrets);
+	cfg = ncfg;
+	az = naz;
+	secrets = nsecrets;
+	/* The copies own the key state now: forget it here, unfreed. */
+	memset(&naz, 0, sizeof(naz));
+	config_wipe(&ncfg);
+	webhook_secrets_wipe(&nsecrets);
+	gate_init(&gate, &cfg, &az, &secrets);
+	log_msg("serve: reloaded the configuration: %zu better-auth"
+	    " secret(s), %zu webhook secret(s)", cfg.secret_n > 0 ?
+	    1 + cfg.nold : 0, secrets.n);
+	if (cfg.secret_n == 0)
+		log_msg("warning: BETTER_AUTH_SECRET is not set; session"
+		    " cookie signatures are not checked");
+	return 0;
+fail:
+	authz_fini(&naz);
+	memset(&naz, 0, sizeof(naz));
+	store_close(s);
+	config_wipe(&ncfg);
+	webhook_secrets_wipe(&nsecrets);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -182,8 +262,10 @@ main(int argc, char **argv)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (argc > 1 && strcmp(argv[1], "serve") == 0)
-		return serve_main(argc, argv, main_setup, worker_loop);
+	if (argc > 1 && strcmp(argv[1], "serve") == 0) {
+		serve_set_reload(main_reload);
+		return serve_main(argc, argv, serve_setup, worker_loop);
+	}
 	if (argc > 1)
 		return cli_main(argc, argv);
 

@@ -161,6 +161,21 @@ reply_json(int status, const char *json, const char *extra, char *buf,
 }
 
 size_t
+reply_text(const char *ctype, const char *text, size_t n, char *buf,
+    size_t bufsz)
+{
+	struct buf b = { buf, bufsz, 0, 0 };
+
+	put(&b, "Status: 200 OK\r\nCache-Control: no-store\r\n");
+	put(&b, "Content-Type: %s\r\n\r\n", ctype);
+	if (b.overflow || n > b.sz - b.n)
+		return 0;
+	memcpy(b.p + b.n, text, n);
+	b.n += n;
+	return b.n;
+}
+
+size_t
 reply_redirect_as_401(const struct authz_decision *d, char *buf, size_t bufsz)
 {
 	struct buf b = { buf, bufsz, 0, 0 };

@@ -79,6 +79,14 @@ size_t	reply_json(int status, const char *json, const char *extra, char *buf,
 	    size_t bufsz);
 
 /*
+ * A 200 text answer (the metrics): Status first, Cache-Control:
+ * no-store, Content-Type ctype, then the n bytes of text. Returns the
+ * length, or 0 when it does not fit.
+ */
+size_t	reply_text(const char *ctype, const char *text, size_t n, char *buf,
+	    size_t bufsz);
+
+/*
  * The JSON body of a deny, {"error":"<message>"} and a newline, escaped
  * as every answer escapes it. Returns the length, or 0 if buf is too
  * small.

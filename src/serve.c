@@ -26,12 +26,16 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "opt.h"
 #include "serve.h"
 #include "util.h"
 
 volatile int serve_stopping;
 static volatile sig_atomic_t got_child;
+static volatile sig_atomic_t got_hup;
+static int (*reload_fn)(void);
+static sigset_t run_mask;	/* the mask workers run with */
 
 static void
 on_stop(int sig)
@@ -45,6 +49,19 @@ on_child(int sig)
 {
 	(void)sig;
 	got_child = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+void
+serve_set_reload(int (*reload)(void))
+{
+	reload_fn = reload;
 }
 
 static void
@@ -89,6 +106,8 @@ static const struct {
 	{ "--max-body", "AUTHGATE_MAX_BODY" },
 	{ "--trust-forwarded", "AUTHGATE_TRUST_FORWARDED" },
 	{ "--case-sensitive", "AUTHGATE_CASE_SENSITIVE" },
+	{ "--health-path", "AUTHGATE_HEALTH_PATH" },
+	{ "--metrics-path", "AUTHGATE_METRICS_PATH" },
 };
 
 #define NENV	(sizeof(env_flags) / sizeof(env_flags[0]))
@@ -98,7 +117,8 @@ static const char usage_serve[] =
 "       [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "       [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
 "       [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
-"       [--public] [--unsigned-sessions]\n"
+"       [--health-path P] [--metrics-path P] [--public]\n"
+"       [--unsigned-sessions]\n"
 "ADDR is a loopback address (127.0.0.0/8 or [::1]) with :PORT, or an\n"
 "absolute unix socket path (mode 0660, owner U, group G); any other\n"
 "address (0.0.0.0:PORT, a LAN address) only with --public, which says\n"
@@ -106,8 +126,11 @@ static const char usage_serve[] =
 "AUTHGATE_UNSIGNED_SESSIONS=1: no session secret, on purpose (warned).\n"
 "N worker processes (default 2), each\n"
 "with its own webhook process; dead workers are restarted; SIGTERM\n"
-"finishes what is in flight. As root, --user is required. Each of the\n"
-"other flags sets the variable of the same name (see 'authgate --help').\n";
+"finishes what is in flight; SIGHUP re-reads the settings and secret\n"
+"files and replaces the workers gracefully (a bad new configuration is\n"
+"logged and the running one kept). As root, --user is required. Each\n"
+"of the other flags sets the variable of the same name (see 'authgate\n"
+"--help').\n";
 
 static int
 parse(int argc, char **argv, struct opts *o)
@@ -290,9 +313,56 @@ spawn(int listen_fd, int (*worker)(int))
 		set_handler(SIGTERM, on_stop);
 		set_handler(SIGINT, on_stop);
 		signal(SIGCHLD, SIG_DFL);
+		signal(SIGHUP, SIG_IGN);	/* the supervisor's to handle */
+		sigprocmask(SIG_SETMASK, &run_mask, NULL);
 		_exit(worker(listen_fd));
 	}
 	return pid;
+}
+
+/* Workers told to stop by a reload, until they are gone. */
+static pid_t retired[SERVE_MAX_RETIRED];
+
+static void
+retired_gone(pid_t dead)
+{
+	int i;
+
+	for (i = 0; i < SERVE_MAX_RETIRED; i++)
+		if (retired[i] == dead)
+			retired[i] = 0;
+}
+
+/*
+ * SIGHUP: the reload hook re-reads the settings and secrets into the
+ * supervisor (it keeps the running ones and logs one line if they are
+ * bad). Then new workers start on the same socket, and only then the old
+ * ones are told to stop: they accept nothing more and finish what they
+ * hold, so no request is dropped (fcgi_server.c).
+ */
+static void
+reload(int fd, int (*worker)(int), pid_t *pids, int n)
+{
+	pid_t old[SERVE_MAX_WORKERS];
+	int i, k;
+
+	if (reload_fn == NULL || reload_fn() != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		old[i] = pids[i];
+		pids[i] = spawn(fd, worker);
+	}
+	for (i = 0; i < n; i++) {
+		if (old[i] <= 0)
+			continue;
+		for (k = 0; k < SERVE_MAX_RETIRED && retired[k] > 0; k++)
+			;
+		if (k < SERVE_MAX_RETIRED)
+			retired[k] = old[i];
+		kill(old[i], SIGTERM);
+	}
+	log_msg("serve: reloaded; %d new workers, the old ones finish what"
+	    " they hold", n);
 }
 
 int
@@ -305,6 +375,7 @@ serve_main(int argc, char **argv, int (*setup)(void),
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	struct opts o;
+	sigset_t blocked;
 	int fd, i, rc, unix_sock, deaths = 0;
 	time_t window = time(NULL);
 
@@ -369,7 +440,16 @@ serve_main(int argc, char **argv, int (*setup)(void),
 	set_handler(SIGTERM, on_stop);
 	set_handler(SIGINT, on_stop);
 	set_handler(SIGCHLD, on_child);
+	set_handler(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
+	/* The supervisor's signals are taken only in sigsuspend: none is
+	 * missed between a check and the wait. */
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGCHLD);
+	sigaddset(&blocked, SIGHUP);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigprocmask(SIG_BLOCK, &blocked, &run_mask);
 	log_msg("serve: listening on %s with %d workers", o.listen, o.workers);
 	if (!unix_sock && o.public)
 		log_msg("warning: serve: --public: %s answers every host that"
@@ -381,8 +461,13 @@ serve_main(int argc, char **argv, int (*setup)(void),
 		pid_t dead;
 		int status;
 
-		pause();	/* a signal wakes us */
+		sigsuspend(&run_mask);	/* a signal wakes us */
+		if (got_hup && !serve_stopping) {
+			got_hup = 0;
+			reload(fd, worker, pids, o.workers);
+		}
 		while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+			retired_gone(dead);
 			for (i = 0; i < o.workers; i++) {
 				if (pids[i] != dead)
 					continue;
@@ -401,6 +486,7 @@ serve_main(int argc, char **argv, int (*setup)(void),
 				}
 				if (++deaths > 10)
 					sleep(1);
+				metrics_worker_restart();
 				pids[i] = spawn(fd, worker);
 			}
 		}
@@ -421,6 +507,12 @@ serve_main(int argc, char **argv, int (*setup)(void),
 				pids[k] = 0;
 			alive += pids[k] > 0;
 		}
+		for (k = 0; k < SERVE_MAX_RETIRED; k++) {
+			if (retired[k] > 0 && waitpid(retired[k], NULL,
+			    WNOHANG) == retired[k])
+				retired[k] = 0;
+			alive += retired[k] > 0;
+		}
 		if (alive == 0)
 			break;
 		usleep(100000);
@@ -429,6 +521,11 @@ serve_main(int argc, char **argv, int (*setup)(void),
 		if (pids[i] > 0) {
 			kill(pids[i], SIGKILL);
 			waitpid(pids[i], NULL, 0);
+		}
+	for (i = 0; i < SERVE_MAX_RETIRED; i++)
+		if (retired[i] > 0) {
+			kill(retired[i], SIGKILL);
+			waitpid(retired[i], NULL, 0);
 		}
 	if (unix_sock)
 		unlink(o.listen);

@@ -12,6 +12,8 @@
 
 #define SERVE_MAX_WORKERS	64
 #define SERVE_STOP_GRACE_S	10	/* SIGTERM: in-flight requests get this long */
+#define SERVE_MAX_RETIRED	(4 * SERVE_MAX_WORKERS)	/* old workers still
+					 * finishing after reloads */
 
 /*
  * Set by the SIGTERM/SIGINT handlers (installed without SA_RESTART, so a
@@ -29,5 +31,13 @@ extern volatile int serve_stopping;
  */
 int	serve_main(int argc, char **argv, int (*setup)(void),
 	    int (*worker)(int listen_fd));
+
+/*
+ * Sets the hook SIGHUP calls in the supervisor: it re-reads the settings
+ * and secrets (for the workers forked next) and returns 0, or logs one
+ * line and returns -1 (the running workers are kept). Without a hook,
+ * SIGHUP is ignored.
+ */
+void	serve_set_reload(int (*reload)(void));
 
 #endif

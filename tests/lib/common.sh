@@ -107,7 +107,13 @@ t_port() {
 	local p
 	while :; do
 		p=$((T_PORT_LO + RANDOM % (T_PORT_HI - T_PORT_LO + 1)))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		# Nothing listens there, and no socket holds it as its local
+		# port: a client socket in TIME-WAIT (without SO_REUSEADDR)
+		# makes a server's bind fail with "Address already in use",
+		# and the ranges the helpers use lie in the kernel's range for
+		# outgoing connections (32768-60999).
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
+		    [ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]; then
 			echo "$p"
 			return
 		fi

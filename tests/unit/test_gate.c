@@ -166,6 +166,56 @@ test_answers(void)
 	gate_fini(&g);
 }
 
+/* Health and metrics in the responder role, the cases that never reach
+ * the store (the store's cases are in tests/integration/ops.sh). */
+static void
+test_ops(void)
+{
+	static const struct {
+		const char	*id;
+		const char	*params;
+		const char	*status;
+		const char	*has;
+	} cases[] = {
+		{ "gate-ops-001", "REQUEST_URI=/_authgate/metrics\n"
+		  "REQUEST_METHOD=GET\n", "Status: 200 OK\r\n",
+		  "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8"
+		  "\r\n" },
+		{ "gate-ops-002", "REQUEST_URI=/_authgate/metrics?x=1\n"
+		  "REQUEST_METHOD=HEAD\n", "Status: 200 OK\r\n",
+		  "\n# TYPE authgate_decisions_total counter\n" },
+		{ "gate-ops-003", "REQUEST_URI=/_authgate/metrics\n"
+		  "REQUEST_METHOD=POST\n", "Status: 405 Method Not Allowed\r\n",
+		  "\r\nAllow: GET, HEAD\r\n" },
+		{ "gate-ops-004", "REQUEST_URI=/_authgate/health\n"
+		  "REQUEST_METHOD=DELETE\n", "Status: 405 Method Not Allowed\r\n",
+		  "\r\nCache-Control: no-store\r\n" },
+		{ "gate-ops-005", "REQUEST_URI=/_authgate/metrics/x\n"
+		  "REQUEST_METHOD=GET\n", "Status: 404 Not Found\r\n", "" },
+		{ "gate-ops-006", "REQUEST_URI=/_authgate/metrics\n"
+		  "REQUEST_METHOD=GET\n", "Status: 200 OK\r\n",
+		  "\r\nCache-Control: no-store\r\n" },
+	};
+	struct gate g;
+	struct gate_request rq;
+	uint64_t len;
+	size_t i, n;
+
+	gate_init(&g, &cfg, &az, &one);
+	for (i = 0; i < NELEM(cases); i++) {
+		rq.param = lines_param;
+		rq.ctx = (void *)cases[i].params;
+		T_EQ_INT(cases[i].id, gate_plan(&g, &rq, &len, out, sizeof(out),
+		    &n), GATE_NOW);
+		memset(out, 0, sizeof(out));
+		n = gate_answer(&g, &rq, NULL, 0, out, sizeof(out));
+		T_CHECK(cases[i].id, n > 0 && n < sizeof(out) &&
+		    strncmp(out, cases[i].status, strlen(cases[i].status)) == 0 &&
+		    strstr(out, cases[i].has) != NULL);
+	}
+	gate_fini(&g);
+}
+
 int
 main(void)
 {
@@ -173,9 +223,13 @@ main(void)
 	snprintf(cfg.db, sizeof(cfg.db), "/nonexistent/authgate-test.db");
 	snprintf(cfg.webhook_path, sizeof(cfg.webhook_path), "/webhooks/optare");
 	snprintf(cfg.check_path, sizeof(cfg.check_path), "/_authgate/check");
+	snprintf(cfg.health_path, sizeof(cfg.health_path), "/_authgate/health");
+	snprintf(cfg.metrics_path, sizeof(cfg.metrics_path),
+	    "/_authgate/metrics");
 	cfg.max_body = 1000;
 	one.n = 1;
 	test_plan();
 	test_answers();
+	test_ops();
 	return t_done("test_gate");
 }
