@@ -41,7 +41,7 @@ cache_init(struct authz *a)
 		return -1;
 	rc = cred_hmac_init(&a->cache_mac, k, sizeof(k));
 	OPENSSL_cleanse(k, sizeof(k));
-	a->cache_gen = 1;
+	a->cache_on = rc == 0;
 	return rc;
 }
 
@@ -49,7 +49,7 @@ cache_init(struct authz *a)
 static struct authz_cached *
 cache_slot(struct authz *a, const char *v, size_t n, unsigned char dg[32])
 {
-	if (a->cache_gen == 0 || cred_hmac_sum(&a->cache_mac, v, n, dg) != 0)
+	if (!a->cache_on || cred_hmac_sum(&a->cache_mac, v, n, dg) != 0)
 		return NULL;
 	return &a->cache[((size_t)dg[0] | (size_t)dg[1] << 8) %
 	    AUTHZ_CACHE_SLOTS];
@@ -60,7 +60,8 @@ static int
 cache_hit(const struct authz *a, const struct authz_cached *e, char kind,
     const unsigned char dg[32], int64_t now)
 {
-	return e != NULL && e->gen == a->cache_gen && e->kind == kind &&
+	return e != NULL && e->gen == store_generation(a->store) &&
+	    e->kind == kind &&
 	    CRYPTO_memcmp(e->digest, dg, 32) == 0 &&
 	    !store_time_past(&e->expires, now);
 }
@@ -73,7 +74,7 @@ cache_put(const struct authz *a, struct authz_cached *e, char kind,
 	if (e == NULL)
 		return;
 	memcpy(e->digest, dg, 32);
-	e->gen = a->cache_gen;
+	e->gen = store_generation(a->store);
 	e->kind = kind;
 	e->expires = *expires;
 	e->id = *id;
@@ -131,7 +132,7 @@ authz_fini(struct authz *a)
 	a->secret_n = 0;
 	cred_hmac_free(&a->mac);
 	cred_hmac_free(&a->cache_mac);
-	a->cache_gen = 0;
+	a->cache_on = 0;
 	for (i = 0; i < a->nold; i++)
 		cred_hmac_free(&a->old_mac[i]);
 	a->nold = 0;
@@ -662,9 +663,6 @@ decide(struct authz *a, const struct authz_input *in,
 
 	decision_reset(d);
 	if (snapshot) {
-		/* what the cache holds was read before this snapshot */
-		if (++a->cache_gen == 0)
-			a->cache_gen = 1;
 		if (store_read_begin(a->store, &changed) != 0) {
 			const char *msg;
 

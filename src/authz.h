@@ -73,16 +73,17 @@ struct authz_decision {
 
 /*
  * The identity cache: what a credential authenticated as, valid only in
- * the generation of the database it was read from (decide() starts a new
- * generation whenever it takes a snapshot: a commit, a checkpoint, a
- * replaced file, a race) and only until the credential expires. Slots are
+ * the store's generation it was read in (store_generation: every read
+ * snapshot, whoever takes it, starts a new one, and the decision takes
+ * one after any commit, checkpoint, replaced file or race) and only
+ * until the credential expires. Slots are
  * found by a keyed digest of the credential; no credential is kept.
  */
 #define AUTHZ_CACHE_SLOTS	128
 
 struct authz_cached {
 	unsigned char		 digest[32];	/* HMAC of kind and credential */
-	unsigned long		 gen;		/* 0: empty */
+	unsigned long		 gen;		/* store_generation; 0: empty */
 	char			 kind;		/* 's' session, 'k' API key */
 	struct store_time	 expires;	/* the credential's end */
 	struct authz_identity	 id;		/* as authenticate left it */
@@ -101,7 +102,7 @@ struct authz {
 	size_t			 nrules;
 	struct policy_rule	 rules[POLICY_MAX_RULES];
 	struct cred_hmac	 cache_mac;	/* a random key per process */
-	unsigned long		 cache_gen;	/* the generation read now */
+	int			 cache_on;	/* cache_mac is keyed */
 	struct authz_cached	 cache[AUTHZ_CACHE_SLOTS];
 };
 

@@ -235,6 +235,7 @@ walmark(const volatile uint32_t *h, struct db_walmark *m)
 void
 db_note(struct store *s)
 {
+	s->generation++;
 	s->seen_ok = 0;
 	if (s->walidx == NULL && s->db != NULL)
 		shm_map(s);

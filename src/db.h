@@ -97,6 +97,7 @@ struct store {
 	const volatile uint32_t	*walidx;	/* the -shm mapped; NULL: not */
 	struct db_walmark	 seen;		/* as of the last db_note */
 	int			 seen_ok;
+	unsigned long		 generation;	/* db_note calls: a new mark */
 	/* schema.c */
 	char			 skipped[256];	/* views init left out */
 };

@@ -223,6 +223,12 @@ fail:
 	return -1;
 }
 
+unsigned long
+store_generation(const struct store *s)
+{
+	return s->generation + 1;
+}
+
 int
 store_unchanged(struct store *s)
 {

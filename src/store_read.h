@@ -116,6 +116,14 @@ int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;
 int	store_unchanged(struct store *s);
 
 /*
+ * A number that changes whenever the store takes a new mark of the WAL
+ * index (every read snapshot, whoever begins it): what was read under
+ * one generation stays true while store_unchanged says so and the
+ * generation is the same. Never 0.
+ */
+unsigned long	store_generation(const struct store *s);
+
+/*
  * Why the schema cannot be used by the decision ("table apikey lacks
  * column enabled"), "" when it can or was not checked yet.
  */

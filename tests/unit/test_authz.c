@@ -362,6 +362,18 @@ main(void)
 		T_CHECK("cache-011", sql("update \"user\" set banned = 0"
 		    " where id = 'u_mia'"));
 
+		/* a snapshot taken by someone else (the health check) after
+		 * a commit does not make the cache's old reading current */
+		decide(&post);
+		T_EQ_INT("cache-040", d.status, 200);
+		T_CHECK("cache-041", sql("update member set role = 'guest'"
+		    " where id = 'm_mia'"));
+		T_CHECK("cache-042", authz_health(&az) == NULL);
+		decide(&post);
+		T_EQ_STR("cache-043", d.reason, "role_required");
+		T_CHECK("cache-044", sql("update member set role = 'member'"
+		    " where id = 'm_mia'"));
+
 		/* the same token with another signature is not the entry */
 		decide(&post);
 		T_EQ_INT("cache-012", d.status, 200);
