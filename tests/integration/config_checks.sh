@@ -6,6 +6,7 @@
 # the block fails at the first that does not hold (the commands between
 # are expected to fail or not, as their `test $? = N` says). Also the
 # page's own rules: every fence has a language, every not-run says why.
+# docs: runs every sh block of docs/configuration-checks.md
 . "$(dirname "$0")/../lib/common.sh"
 t_setup config_checks
 DOC="$T_ROOT/docs/configuration-checks.md"

@@ -13,7 +13,8 @@ when ROOT has no README.md.
   suite in tests/integration/ registers NAME for that file with a
   "t_walkthrough NAME [MODE] [FILE]" line (FILE defaults to README.md), or
   the line before it (blank lines aside) is <!-- not-run: REASON --> with
-  a reason.
+  a reason, or a suite says it runs every sh block of the page with a
+  line "# docs: runs every sh block of FILE" (and does).
 - Every relative link resolves: the file or directory exists, and an
   #anchor names a heading of the target page (GitHub's slugs).
 """
@@ -24,6 +25,7 @@ import sys
 SH = {"sh", "bash", "shell", "console"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+EVERY = re.compile(r"^#\s*docs: runs every sh block of (\S+)\s*$")
 REGISTER = re.compile(
     r"^\s*(?:\w+=\S*\s+)*t_walkthrough\s+([A-Za-z0-9_-]+)(?:\s+(?:\"\"|''|commands))?(?:\s+(\S+))?")
 
@@ -60,6 +62,10 @@ def registered(root):
             continue
         with open(os.path.join(d, n), encoding="utf-8", errors="replace") as f:
             for line in f:
+                m = EVERY.match(line)
+                if m:
+                    reg.add((m.group(1), "*"))
+                    continue
                 m = REGISTER.match(line)
                 if m:
                     page = m.group(2) or "README.md"
@@ -131,7 +137,8 @@ def check(root):
                 if not label:
                     fail(page, i, "a fenced block without a language label")
                 elif label in SH:
-                    ok = any((page, n) in reg for n in open_markers)
+                    ok = (page, "*") in reg or \
+                        any((page, n) in reg for n in open_markers)
                     if not ok:
                         j = i - 2
                         while j >= 0 and not lines[j].strip():
