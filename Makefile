@@ -26,7 +26,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 MODULES	= util opt log metrics fcgi_proto request credential policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
 	  admin doctor gate serve whproc fcgi_server cli_util cli_key \
-	  cli_rule cli main schema_sql
+	  cli_rule cli_check cli main schema_sql
 D_util	=
 D_opt	=
 D_fcgi_proto =
@@ -56,7 +56,8 @@ D_fcgi_server = fcgi_proto gate log sandbox serve webhook whproc
 D_cli_util = config db policy store_admin util opt
 D_cli_key = admin cli_util credential opt policy store_admin util reply
 D_cli_rule = admin authz cli_util opt policy store_admin reply
-D_cli	= authz cli_key cli_rule cli_util config credential db doctor event \
+D_cli_check = authz cli_util config opt policy reply store_read util
+D_cli	= authz cli_check cli_key cli_rule cli_util config credential db doctor event \
 	  opt policy reply request schema schema_sql store_admin util webhook
 D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
 	  serve webhook
