@@ -25,8 +25,8 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
 MODULES	= util opt log metrics fcgi_proto request credential policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
-	  admin doctor gate serve whproc fcgi_server cli_util cli_key \
-	  cli_rule cli main schema_sql
+	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
+	  cli_rule cli_check cli main schema_sql
 D_util	=
 D_opt	=
 D_fcgi_proto =
@@ -52,11 +52,13 @@ D_doctor = admin config db store_admin store_read util webhook
 D_gate	= authz db log metrics reply sandbox store_sync util webhook config
 D_serve	= log metrics opt util
 D_whproc = fcgi_proto gate log sandbox
-D_fcgi_server = fcgi_proto gate log sandbox serve webhook whproc
+D_serve_conn = fcgi_proto log
+D_fcgi_server = fcgi_proto gate log sandbox serve serve_conn webhook whproc
 D_cli_util = config db policy store_admin util opt
 D_cli_key = admin cli_util credential opt policy store_admin util reply
 D_cli_rule = admin authz cli_util opt policy store_admin reply
-D_cli	= authz cli_key cli_rule cli_util config credential db doctor event \
+D_cli_check = authz cli_util config opt policy reply store_read util
+D_cli	= authz cli_check cli_key cli_rule cli_util config credential db doctor event \
 	  opt policy reply request schema schema_sql store_admin util webhook
 D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
 	  serve webhook
