@@ -443,8 +443,11 @@ def shape_ok(resp, req):
 
 
 def from_authgate(resp):
-    """A deny authgate wrote (lighttpd's own 400s are HTML); by header,
-    since a HEAD answer has no body."""
+    """A deny authgate wrote; by header, since a HEAD answer has no body.
+    lighttpd's own 400 (a request it refuses before asking authgate) is
+    JSON too, from the shipped errorfile, but without authgate's
+    Cache-Control: no-store."""
     return resp.status in (302, 401, 403) or (
         resp.status in (400, 503) and
-        (resp.header("content-type") or "").startswith("application/json"))
+        (resp.header("content-type") or "").startswith("application/json")
+        and "no-store" in (resp.header("cache-control") or ""))
