@@ -19,6 +19,9 @@
 #       installed example config against the unit's socket; ExecReload
 #       (SIGHUP) must leave it serving; SIGTERM stops it; dpkg --purge
 #       leaves nothing of the package (the authgate user stays).
+#   (c) make install into /usr/local, the admin's steps after it, and the
+#       example unit run and walked through as in (b) (ids src-*); make
+#       uninstall leaves nothing.
 # It needs root (it installs a package, makes a user, runs nginx as
 # www-data): as another user it fails and says so. The sh blocks of
 # docs/install.md marked "run by tests/integration/package.sh" are the
@@ -49,6 +52,11 @@ pkg_cleanup() {
 	if [ -n "$PKG_INSTALLED" ]; then
 		dpkg --purge authgate >/dev/null 2>&1
 		PKG_INSTALLED=
+	fi
+	if [ -n "${SRC_INSTALLED:-}" ]; then
+		make -s -C "$T_ROOT" uninstall PREFIX=/usr/local >/dev/null 2>&1
+		rm -rf /etc/authgate /var/lib/authgate
+		SRC_INSTALLED=
 	fi
 	[ -n "${RUNDIR:-}" ] && rm -rf "$RUNDIR"
 }
@@ -213,6 +221,11 @@ MANWIDTH=100 man 5 authgate.db >"$T_DIR/man5-installed.txt" 2>&1
 t_has deb-019 'authgate\.db - the SQLite store' "$T_DIR/man5-installed.txt"
 
 # ---------------------------------------------------------------- the unit
+# service_walk: what an admin does after installing, then the service run
+# the way systemd would run $UNIT, the walkthrough's main decisions through
+# nginx from the examples in $EXD, reload and stop. Check ids get the
+# prefix $P ("" for the package, "src-" for make install).
+service_walk() {
 # unit KEY: the value of KEY= in the installed unit's [Service] (last one)
 unit() { sed -n '/^\[Service\]/,/^\[/p' "$UNIT" | sed -n "s/^$1=//p" | tail -n 1; }
 U=$(unit User); G=$(unit Group); SG=$(unit SupplementaryGroups)
@@ -220,20 +233,20 @@ RD=$(unit RuntimeDirectory); RDM=$(unit RuntimeDirectoryMode); UM=$(unit UMask)
 EF=$(unit EnvironmentFile); EXEC=$(unit ExecStart); RELOAD=$(unit ExecReload)
 for kv in "User:$U" "Group:$G" "SupplementaryGroups:$SG" "RuntimeDirectory:$RD" \
     "EnvironmentFile:$EF" "ExecStart:$EXEC" "ExecReload:$RELOAD"; do
-	[ -n "${kv#*:}" ] || { t_fail svc-001 "no ${kv%%:*}= in $UNIT"; t_finish; }
+	[ -n "${kv#*:}" ] || { t_fail ${P}svc-001 "no ${kv%%:*}= in $UNIT"; t_finish; }
 done
-t_pass svc-001
+t_pass ${P}svc-001
 SOCK=$(printf '%s\n' $EXEC | sed -n '/^--listen$/{n;p}')
 RUNDIR=/run/$RD
-[ "${SOCK%/*}" = "$RUNDIR" ] && t_pass svc-002 || t_fail svc-002 "socket '$SOCK' is not under RuntimeDirectory $RUNDIR"
+[ "${SOCK%/*}" = "$RUNDIR" ] && t_pass ${P}svc-002 || t_fail ${P}svc-002 "socket '$SOCK' is not under RuntimeDirectory $RUNDIR"
 
 # the admin's steps (docs/install.md, install-md-002): secrets, database
 DB=$(sed -n 's/^AUTHGATE_DB=//p' "$EF")
 SECRET_FILE=$(sed -n 's/^BETTER_AUTH_SECRET_FILE=//p' "$EF")
 WH_FILE=$(sed -n 's/^AUTHGATE_WEBHOOK_SECRET_FILE=//p' "$EF")
 [ "$DB" = /var/lib/authgate/authgate.db ] && [ "$SECRET_FILE" = /etc/authgate/better-auth.secret ] &&
-    [ "$WH_FILE" = /etc/authgate/webhook.secret ] && t_pass svc-003 ||
-	t_fail svc-003 "authgate.env names '$DB' '$SECRET_FILE' '$WH_FILE'"
+    [ "$WH_FILE" = /etc/authgate/webhook.secret ] && t_pass ${P}svc-003 ||
+	t_fail ${P}svc-003 "authgate.env names '$DB' '$SECRET_FILE' '$WH_FILE'"
 WH_SECRET=package-test-webhook-secret-0123456789
 install -o root -g authgate -m 0640 /dev/null /etc/authgate/better-auth.secret &&
 install -o root -g authgate -m 0640 /dev/null /etc/authgate/webhook.secret &&
@@ -241,14 +254,14 @@ printf '%s\n' "$T_SECRET" > /etc/authgate/better-auth.secret &&
 printf '%s\n' "$WH_SECRET" > /etc/authgate/webhook.secret &&
 runuser -u authgate -- authgate init --db /var/lib/authgate/authgate.db >"$T_DIR/init.log" 2>&1 &&
 runuser -u authgate -- sqlite3 /var/lib/authgate/authgate.db < "$T_ROOT/db/demo.sql"
-t_same svc-004 "$?" 0
-t_same svc-005 "$(stat -c '%U:%G %a' /etc/authgate/better-auth.secret)" "root:authgate 640"
+t_same ${P}svc-004 "$?" 0
+t_same ${P}svc-005 "$(stat -c '%U:%G %a' /etc/authgate/better-auth.secret)" "root:authgate 640"
 # the check docs/install.md has the admin run before enabling the service
 authgate doctor --db /var/lib/authgate/authgate.db --user authgate \
     --secret-file /etc/authgate/better-auth.secret \
     --webhook-secret-file /etc/authgate/webhook.secret >"$T_DIR/doctor.log" 2>&1
-t_same svc-010 "$?" 0
-t_has svc-011 '^doctor: .* 0 failures' "$T_DIR/doctor.log"
+t_same ${P}svc-010 "$?" 0
+t_has ${P}svc-011 '^doctor: .* 0 failures' "$T_DIR/doctor.log"
 
 # the service as systemd would start it, in a session of its own, so
 # that its workers are stopped by its process group id even if the main
@@ -272,18 +285,18 @@ svc_start() {
 	return 1
 }
 svc_start
-[ -S "$SOCK" ] && t_pass svc-006 || { t_fail svc-006 "no socket $SOCK: $(tail -n 3 "$T_DIR/service.log")"; t_finish; }
-t_same svc-007 "$(stat -c '%U:%G %a' "$SOCK")" "$U:$G 660"
-t_same svc-008 "$(ps -o user=,group= -p "$SVC_PID" | tr -s ' ')" "$U $G"
-t_same svc-009 "$(ps -o pgid= -p "$SVC_PID" | tr -d ' ')" "$SVC_PID"
+[ -S "$SOCK" ] && t_pass ${P}svc-006 || { t_fail ${P}svc-006 "no socket $SOCK: $(tail -n 3 "$T_DIR/service.log")"; t_finish; }
+t_same ${P}svc-007 "$(stat -c '%U:%G %a' "$SOCK")" "$U:$G 660"
+t_same ${P}svc-008 "$(ps -o user=,group= -p "$SVC_PID" | tr -s ' ')" "$U $G"
+t_same ${P}svc-009 "$(ps -o pgid= -p "$SVC_PID" | tr -d ' ')" "$SVC_PID"
 
 # nginx from the installed example config, pointed at the unit's socket
 N="$T_DIR/nginx"
 mkdir -p "$N/snippets" "$N/tmp"
-cp /usr/share/doc/authgate/examples/nginx/snippets/authgate-*.conf "$N/snippets/"
+cp $EXD/nginx/snippets/authgate-*.conf "$N/snippets/"
 t_free_port HTTP_PORT
 t_echo_http "$HTTP_PORT" || t_fail setup "echo_http did not start"
-t_has ngx-001 "unix:$SOCK;" /usr/share/doc/authgate/examples/nginx/authgate.conf
+t_has ${P}ngx-001 "unix:$SOCK;" $EXD/nginx/authgate.conf
 # ngx_start: nginx on three free ports; a port can be taken between the
 # choice and the bind (an outgoing connection's port), so up to 3 tries.
 ngx_start() {
@@ -292,7 +305,7 @@ ngx_start() {
 	    -e "s#127\.0\.0\.1:8081\b#127.0.0.1:$NF#" \
 	    -e "s#127\.0\.0\.1:8082\b#127.0.0.1:$NC#" \
 	    -e "s#127\.0\.0\.1:3000\b#127.0.0.1:$HTTP_PORT#" \
-	    /usr/share/doc/authgate/examples/nginx/authgate.conf > "$N/authgate.conf"
+	    $EXD/nginx/authgate.conf > "$N/authgate.conf"
 	cat > "$N/nginx.conf" <<EOF
 daemon off;
 master_process on;
@@ -326,72 +339,74 @@ for try in 1 2 3; do
 	[ "$rc" = 1 ] || break
 done
 case $rc in
-0) t_pass ngx-002 ;;
-2) t_fail ngx-002 "nginx -t: $(tail -n 3 "$N/test.log")"; t_finish ;;
-*) t_fail ngx-002 "nginx did not listen: $(tail -n 3 "$N/error.log")"; t_finish ;;
+0) t_pass ${P}ngx-002 ;;
+2) t_fail ${P}ngx-002 "nginx -t: $(tail -n 3 "$N/test.log")"; t_finish ;;
+*) t_fail ${P}ngx-002 "nginx did not listen: $(tail -n 3 "$N/error.log")"; t_finish ;;
 esac
 
 # the walkthrough's main decisions through nginx and the service
 cookie() { BETTER_AUTH_SECRET=$T_SECRET authgate cookie "$1"; }
 MEMBER=$(cookie demo-session-mia-member)
 ADMIN=$(cookie demo-session-adam-admin)
-[ -n "$MEMBER" ] && [ -n "$ADMIN" ] && t_pass walk-000 || t_fail walk-000 "authgate cookie failed"
+[ -n "$MEMBER" ] && [ -n "$ADMIN" ] && t_pass ${P}walk-000 || t_fail ${P}walk-000 "authgate cookie failed"
 U_="http://127.0.0.1:$NP"
-t_status walk-001 200 "$U_/api/health"
-t_status walk-002 401 "$U_/api/projects"
-t_body   walk-003 '^\{"error":"Unauthorized'
-t_header walk-004 '^Content-Type: application/json'
-t_header walk-005 '^WWW-Authenticate: Bearer realm="authgate"'
-t_status walk-006 200 -b "$MEMBER" "$U_/api/projects"
-t_body   walk-007 '^X-Auth-User-Id: u_mia$'
-t_body   walk-008 '^X-Auth-Role: member$'
-t_status walk-009 403 -b "$MEMBER" "$U_/api/admin/users"
-t_body   walk-010 'admin role required'
-t_status walk-011 200 -b "$ADMIN" "$U_/api/admin/users"
+t_status ${P}walk-001 200 "$U_/api/health"
+t_status ${P}walk-002 401 "$U_/api/projects"
+t_body ${P}walk-003 '^\{"error":"Unauthorized'
+t_header ${P}walk-004 '^Content-Type: application/json'
+t_header ${P}walk-005 '^WWW-Authenticate: Bearer realm="authgate"'
+t_status ${P}walk-006 200 -b "$MEMBER" "$U_/api/projects"
+t_body ${P}walk-007 '^X-Auth-User-Id: u_mia$'
+t_body ${P}walk-008 '^X-Auth-Role: member$'
+t_status ${P}walk-009 403 -b "$MEMBER" "$U_/api/admin/users"
+t_body ${P}walk-010 'admin role required'
+t_status ${P}walk-011 200 -b "$ADMIN" "$U_/api/admin/users"
 # the IdP promotes Mia through the signed webhook: her next request is admin
 BODY=$(wh_role_event evt-package-1 admin)
-wh_post  walk-012 200 "$BODY" "$U_/webhooks/optare"
-t_status walk-013 200 -b "$MEMBER" "$U_/api/admin/users"
-t_body   walk-014 '^X-Auth-Role: admin$'
+wh_post ${P}walk-012 200 "$BODY" "$U_/webhooks/optare"
+t_status ${P}walk-013 200 -b "$MEMBER" "$U_/api/admin/users"
+t_body ${P}walk-014 '^X-Auth-Role: admin$'
 # a forged delivery (wrong secret) changes nothing
 BODY=$(wh_role_event evt-package-2 member)
-t_status walk-015 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$BODY" forged-secret-forged-secret-forged)" \
+t_status ${P}walk-015 400 -X POST -H "X-Optare-Signature: sha256=$(wh_optare_sig "$BODY" forged-secret-forged-secret-forged)" \
     --data-binary "$BODY" "$U_/webhooks/optare"
-t_status walk-016 200 -b "$MEMBER" "$U_/api/admin/users"
+t_status ${P}walk-016 200 -b "$MEMBER" "$U_/api/admin/users"
 
 # ExecReload (SIGHUP): still the same process, still serving
 reload=${RELOAD//\$MAINPID/$SVC_PID}
 reload=${reload//\$\{MAINPID\}/$SVC_PID}
 $reload
-t_same hup-001 "$?" 0
+t_same ${P}hup-001 "$?" 0
 sleep 1
 if kill -0 "$SVC_PID" 2>/dev/null; then
-	t_pass hup-002
-	t_status hup-003 200 -b "$MEMBER" "$U_/api/admin/users"
-	t_status hup-004 401 "$U_/api/projects"
+	t_pass ${P}hup-002
+	t_status ${P}hup-003 200 -b "$MEMBER" "$U_/api/admin/users"
+	t_status ${P}hup-004 401 "$U_/api/projects"
 else
 	# (before SIGHUP reloads, its default action ends the supervisor)
-	t_fail hup-002 "authgate serve exited on SIGHUP: $(tail -n 1 "$T_DIR/service.log")"
+	t_fail ${P}hup-002 "authgate serve exited on SIGHUP: $(tail -n 1 "$T_DIR/service.log")"
 	# a fresh service, so that SIGTERM is still tested
 	kill -KILL -- "-$SVC_PGID" 2>/dev/null
 	sleep 0.5
-	svc_start || t_fail hup-005 "the service did not start again"
+	svc_start || t_fail ${P}hup-005 "the service did not start again"
 fi
 
 # SIGTERM (systemctl stop): it finishes and removes its socket
 kill -TERM "$SVC_PID"
 for _ in $(seq 1 150); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$SVC_PID" 2>/dev/null && t_fail term-001 "still running 15 s after SIGTERM" || t_pass term-001
+kill -0 "$SVC_PID" 2>/dev/null && t_fail ${P}term-001 "still running 15 s after SIGTERM" || t_pass ${P}term-001
 wait "$SVC_PID" 2>/dev/null
-t_same term-002 "$?" 0
-[ ! -e "$SOCK" ] && t_pass term-003 || t_fail term-003 "$SOCK is still there"
-t_lacks svc-log "$T_SECRET|$WH_SECRET" "$T_DIR/service.log"
+t_same ${P}term-002 "$?" 0
+[ ! -e "$SOCK" ] && t_pass ${P}term-003 || t_fail ${P}term-003 "$SOCK is still there"
+t_lacks ${P}svc-log "$T_SECRET|$WH_SECRET" "$T_DIR/service.log"
 # no worker outlived it
 sleep 0.5
-[ -z "$(ps -o pid= -g "$SVC_PGID")" ] && t_pass term-004 ||
-	t_fail term-004 "processes of the service still run: $(ps -o pid=,args= -g "$SVC_PGID" | tr '\n' ' ')"
+[ -z "$(ps -o pid= -g "$SVC_PGID")" ] && t_pass ${P}term-004 ||
+	t_fail ${P}term-004 "processes of the service still run: $(ps -o pid=,args= -g "$SVC_PGID" | tr '\n' ' ')"
 kill -KILL -- "-$SVC_PGID" 2>/dev/null
 t_cleanup	# nginx and the echo backend
+}
+P= EXD=/usr/share/doc/authgate/examples service_walk
 
 # dpkg --purge: nothing of the package is left; the user may stay
 if dpkg --purge authgate >"$T_DIR/purge.log" 2>&1; then
@@ -411,4 +426,31 @@ done
 [ -s "$T_DIR/files.txt" ] && [ -z "$left" ] && t_pass purge-002 || t_fail purge-002 "left behind:$left"
 dpkg-query -W -f='${Status}' authgate 2>/dev/null | grep -q 'installed' &&
 	t_fail purge-003 "dpkg still lists authgate" || t_pass purge-003
+
+# ---------------------------------------------------------------- (c)
+# make install into this machine's /usr/local, then what docs/install.md
+# has the admin do by hand after it (the user, the directories, the
+# settings from the example env file), and the example unit run and
+# walked through exactly as the package's (src-svc-*, src-walk-*, ...);
+# make uninstall removes every file again.
+SRC_INSTALLED=1
+make -s -C "$T_ROOT" install PREFIX=/usr/local >"$T_DIR/src-install.log" 2>&1
+t_same src-001 "$?" 0
+EXD=/usr/local/share/doc/authgate/examples
+# install-md-003: the steps docs/install.md gives after make install
+getent passwd authgate >/dev/null ||
+	adduser --system --group --home /var/lib/authgate --no-create-home authgate >/dev/null
+install -d -o authgate -g authgate -m 0750 /var/lib/authgate &&
+install -d -o root -g authgate -m 0750 /etc/authgate &&
+install -o root -g authgate -m 0640 "$EXD/systemd/authgate.env" /etc/authgate/authgate.env
+t_same src-002 "$?" 0
+t_same src-003 "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$EXD/systemd/authgate.service")" /usr/local/sbin/authgate
+t_same src-004 "$(command -v authgate)" /usr/local/sbin/authgate
+UNIT=$EXD/systemd/authgate.service P=src- service_walk
+make -s -C "$T_ROOT" uninstall PREFIX=/usr/local >"$T_DIR/src-uninstall.log" 2>&1
+t_same src-005 "$?" 0
+SRC_INSTALLED=
+rm -rf /etc/authgate /var/lib/authgate
+left=$(find /usr/local -path '*authgate*' 2>/dev/null | tr '\n' ' ')
+[ -z "$left" ] && t_pass src-006 || t_fail src-006 "make uninstall left: $left"
 t_finish
