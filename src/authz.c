@@ -30,6 +30,9 @@ enum cred_kind {
  * that check passed under the same secret. A user with a ban is never
  * kept (a ban that ends changes nothing kept), and a ban, a revocation,
  * a role change all arrive by a commit, which starts a new generation.
+ * What a credential's use changes without a commit by the decision
+ * itself (better-auth's key quotas and rate limits) cannot be answered
+ * from here: such a check must run on every request, hit or miss.
  */
 static int
 cache_init(struct authz *a)
