@@ -445,6 +445,7 @@ install -d -o root -g authgate -m 0750 /etc/authgate &&
 install -o root -g authgate -m 0640 "$EXD/systemd/authgate.env" /etc/authgate/authgate.env
 t_same src-002 "$?" 0
 t_same src-003 "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$EXD/systemd/authgate.service")" /usr/local/sbin/authgate
+hash -r		# the shell remembered the package's /usr/sbin/authgate
 t_same src-004 "$(command -v authgate)" /usr/local/sbin/authgate
 UNIT=$EXD/systemd/authgate.service P=src- service_walk
 make -s -C "$T_ROOT" uninstall PREFIX=/usr/local >"$T_DIR/src-uninstall.log" 2>&1
