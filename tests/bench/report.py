@@ -176,9 +176,11 @@ def bounds(c, vmap, dec, big):
         w("- **Random decisions per second.** The reference decision makes "
           "%.0fk random lookups per second over %s rows on one core of "
           "this machine; %dk/s would need a lookup in %.0f µs, which the "
-          "page cache and SQLite's page reads do not allow here (perf "
-          "profile of the decision in the Profiles section when run with "
-          "BENCH_PROFILE=1)." % (1e3 / ref_r, big, T_RANDOM_PER_S // 1000,
+          "page cache and SQLite's page reads do not allow here: in the "
+          "perf profile of authz_decide over random sessions (Profiles, "
+          "in a full run) the kernel's pread and page-cache copies lead, "
+          "then SQLite's B-tree descent (PRAGMA mmap_size, tried, gained "
+          "nothing)." % (1e3 / ref_r, big, T_RANDOM_PER_S // 1000,
                                  1e6 / T_RANDOM_PER_S))
     st = vmap.get("static")
     good = [r for r in st.runs if r] if st else []
