@@ -60,23 +60,37 @@ config_flag(int *dst, const char *name, char *err, size_t errsz)
 	return -1;
 }
 
+/* Reads up to sz bytes of path into buf (*n of them). 0, or -1 with one
+ * line in err. The caller wipes buf. */
+static int
+read_small(const char *path, char *buf, size_t sz, size_t *n, char *err,
+    size_t errsz)
+{
+	ssize_t r;
+	int fd;
+
+	*n = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errsz, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (*n < sz && (r = read(fd, buf + *n, sz - *n)) > 0)
+		*n += (size_t)r;
+	close(fd);
+	return 0;
+}
+
 long
 config_read_secret_file(const char *path, unsigned char *out, size_t outsz,
     char *err, size_t errsz)
 {
 	char buf[CRED_MAX_SECRET + 2];
 	ssize_t r;
-	size_t n = 0;
-	int fd;
+	size_t n;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err, errsz, "cannot read %s: %s", path,
-		    strerror(errno));
+	if (read_small(path, buf, sizeof(buf), &n, err, errsz) != 0)
 		return -1;
-	}
-	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
-		n += (size_t)r;
-	close(fd);
 	/* First line only; a trailing newline from an editor is not secret. */
 	for (r = 0; (size_t)r < n && buf[r] != '\n' && buf[r] != '\r'; r++)
 		;
@@ -207,18 +221,11 @@ load_old_secrets(struct config *c, const char *path, char *err, size_t errsz)
 {
 	static char buf[(CONFIG_MAX_OLD_SECRETS + 1) * (CRED_MAX_SECRET + 2) +
 	    2];
-	size_t n = 0, i, start, len;
-	ssize_t r;
-	int fd, line = 0, rc = -1;
+	size_t n, i, start, len;
+	int line = 0, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err, errsz, "cannot read %s: %s", path,
-		    strerror(errno));
+	if (read_small(path, buf, sizeof(buf), &n, err, errsz) != 0)
 		return -1;
-	}
-	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
-		n += (size_t)r;
-	close(fd);
 	if (n == sizeof(buf)) {
 		snprintf(err, errsz, "BETTER_AUTH_SECRET_FILE %s holds more"
 		    " than %d secrets or is too long", path,

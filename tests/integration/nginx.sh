@@ -59,24 +59,7 @@ nginx_start() {
 	    -e "s#unix:/run/fcgiwrap\.socket#127.0.0.1:$CGI_PORT#" \
 	    -e "s#/usr/lib/cgi-bin/whoami\.cgi#$T_ROOT/conf/demo/whoami.cgi#" \
 	    "$T_ROOT/conf/nginx/authgate.conf" > "$d/authgate.conf"
-	cat > "$d/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 2;
-user www-data www-data;
-pid $d/nginx.pid;
-error_log $d/error.log info;
-events { worker_connections 256; }
-http {
-	access_log $d/access.log;
-	client_body_temp_path $d/tmp/body;
-	fastcgi_temp_path $d/tmp/fastcgi;
-	proxy_temp_path $d/tmp/proxy;
-	scgi_temp_path $d/tmp/scgi;
-	uwsgi_temp_path $d/tmp/uwsgi;
-	include authgate.conf;
-}
-EOF
+	echo "	include authgate.conf;" | t_nginx_conf "$d" 2 256
 	if ! nginx -t -p "$d" -c "$d/nginx.conf" >"$d/test.log" 2>&1; then
 		echo "nginx -t: $(cat "$d/test.log")" >> "$d/error.log"
 		return 1

@@ -113,21 +113,7 @@ mkdir -p "$N/tmp" "$N/www"
 echo backend > "$N/www/index.html"
 nginx_start() {
 t_free_port NP
-cat > "$N/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 2;
-user www-data www-data;
-pid $N/nginx.pid;
-error_log $N/error.log info;
-events { worker_connections 512; }
-http {
-	access_log $N/access.log;
-	client_body_temp_path $N/tmp/body;
-	fastcgi_temp_path $N/tmp/fastcgi;
-	proxy_temp_path $N/tmp/proxy;
-	scgi_temp_path $N/tmp/scgi;
-	uwsgi_temp_path $N/tmp/uwsgi;
+t_nginx_conf "$N" 2 512 <<EOF
 	upstream authgate {
 		server 127.0.0.1:$SP;
 		keepalive 8;
@@ -179,7 +165,6 @@ http {
 			try_files /index.html =404;
 		}
 	}
-}
 EOF
 nginx -t -p "$N" -c "$N/nginx.conf" >"$N/test.log" 2>&1 ||
 	{ t_fail setup "nginx -t: $(cat "$N/test.log")"; t_finish; }

@@ -306,24 +306,7 @@ ngx_start() {
 	    -e "s#127\.0\.0\.1:8082\b#127.0.0.1:$NC#" \
 	    -e "s#127\.0\.0\.1:3000\b#127.0.0.1:$HTTP_PORT#" \
 	    $EXD/nginx/authgate.conf > "$N/authgate.conf"
-	cat > "$N/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-user www-data www-data;
-pid $N/nginx.pid;
-error_log $N/error.log info;
-events { worker_connections 64; }
-http {
-	access_log $N/access.log;
-	client_body_temp_path $N/tmp/body;
-	fastcgi_temp_path $N/tmp/fastcgi;
-	proxy_temp_path $N/tmp/proxy;
-	scgi_temp_path $N/tmp/scgi;
-	uwsgi_temp_path $N/tmp/uwsgi;
-	include authgate.conf;
-}
-EOF
+	echo "	include authgate.conf;" | t_nginx_conf "$N" 1 64
 	nginx -t -p "$N" -c "$N/nginx.conf" >"$N/test.log" 2>&1 || return 2
 	nginx -p "$N" -c "$N/nginx.conf" 2>>"$N/error.log" &
 	NGX_PID=$!

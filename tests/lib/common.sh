@@ -150,6 +150,34 @@ t_stopped() {
 }
 
 # t_wait_port PORT: waits up to 10 s for something to listen.
+# t_nginx_conf DIR WORKERS CONNECTIONS: writes DIR/nginx.conf, an nginx
+# in the foreground run as www-data with its pid, logs and temporary files
+# under DIR; the inside of its http block is read from stdin.
+t_nginx_conf() {
+	local d=$1
+	mkdir -p "$d/tmp"
+	{
+		cat <<EOF
+daemon off;
+master_process on;
+worker_processes $2;
+user www-data www-data;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections $3; }
+http {
+	access_log $d/access.log;
+	client_body_temp_path $d/tmp/body;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	proxy_temp_path $d/tmp/proxy;
+	scgi_temp_path $d/tmp/scgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+EOF
+		cat
+		echo "}"
+	} > "$d/nginx.conf"
+}
+
 t_wait_port() {
 	local i
 	for i in $(seq 1 100); do
