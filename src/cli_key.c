@@ -128,6 +128,16 @@ mint_key(const char *cmd, const char *prefix, char *id, char *key,
 	return 0;
 }
 
+/* The options of every command that makes a key (create, rotate), in
+ * this order after the command's own, and the table's end. */
+#define KEY_NEW_OPTS \
+		{ "--expires", OPT_VALUE, NULL, 0, { NULL } }, \
+		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } }, \
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } }, \
+		{ "--json", OPT_FLAG, NULL, 0, { NULL } }, \
+		{ "--force", OPT_FLAG, NULL, 0, { NULL } }, \
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+
 static int
 key_create(int argc, char **argv)
 {
@@ -137,12 +147,7 @@ key_create(int argc, char **argv)
 		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--org", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--role", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
-		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
-		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+		KEY_NEW_OPTS
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
 	char hash[CRED_HASH_B64URL_LEN + 1], roles[STORE_MAX_ROLES + 1];
@@ -507,12 +512,7 @@ key_rotate(int argc, char **argv)
 {
 	static const char *cmd = "key rotate";
 	struct opt o[] = {
-		{ "--expires", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--prefix", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
-		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
-		{ "--force", OPT_FLAG, NULL, 0, { NULL } },
-		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+		KEY_NEW_OPTS
 	};
 	char id[CRED_ID_LEN + 1], key[CRED_KEY_MAX + 1], start[16];
 	char hash[CRED_HASH_B64URL_LEN + 1], now[UTIL_TIME_ISO_LEN + 1];
