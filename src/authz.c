@@ -288,6 +288,19 @@ enum auth_rc {
 	AUTH_OK
 };
 
+/* A credential lookup's result rc: 1 when found; else the deny is in d
+ * (503 for a store error, 401 with unknown/message for no such row). */
+static int
+found(int rc, struct authz_decision *d, const char *unknown,
+    const char *message)
+{
+	if (rc < 0)
+		deny(d, 503, "store_error", "Service Unavailable - store error");
+	else if (rc == 0)
+		deny(d, 401, unknown, message);
+	return rc > 0;
+}
+
 static enum auth_rc
 by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
     int64_t now)
@@ -327,14 +340,8 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		token_n = n - 45;	/* TOKEN of TOKEN.SIG, unverified */
 	}
 	rc = store_session_find(a->store, v, token_n, &s);
-	if (rc < 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
+	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
 		return AUTH_DENIED;
-	}
-	if (rc == 0) {
-		deny(d, 401, "session_unknown", "Unauthorized - invalid session");
-		return AUTH_DENIED;
-	}
 	if (!s.expires.present || store_time_past(&s.expires, now)) {
 		deny(d, 401, "session_expired", "Unauthorized - session expired");
 		return AUTH_DENIED;
@@ -380,14 +387,8 @@ by_api_key(struct authz *a, const struct slice *key,
 	rc = store_apikey_find(a->store, b64, hex, &k);
 	OPENSSL_cleanse(b64, sizeof(b64));
 	OPENSSL_cleanse(hex, sizeof(hex));
-	if (rc < 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
+	if (!found(rc, d, "api_key_unknown", "Unauthorized - invalid API key"))
 		return AUTH_DENIED;
-	}
-	if (rc == 0) {
-		deny(d, 401, "api_key_unknown", "Unauthorized - invalid API key");
-		return AUTH_DENIED;
-	}
 	if (!k.enabled) {
 		deny(d, 401, "api_key_disabled", "Unauthorized - API key disabled");
 		return AUTH_DENIED;
