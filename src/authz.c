@@ -282,6 +282,27 @@ set_key_org(struct authz_identity *id, const struct store_apikey *k,
 		*oversize = 1;
 }
 
+int
+authz_key_exhausted(const struct store_key_quota *q, int64_t now)
+{
+	const struct store_time *base;
+
+	if (!q->limited)
+		return 0;
+	if (q->bad)
+		return 1;
+	if (q->remaining > 0)
+		return 0;
+	if (q->refill_interval <= 0 || q->refill_amount <= 0)
+		return 1;
+	base = q->last_refill.present ? &q->last_refill : &q->created;
+	if (!base->present || base->bad || base->ms >= now)
+		return 1;
+	/* now - base > interval, without overflow: base < now */
+	return (uint64_t)now - (uint64_t)base->ms <=
+	    (uint64_t)q->refill_interval;
+}
+
 /* Outcome of one credential check: authenticated, or d holds the deny. */
 enum auth_rc {
 	AUTH_DENIED = 0,
@@ -395,6 +416,15 @@ by_api_key(struct authz *a, const struct slice *key,
 	}
 	if (store_time_past(&k.expires, now)) {
 		deny(d, 401, "api_key_expired", "Unauthorized - API key expired");
+		return AUTH_DENIED;
+	}
+	/* Only read here: the IdP counts uses and commits them, which starts
+	 * a new cache generation. Caching an allow is sound because, with no
+	 * commit, a quota only gets further from exhausted as time passes (a
+	 * refill falls due); a deny is never kept. */
+	if (authz_key_exhausted(&k.quota, now)) {
+		deny(d, 401, "api_key_exhausted",
+		    "Unauthorized - API key usage exhausted");
 		return AUTH_DENIED;
 	}
 	is_user = k.user.id[0] != '\0';

@@ -152,6 +152,18 @@ int	authz_add_secrets(struct authz *a,
  */
 const char	*authz_health(struct authz *a);
 
+/*
+ * Whether a key's usage quota is used up at now (epoch ms), as
+ * better-auth's verification reads it, without counting this use:
+ * remaining NULL is unlimited, above 0 is not exhausted; 0 (or less, or
+ * not a number) is exhausted unless a refill is due: refillInterval and
+ * refillAmount both above 0 and more than refillInterval ms passed since
+ * lastRefillAt (createdAt when NULL). better-auth's test is "now - last >
+ * refillInterval": at exactly the interval there is no refill yet.
+ * Returns 1 exhausted, 0 not. Pure.
+ */
+int	authz_key_exhausted(const struct store_key_quota *q, int64_t now);
+
 /* Wipes the secret copy. Does not close the store. */
 void	authz_fini(struct authz *a);
 

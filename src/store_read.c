@@ -51,24 +51,38 @@ static const char *const sql_session[3][2] = {
 	{ SESSION(BAN2, NO_ORG, ""), SESSION(BAN2, S_ORG, S_JOIN) },
 };
 
-#define APIKEY(owner, ban, org, join, grant) \
+#define APIKEY(owner, ban, org, join, grant, quota) \
     "SELECT k.id, k." owner ", k.enabled, k.expiresAt, " \
     DB_KEY_META("role") ", u.id, u.email, u.name, " ban ", " org ", " \
-    grant " FROM apikey k LEFT JOIN \"user\" u ON u.id = k." owner join \
-    " WHERE k.key = ?1"
+    grant ", " quota " FROM apikey k LEFT JOIN \"user\" u ON u.id = k." \
+    owner join " WHERE k.key = ?1"
 #define K_ORG	"ko.id, ko.slug, mo.id, mo.slug, " ROLES("mo.id", "u.id")
 #define K_JOIN(owner) \
     " LEFT JOIN organization ko ON ko.id = k." owner \
     " LEFT JOIN organization mo ON mo.id = " DB_KEY_META("organizationId")
 #define K_NO_ORG "NULL, NULL, NULL, NULL, NULL"
 #define GRANT	"(SELECT r.role FROM authgate_key_role r WHERE r.key_id = k.id)"
+/*
+ * better-auth's usage quota: remaining (NULL: unlimited) and its refill.
+ * 0: no remaining column (a key table from before the quota: every key
+ * unlimited); 1: remaining without the whole refill set (no refill);
+ * 2: remaining, refillInterval, refillAmount, lastRefillAt, createdAt.
+ */
+#define Q0	"NULL, NULL, NULL, NULL, NULL"
+#define Q1	"k.remaining, NULL, NULL, NULL, NULL"
+#define Q2	"k.remaining, k.refillInterval, k.refillAmount," \
+		" k.lastRefillAt, k.createdAt"
+#define KEYQ(owner, ban, org, join, grant) \
+	{ APIKEY(owner, ban, org, join, grant, Q0), \
+	  APIKEY(owner, ban, org, join, grant, Q1), \
+	  APIKEY(owner, ban, org, join, grant, Q2) }
 #define KEYS(owner, ban) \
-	{ { APIKEY(owner, ban, K_NO_ORG, "", "NULL"), \
-	    APIKEY(owner, ban, K_NO_ORG, "", GRANT) }, \
-	  { APIKEY(owner, ban, K_ORG, K_JOIN(owner), "NULL"), \
-	    APIKEY(owner, ban, K_ORG, K_JOIN(owner), GRANT) } }
-/* [owner is referenceId][ban][org plugin][grants table] */
-static const char *const sql_apikey[2][3][2][2] = {
+	{ { KEYQ(owner, ban, K_NO_ORG, "", "NULL"), \
+	    KEYQ(owner, ban, K_NO_ORG, "", GRANT) }, \
+	  { KEYQ(owner, ban, K_ORG, K_JOIN(owner), "NULL"), \
+	    KEYQ(owner, ban, K_ORG, K_JOIN(owner), GRANT) } }
+/* [owner is referenceId][ban][org plugin][grants table][quota] */
+static const char *const sql_apikey[2][3][2][2][3] = {
 	{ KEYS("userId", BAN0), KEYS("userId", BAN1), KEYS("userId", BAN2) },
 	{ KEYS("referenceId", BAN0), KEYS("referenceId", BAN1),
 	  KEYS("referenceId", BAN2) },
@@ -101,6 +115,30 @@ static const char *const cols_apikey[] = { "id", "key", "enabled",
 	"expiresAt", "metadata", NULL };
 static const char *const cols_key_role[] = { "key_id", "role", NULL };
 
+/* The refill columns (better-auth's refillInterval, refillAmount,
+ * lastRefillAt; createdAt when lastRefillAt is NULL). */
+static const char *const cols_refill[] = { "refillInterval",
+	"refillAmount", "lastRefillAt", "createdAt", NULL };
+
+/*
+ * Which quota variant (Q0, Q1, Q2) the apikey table allows. Invariant:
+ * a missing remaining column means "unlimited" only because better-auth
+ * had no quota then; a missing refill column means no refill, which can
+ * only keep an exhausted key exhausted. 0..2, or -1 (error recorded).
+ */
+static int
+key_quota(struct store *s)
+{
+	int rc, i;
+
+	if ((rc = schema_has_column(s, "apikey", "remaining")) <= 0)
+		return rc;
+	for (i = 0; cols_refill[i] != NULL; i++)
+		if ((rc = schema_has_column(s, "apikey", cols_refill[i])) <= 0)
+			return rc < 0 ? -1 : 1;
+	return 2;
+}
+
 /*
  * Chooses the lookups that fit this schema. Called whenever
  * schema_version moves. Returns 0, or -1 when the schema is not one the
@@ -110,7 +148,7 @@ static int
 probe(struct store *s)
 {
 	int banned, ban_exp, active_org, org, member, key, ref = 1, grants;
-	int ban;
+	int ban, quota;
 
 	memset(&s->look, 0, sizeof(s->look));
 	s->problem[0] = '\0';
@@ -146,7 +184,9 @@ probe(struct store *s)
 				    "apikey", "referenceId (or userId)");
 			return -1;
 		}
-		s->look.apikey = sql_apikey[ref][ban][org][grants];
+		if ((quota = key_quota(s)) < 0)
+			return -1;
+		s->look.apikey = sql_apikey[ref][ban][org][grants][quota];
 	}
 	s->look.orgs = org;
 	s->look.session = sql_session[ban][org && active_org];
@@ -367,6 +407,42 @@ store_org_exists(struct store *s, const char *id)
 	return db_query_text(s, sql_org, id, NULL, NULL, 0);
 }
 
+/* A count column: 1 with *v set for an integer, 0 for NULL, -1 for
+ * anything else (text, a fraction, a blob). */
+static int
+col_count(sqlite3_stmt *st, int col, long long *v)
+{
+	*v = 0;
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		return 0;
+	case SQLITE_INTEGER:
+		*v = sqlite3_column_int64(st, col);
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* remaining, refillInterval, refillAmount, lastRefillAt, createdAt from
+ * column c on. A value that is not a count reads as "bad" (remaining) or
+ * "no refill" (the refill pair): both can only deny. */
+static void
+quota_from(sqlite3_stmt *st, int c, struct store_key_quota *q)
+{
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	rc = col_count(st, c, &q->remaining);
+	q->limited = rc != 0;
+	q->bad = rc < 0;
+	if (col_count(st, c + 1, &q->refill_interval) < 0 ||
+	    col_count(st, c + 2, &q->refill_amount) < 0)
+		q->refill_interval = q->refill_amount = 0;
+	db_col_time(st, c + 3, &q->last_refill);
+	db_col_time(st, c + 4, &q->created);
+}
+
 /* One probe of the key statement with one hash form. */
 static int
 apikey_probe(struct store *s, sqlite3_stmt *st, const char *hash,
@@ -389,6 +465,7 @@ apikey_probe(struct store *s, sqlite3_stmt *st, const char *hash,
 		org_from(st, 12, 14, &out->meta_org);
 		db_col_text(st, 15, out->grant, sizeof(out->grant),
 		    &out->oversize);
+		quota_from(st, 16, &out->quota);
 	}
 	db_done(st);
 	return rc;

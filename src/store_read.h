@@ -37,6 +37,21 @@ struct store_session {
 };
 
 /*
+ * better-auth's usage quota of a key, as stored: limited 0 means
+ * remaining is NULL (or there is no such column): unlimited. A refill
+ * pair of 0 means no refill. authz_key_exhausted reads it.
+ */
+struct store_key_quota {
+	int		 limited;	/* remaining is not NULL */
+	int		 bad;		/* remaining is not an integer */
+	long long	 remaining;
+	long long	 refill_interval;	/* ms; 0: none */
+	long long	 refill_amount;		/* 0: none */
+	struct store_time last_refill;	/* lastRefillAt */
+	struct store_time created;	/* createdAt: the base without one */
+};
+
+/*
  * An API key with what the decision needs of its owner, in one read:
  * the owner is a user (user.id set) or an organization (owner_org.org_id
  * set; grant is the role an admin gave the key in authgate_key_role);
@@ -53,6 +68,7 @@ struct store_apikey {
 	struct store_membership owner_org;	/* org_id "": not an org */
 	char		 grant[STORE_MAX_ROLES + 1];	/* "" none */
 	struct store_membership meta_org;	/* org_id "": none */
+	struct store_key_quota quota;
 	int		 oversize;
 };
 

@@ -158,6 +158,22 @@ t_status key-025 401 -H "Authorization: Basic dXNlcjpwYXNz" "$U/api/projects"
 t_status key-026 401 -H "Authorization: Bearer" "$U/api/projects"
 t_status key-027 403 -H "x-api-key: $KEY" "$U/api/admin/x"
 t_status key-028 401 -H "x-api-key: $KEY_OFF" -b "$MEMBER" "$U/api/projects"	# the header wins
+# Issue 12: better-auth's usage quota, read (never written) by the
+# decision. remaining 0 is exhausted until a refill falls due.
+t_status key-060 401 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"
+t_body   key-061 '^\{"error":"Unauthorized - API key usage exhausted"\}$'
+t_status key-062 200 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"	# refill due
+t_body   key-063 '^AUTH_API_KEY_ID=k_refilled$'
+sqlite3 "$DB" "update apikey set remaining = NULL where id = 'k_exhausted'"
+t_status key-064 200 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"	# unlimited
+sqlite3 "$DB" "update apikey set remaining = 2 where id = 'k_exhausted'"
+t_status key-065 200 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"
+sqlite3 "$DB" "update apikey set remaining = 0 where id = 'k_exhausted'"
+t_status key-066 401 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"	# cached allow dropped
+# the refill's base moved to now: no longer due
+sqlite3 "$DB" "update apikey set lastRefillAt = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = 'k_refilled'"
+t_status key-067 401 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
+t_body   key-068 'usage exhausted'
 
 # --- path attacks: each is refused (by lighttpd or by authgate), never
 # matched past its rule

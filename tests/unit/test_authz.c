@@ -33,6 +33,8 @@ static sqlite3 *db;
 #define K_MIA_OWN	"ag_test_member_claims_owner_6666666666666666666"
 #define K_NORA		"ag_test_noorg_claims_owner_77777777777777777777"
 #define K_ORG_ADM	"ag_test_org_granted_admin_888888888888888888888"
+#define K_EXHAUSTED	"ag_test_exhausted_key_99999999999999999999999"
+#define K_REFILLED	"ag_test_refilled_key_aaaaaaaaaaaaaaaaaaaaaaaa"
 
 static char *
 slurp(const char *path)
@@ -192,6 +194,9 @@ static const struct {
 	{ "authz-065", { "GET", "/api/admin/x", NULL, K_ORG_ADM, NULL, NULL }, 200, "allow", "admin", "org_acme" },
 	{ "authz-066", { "GET", "/api/projects", NULL, K_ORG, NULL, NULL }, 200, "allow", "", "org_acme" },
 	{ "authz-067", { "GET", "/api/admin/x", NULL, K_ORG, NULL, NULL }, 403, "role_required", NULL, NULL },
+	/* better-auth's usage quota: remaining 0, a refill due */
+	{ "authz-068", { "GET", "/api/projects", NULL, K_EXHAUSTED, NULL, NULL }, 401, "api_key_exhausted", NULL, NULL },
+	{ "authz-069", { "GET", "/api/projects", NULL, K_REFILLED, NULL, NULL }, 200, "allow", "member", "org_acme" },
 };
 
 static void
@@ -208,6 +213,62 @@ run_cases(void)
 		if (cases[i].org != NULL)
 			T_EQ_STR(cases[i].id, d.id.org_id, cases[i].org);
 	}
+}
+
+/*
+ * The quota's arithmetic at its edges (authz_key_exhausted is pure):
+ * better-auth refills when more than refillInterval ms have passed.
+ */
+static void
+quota_cases(void)
+{
+	struct store_key_quota q;
+	const int64_t day = 86400000, t0 = 1767225600000LL;
+
+	memset(&q, 0, sizeof(q));
+	T_EQ_INT("quota-001", authz_key_exhausted(&q, t0), 0);	/* NULL */
+	q.limited = 1;
+	T_EQ_INT("quota-002", authz_key_exhausted(&q, t0), 1);	/* 0 */
+	q.remaining = 1;
+	T_EQ_INT("quota-003", authz_key_exhausted(&q, t0), 0);
+	q.remaining = -1;
+	T_EQ_INT("quota-004", authz_key_exhausted(&q, t0), 1);
+	q.remaining = 5;
+	q.bad = 1;			/* not an integer: fail closed */
+	T_EQ_INT("quota-005", authz_key_exhausted(&q, t0), 1);
+	q.bad = 0;
+	q.remaining = 0;
+	q.refill_interval = day;
+	q.refill_amount = 10;
+	q.last_refill.present = 1;
+	q.last_refill.ms = t0;
+	T_EQ_INT("quota-010", authz_key_exhausted(&q, t0 + day - 1), 1);
+	T_EQ_INT("quota-011", authz_key_exhausted(&q, t0 + day), 1);
+	T_EQ_INT("quota-012", authz_key_exhausted(&q, t0 + day + 1), 0);
+	T_EQ_INT("quota-013", authz_key_exhausted(&q, t0 - 1), 1);
+	/* no lastRefillAt: createdAt is the base */
+	q.last_refill.present = 0;
+	q.created.present = 1;
+	q.created.ms = t0 + 5;
+	T_EQ_INT("quota-014", authz_key_exhausted(&q, t0 + day + 5), 1);
+	T_EQ_INT("quota-015", authz_key_exhausted(&q, t0 + day + 6), 0);
+	/* neither date, or a bad one: no refill */
+	q.created.present = 0;
+	T_EQ_INT("quota-016", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	q.last_refill.present = 1;
+	q.last_refill.bad = 1;
+	T_EQ_INT("quota-017", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	q.last_refill.bad = 0;
+	/* a refill needs both an interval and an amount */
+	q.refill_amount = 0;
+	T_EQ_INT("quota-018", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	q.refill_amount = 10;
+	q.refill_interval = 0;
+	T_EQ_INT("quota-019", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	/* the far past as a base does not overflow into "not due" */
+	q.refill_interval = day;
+	q.last_refill.ms = INT64_MIN + 1;
+	T_EQ_INT("quota-020", authz_key_exhausted(&q, t0), 0);
 }
 
 /* A schema change, a decision, the change undone. */
@@ -264,6 +325,7 @@ main(void)
 	}
 
 	run_cases();
+	quota_cases();
 
 	/* a long path: the redirect keeps its target, drops the next */
 	memset(long_uri, 'x', sizeof(long_uri) - 1);
@@ -325,6 +387,58 @@ main(void)
 	    "alter table k_off rename to apikey", &(struct req){ "GET",
 	    "/api/projects", NULL, K_MIA, NULL, NULL }, 401,
 	    "api_key_unknown");
+
+	/* the quota through the decision: the refill boundary read from
+	 * the database, columns an older key table lacks, odd values */
+	{
+		static const struct req ex = { "GET", "/api/projects", NULL,
+		    K_EXHAUSTED, NULL, NULL };
+
+		/* lastRefillAt a day ago less a second: not due; a day and
+		 * a second ago: due */
+		T_CHECK("quota-030", sql("update apikey set lastRefillAt ="
+		    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-86399 seconds')"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-031", d.reason, "api_key_exhausted");
+		T_CHECK("quota-032", sql("update apikey set lastRefillAt ="
+		    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-86401 seconds')"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-033", d.reason, "allow");
+		/* epoch ms, as some adapters store dates */
+		T_CHECK("quota-034", sql("update apikey set lastRefillAt ="
+		    " 4070908800000 where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-035", d.reason, "api_key_exhausted");
+		T_CHECK("quota-036", sql("update apikey set remaining = NULL"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-037", d.reason, "allow");
+		T_CHECK("quota-038", sql("update apikey set remaining = 'lots'"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-039", d.reason, "api_key_exhausted");
+		T_CHECK("quota-040", sql("update apikey set remaining = 0"
+		    " where id = 'k_exhausted'"));
+		/* an apikey table from before the quota: every key
+		 * unlimited; one without the refill columns: no refill */
+		drift("quota-041", "alter table apikey drop column remaining",
+		    "alter table apikey add column remaining integer", &ex,
+		    200, "allow");
+		T_CHECK("quota-042", sql("update apikey set remaining = 0"
+		    " where id in ('k_exhausted', 'k_refilled')"));
+		drift("quota-043", "alter table apikey drop column"
+		    " refillAmount", "alter table apikey add column"
+		    " refillAmount integer", &(struct req){ "GET",
+		    "/api/projects", NULL, K_REFILLED, NULL, NULL }, 401,
+		    "api_key_exhausted");
+		T_CHECK("quota-044", sql("update apikey set refillAmount = 10"
+		    " where id in ('k_exhausted', 'k_refilled')"));
+		decide(&(struct req){ "GET", "/api/projects", NULL,
+		    K_REFILLED, NULL, NULL });
+		T_EQ_STR("quota-045", d.reason, "allow");
+	}
 
 	/* the identity cache: a second request is a hit, and every change
 	 * made by another connection, or the clock, is seen by the next
