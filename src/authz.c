@@ -382,6 +382,13 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;
 	}
+	/* the permissions of the role that counts (the highest) */
+	if (d->id.roles[0] != '\0' && store_permissions(a->store, 0,
+	    policy_role_name(policy_role_highest(d->id.roles,
+	    strlen(d->id.roles))), d->id.perms, sizeof(d->id.perms)) != 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
+		return AUTH_DENIED;
+	}
 	cache_put(a, e, 's', dg, &s.expires, &d->id);
 	return AUTH_OK;
 }
@@ -455,6 +462,11 @@ by_api_key(struct authz *a, const struct slice *key,
 		oversize = 1;
 	if (k.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	if (store_permissions(a->store, 1, k.id, d->id.perms,
+	    sizeof(d->id.perms)) != 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
 		return AUTH_DENIED;
 	}
 	cache_put(a, e, 'k', dg, &k.expires, &d->id);
@@ -668,6 +680,7 @@ decision_reset(struct authz_decision *d)
 	d->rule_id = -1;
 	d->rule_priority = 0;
 	d->rule_path[0] = '\0';
+	d->need_perms[0] = '\0';
 	d->access = ACCESS_AUTHENTICATED;
 	d->method[0] = '\0';
 	d->path[0] = '\0';
@@ -733,6 +746,7 @@ decide(struct authz *a, const struct authz_input *in,
 		d->rule_id = rule->id;
 		d->rule_priority = rule->priority;
 		memcpy(d->rule_path, rule->path, sizeof(d->rule_path));
+		memcpy(d->need_perms, rule->perms, sizeof(d->need_perms));
 	}
 	d->access = access;
 
@@ -767,6 +781,18 @@ decide(struct authz *a, const struct authz_input *in,
 		    policy_role_name(need));
 		deny(d, 403, "role_required", msg);
 		goto check;
+	}
+	if (rule != NULL && rule->perms[0] != '\0') {
+		char miss[POLICY_MAX_PERMS + 1];
+
+		if (!policy_perms_granted(rule->perms, d->id.perms, miss,
+		    sizeof(miss))) {
+			deny(d, 403, "permission_required", "");
+			/* an item is [A-Za-z0-9_.-:]: nothing to escape */
+			snprintf(d->message, sizeof(d->message), "Forbidden -"
+			    " missing permission %.96s", miss);
+			goto check;
+		}
 	}
 	d->status = 200;
 	d->reason = "allow";

@@ -89,10 +89,35 @@ static const char *const sql_apikey[2][3][2][2][3] = {
 };
 static const char sql_org[] = "SELECT 1 FROM organization WHERE id = ?1";
 
-/* One statement for the decision and the CLI's listing. */
-static const char sql_rules[] =
-    "SELECT id, priority, method, path, access, min_role, on_deny,"
-    " redirect_to, note FROM authgate_rule ORDER BY priority, id";
+/*
+ * One statement for the decision and the CLI's listing. An authgate_rule
+ * from before require_permission (authgate init adds it) has no rule that
+ * requires a permission: a column that is not there cannot hold a
+ * requirement, so its absence hides none.
+ */
+#define RULES(perm) \
+    "SELECT id, priority, method, path, access, min_role, on_deny," \
+    " redirect_to, note, " perm " FROM authgate_rule ORDER BY priority, id"
+static const char sql_rules_perm[] = RULES("require_permission");
+static const char sql_rules_old[] = RULES("NULL");
+
+/*
+ * Permissions, as "resource:action" items, comma separated. A session's
+ * come from its role in authgate_role_permission. A key's from its
+ * better-auth permissions JSON ({"projects":["read","write"]}); anything
+ * else (malformed JSON, a value that is not an array of strings, a name
+ * holding ',' or ':' that could forge an item) grants nothing.
+ */
+static const char sql_role_perms[] =
+    "SELECT group_concat(permission) FROM (SELECT DISTINCT permission"
+    " FROM authgate_role_permission WHERE role = ?1 ORDER BY permission)";
+static const char sql_key_perms[] =
+    "SELECT group_concat(j.key || ':' || v.value) FROM apikey k,"
+    " json_each(CASE WHEN json_valid(k.permissions) AND"
+    " json_type(k.permissions) = 'object' THEN k.permissions END) j,"
+    " json_each(j.value) v WHERE k.id = ?1 AND j.type = 'array' AND"
+    " v.type = 'text' AND instr(j.key, ',') = 0 AND instr(j.key, ':') = 0"
+    " AND instr(v.value, ',') = 0 AND instr(v.value, ':') = 0";
 static const char sql_schema_version[] = "PRAGMA schema_version";
 static const char sql_data_version[] = "PRAGMA data_version";
 
@@ -114,6 +139,7 @@ static const char *const cols_member[] = { "organizationId", "userId",
 static const char *const cols_apikey[] = { "id", "key", "enabled",
 	"expiresAt", "metadata", NULL };
 static const char *const cols_key_role[] = { "key_id", "role", NULL };
+static const char *const cols_role_perm[] = { "role", "permission", NULL };
 
 /* The refill columns (better-auth's refillInterval, refillAmount,
  * lastRefillAt; createdAt when lastRefillAt is NULL). */
@@ -148,7 +174,7 @@ static int
 probe(struct store *s)
 {
 	int banned, ban_exp, active_org, org, member, key, ref = 1, grants;
-	int ban, quota;
+	int ban, quota, rc;
 
 	memset(&s->look, 0, sizeof(s->look));
 	s->problem[0] = '\0';
@@ -176,6 +202,14 @@ probe(struct store *s)
 	if ((grants = schema_table_ok(s, "authgate_key_role", cols_key_role,
 	    0)) < 0)
 		return -1;
+	/* the rule column and the role table came with issue 12: without
+	 * them no rule requires a permission and no role grants one */
+	if ((rc = schema_has_column(s, "authgate_rule",
+	    "require_permission")) < 0 ||
+	    (s->look.role_perms = schema_table_ok(s,
+	    "authgate_role_permission", cols_role_perm, 0)) < 0)
+		return -1;
+	s->look.rules = rc ? sql_rules_perm : sql_rules_old;
 	if (key) {
 		if ((ref = schema_has_column(s, "apikey", "referenceId")) < 0 ||
 		    (!ref && schema_has_column(s, "apikey", "userId") != 1)) {
@@ -185,6 +219,9 @@ probe(struct store *s)
 			return -1;
 		}
 		if ((quota = key_quota(s)) < 0)
+			return -1;
+		if ((s->look.key_perms = schema_has_column(s, "apikey",
+		    "permissions")) < 0)
 			return -1;
 		s->look.apikey = sql_apikey[ref][ban][org][grants][quota];
 	}
@@ -321,6 +358,7 @@ rule_row(void *ctx, sqlite3_stmt *st)
 	r.t.min_role = (const char *)sqlite3_column_text(st, 5);
 	r.t.on_deny = (const char *)sqlite3_column_text(st, 6);
 	r.t.redirect_to = (const char *)sqlite3_column_text(st, 7);
+	r.t.require_permission = (const char *)sqlite3_column_text(st, 9);
 	if (w->with_note)
 		r.note = (const char *)sqlite3_column_text(st, 8);
 	return w->cb(w->ctx, &r);
@@ -335,8 +373,16 @@ rules_each(struct store *s, int with_note,
 {
 	struct rule_walk w = { with_note, cb, ctx };
 	sqlite3_stmt *st;
+	const char *sql = s->look.rules;
+	int rc;
 
-	if ((st = db_stmt(s, sql_rules)) == NULL)
+	if (sql == NULL) {	/* the CLI, without a decision's probe */
+		if ((rc = schema_has_column(s, "authgate_rule",
+		    "require_permission")) < 0)
+			return -1;
+		sql = rc ? sql_rules_perm : sql_rules_old;
+	}
+	if ((st = db_stmt(s, sql)) == NULL)
 		return schema_has_table(s, "authgate_rule") == 0 ? 0 : -1;
 	return db_each(s, st, "rules", rule_row, &w) < 0 ? -1 : 1;
 }
@@ -488,4 +534,20 @@ store_apikey_find(struct store *s, const char *hash_b64url,
 	if ((rc = apikey_probe(s, st, hash_b64url, out)) != 0)
 		return rc;
 	return apikey_probe(s, st, hash_hex, out);
+}
+
+int
+store_permissions(struct store *s, int of_key, const char *id, char *out,
+    size_t outsz)
+{
+	int rc;
+
+	out[0] = '\0';
+	if (of_key ? !s->look.key_perms : !s->look.role_perms)
+		return 0;
+	rc = db_query_text(s, of_key ? sql_key_perms : sql_role_perms, id,
+	    NULL, out, outsz);
+	if (rc <= 0)
+		out[0] = '\0';
+	return rc < 0 ? -1 : 0;
 }

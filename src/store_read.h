@@ -118,6 +118,16 @@ int	store_session_find(struct store *s, const char *token, size_t n,
 int	store_apikey_find(struct store *s, const char *hash_b64url,
 	    const char *hash_hex, struct store_apikey *out) UTIL_MUST_CHECK;
 
+/*
+ * The permissions (resource:action items, comma separated, "" none) of
+ * an API key (of_key 1: id is apikey.id, from its permissions JSON) or of
+ * a role (of_key 0: id is the role, from authgate_role_permission).
+ * Returns 0, or -1 on an error or when the list does not fit outsz (out
+ * is then ""). Without the column or table: 0 and "".
+ */
+int	store_permissions(struct store *s, int of_key, const char *id,
+	    char *out, size_t outsz) UTIL_MUST_CHECK;
+
 /* 1 if an organization with this id exists, 0 if not, -1 error. */
 int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;
 

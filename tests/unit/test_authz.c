@@ -440,6 +440,92 @@ main(void)
 		T_EQ_STR("quota-045", d.reason, "allow");
 	}
 
+	/* require_permission: a key's permissions JSON, a session's role
+	 * through authgate_role_permission */
+	{
+		static const struct req kmia = { "GET", "/api/perm/x", NULL,
+		    K_MIA, NULL, NULL };
+		static const struct req kgus = { "GET", "/api/perm/x", NULL,
+		    K_META, NULL, NULL };
+		static const struct req smia = { "GET", "/api/perm/x", MIA,
+		    NULL, NULL, NULL };
+		static const struct req sgus = { "GET", "/api/perm/x", GUS,
+		    NULL, NULL, NULL };
+
+		T_CHECK("perm-001", sql("insert into authgate_rule (id,"
+		    " priority, path, access, require_permission) values (60,"
+		    " 1, '/api/perm/**', 'authenticated',"
+		    " 'projects:read,projects:write')"));
+		T_CHECK("perm-002", sql("update apikey set permissions ="
+		    " '{\"projects\":[\"read\",\"write\"]}' where id ="
+		    " 'k_mia'"));
+		T_CHECK("perm-003", sql("update apikey set permissions ="
+		    " '{\"projects\":[\"read\"]}' where id = 'k_meta'"));
+		decide(&kmia);
+		T_EQ_STR("perm-004", d.reason, "allow");
+		decide(&kgus);
+		T_EQ_INT("perm-005", d.status, 403);
+		T_EQ_STR("perm-006", d.reason, "permission_required");
+		T_EQ_STR("perm-007", d.message,
+		    "Forbidden - missing permission projects:write");
+		/* malformed or odd JSON grants nothing */
+		T_CHECK("perm-008", sql("update apikey set permissions ="
+		    " '{\"projects\":\"read,write\"}' where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-009", d.reason, "permission_required");
+		T_CHECK("perm-010", sql("update apikey set permissions ="
+		    " '{\"projects\":[\"read\",\"write' where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-011", d.reason, "permission_required");
+		T_CHECK("perm-012", sql("update apikey set permissions ="
+		    " '{\"x\":[\"y,projects:read,projects:write\"]}'"
+		    " where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-013", d.reason, "permission_required");
+		T_CHECK("perm-014", sql("update apikey set permissions = NULL"
+		    " where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-015", d.reason, "permission_required");
+		/* sessions: their role's rows */
+		decide(&smia);
+		T_EQ_STR("perm-020", d.reason, "permission_required");
+		T_CHECK("perm-021", sql("insert into authgate_role_permission"
+		    " values ('member', 'projects:read'), ('member',"
+		    " 'projects:write'), ('guest', 'projects:read')"));
+		decide(&smia);
+		T_EQ_STR("perm-022", d.reason, "allow");
+		decide(&smia);		/* a cache hit keeps them */
+		T_EQ_STR("perm-023", d.reason, "allow");
+		decide(&sgus);
+		T_EQ_STR("perm-024", d.message,
+		    "Forbidden - missing permission projects:write");
+		T_CHECK("perm-025", sql("delete from authgate_role_permission"
+		    " where role = 'member' and permission ="
+		    " 'projects:write'"));
+		decide(&smia);
+		T_EQ_STR("perm-026", d.reason, "permission_required");
+		/* a list that does not parse: an invalid rule, 503 for all */
+		T_CHECK("perm-030", sql("update authgate_rule set"
+		    " require_permission = 'projects' where id = 60"));
+		decide(&member);
+		T_EQ_STR("perm-031", d.reason, "rules_invalid");
+		/* an authgate_rule without the column: nothing required; no
+		 * role table: no role grants anything */
+		drift("perm-032", "alter table authgate_rule drop column"
+		    " require_permission", "alter table authgate_rule add"
+		    " column require_permission text", &sgus, 200, "allow");
+		T_CHECK("perm-033", sql("update authgate_rule set"
+		    " require_permission = 'projects:read' where id = 60"));
+		decide(&sgus);
+		T_EQ_STR("perm-034", d.reason, "allow");
+		drift("perm-035", "alter table authgate_role_permission rename"
+		    " to rp_off", "alter table rp_off rename to"
+		    " authgate_role_permission", &sgus, 403,
+		    "permission_required");
+		T_CHECK("perm-036", sql("delete from authgate_rule where id ="
+		    " 60"));
+	}
+
 	/* the identity cache: a second request is a hit, and every change
 	 * made by another connection, or the clock, is seen by the next
 	 * decision */
