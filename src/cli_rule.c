@@ -23,8 +23,8 @@
 static const char usage_rule[] =
 "usage: authgate rule list [--json]\n"
 "       authgate rule add --path GLOB --access A [--method M] [--min-role R]\n"
-"                         [--permission P] [--on-deny D] [--redirect-to P] [--priority N]\n"
-"                         [--note T] [--force]\n"
+"                         [--permission P] [--on-deny D] [--redirect-to P]\n"
+"                         [--priority N] [--note T] [--force]\n"
 "       authgate rule set ID [any flag of add]\n"
 "       authgate rule rm ID\n"
 "       authgate rule test --method M --path P [--json]\n"
