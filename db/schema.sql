@@ -39,6 +39,8 @@ insert into authgate_schema (version, applied_at)
 
 -- Route rules (SPEC section 6). First match by (priority, id) decides;
 -- no match means 'authenticated'. Edits apply on the next request.
+-- require_permission (after min_role) came later: authgate init adds it
+-- to an older table.
 create table if not exists authgate_rule (
   id          integer primary key,
   priority    integer not null default 100,
@@ -51,7 +53,8 @@ create table if not exists authgate_rule (
   on_deny     text    not null default 'auto'
               check (on_deny in ('auto', 'json', 'redirect')),
   redirect_to text,                        -- local path; default /sign-in
-  note        text
+  note        text,
+  require_permission text                  -- NULL or 'projects:write,...': all required
 );
 create index if not exists authgate_rule_order on authgate_rule (priority, id);
 
@@ -91,6 +94,15 @@ create table if not exists authgate_version (
 -- metadata "role" may only narrow a user's key, and an organization's key
 -- takes its role from here alone: written by `authgate key create --org ID
 -- --role R` or by an admin in the sqlite3 shell, never by the webhook.
+-- The permissions each role grants a session (a key's come from its own
+-- permissions JSON). One row per (role, 'resource:action'); no row, no
+-- permission. Edited in the sqlite3 shell; read on the next request.
+create table if not exists authgate_role_permission (
+  role        text not null check (role in ('guest', 'member', 'admin', 'owner')),
+  permission  text not null,
+  primary key (role, permission)
+);
+
 create table if not exists authgate_key_role (
   key_id      text primary key,
   role        text not null check (role in ('guest', 'member', 'admin', 'owner')),

@@ -121,6 +121,9 @@ admin_rule_problem(const char *why)
 		{ "bad_min_role", "--min-role must be one of guest, member,"
 		    " admin, owner, or none" },
 		{ "bad_on_deny", "--on-deny must be auto, json or redirect" },
+		{ "bad_require_permission", "--permission takes resource:action"
+		    " items, comma separated, such as projects:write (letters,"
+		    " digits, '_', '-', '.'), or none" },
 		{ "bad_redirect_to", "--redirect-to must be a local path such"
 		    " as /sign-in (one leading '/', no '?', '#', '\\' or"
 		    " spaces)" },
@@ -314,6 +317,7 @@ rule_free(struct admin_rule *r)
 	free((char *)r->t.min_role);
 	free((char *)r->t.on_deny);
 	free((char *)r->t.redirect_to);
+	free((char *)r->t.require_permission);
 	free(r->note);
 	memset(r, 0, sizeof(*r));
 }
@@ -344,6 +348,8 @@ collect_rule(void *ctx, const struct store_rule_row *row)
 	r->t.min_role = dup_or_null(row->t.min_role, &oom);
 	r->t.on_deny = dup_or_null(row->t.on_deny, &oom);
 	r->t.redirect_to = dup_or_null(row->t.redirect_to, &oom);
+	r->t.require_permission = dup_or_null(row->t.require_permission,
+	    &oom);
 	r->note = dup_or_null(row->note, &oom);
 	rs->n++;
 	return oom ? -1 : 0;

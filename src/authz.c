@@ -282,6 +282,27 @@ set_key_org(struct authz_identity *id, const struct store_apikey *k,
 		*oversize = 1;
 }
 
+int
+authz_key_exhausted(const struct store_key_quota *q, int64_t now)
+{
+	const struct store_time *base;
+
+	if (!q->limited)
+		return 0;
+	if (q->bad)
+		return 1;
+	if (q->remaining > 0)
+		return 0;
+	if (q->refill_interval <= 0 || q->refill_amount <= 0)
+		return 1;
+	base = q->last_refill.present ? &q->last_refill : &q->created;
+	if (!base->present || base->bad || base->ms >= now)
+		return 1;
+	/* now - base > interval, without overflow: base < now */
+	return (uint64_t)now - (uint64_t)base->ms <=
+	    (uint64_t)q->refill_interval;
+}
+
 /* Outcome of one credential check: authenticated, or d holds the deny. */
 enum auth_rc {
 	AUTH_DENIED = 0,
@@ -361,6 +382,13 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;
 	}
+	/* the permissions of the role that counts (the highest) */
+	if (d->id.roles[0] != '\0' && store_permissions(a->store, 0,
+	    policy_role_name(policy_role_highest(d->id.roles,
+	    strlen(d->id.roles))), d->id.perms, sizeof(d->id.perms)) != 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
+		return AUTH_DENIED;
+	}
 	cache_put(a, e, 's', dg, &s.expires, &d->id);
 	return AUTH_OK;
 }
@@ -397,6 +425,15 @@ by_api_key(struct authz *a, const struct slice *key,
 		deny(d, 401, "api_key_expired", "Unauthorized - API key expired");
 		return AUTH_DENIED;
 	}
+	/* Only read here: the IdP counts uses and commits them, which starts
+	 * a new cache generation. Caching an allow is sound because, with no
+	 * commit, a quota only gets further from exhausted as time passes (a
+	 * refill falls due); a deny is never kept. */
+	if (authz_key_exhausted(&k.quota, now)) {
+		deny(d, 401, "api_key_exhausted",
+		    "Unauthorized - API key usage exhausted");
+		return AUTH_DENIED;
+	}
 	is_user = k.user.id[0] != '\0';
 	is_org = !is_user && k.owner_org.org_id[0] != '\0';
 	if (!is_user && !is_org) {
@@ -425,6 +462,11 @@ by_api_key(struct authz *a, const struct slice *key,
 		oversize = 1;
 	if (k.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	if (store_permissions(a->store, 1, k.id, d->id.perms,
+	    sizeof(d->id.perms)) != 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
 		return AUTH_DENIED;
 	}
 	cache_put(a, e, 'k', dg, &k.expires, &d->id);
@@ -638,6 +680,7 @@ decision_reset(struct authz_decision *d)
 	d->rule_id = -1;
 	d->rule_priority = 0;
 	d->rule_path[0] = '\0';
+	d->need_perms[0] = '\0';
 	d->access = ACCESS_AUTHENTICATED;
 	d->method[0] = '\0';
 	d->path[0] = '\0';
@@ -703,6 +746,7 @@ decide(struct authz *a, const struct authz_input *in,
 		d->rule_id = rule->id;
 		d->rule_priority = rule->priority;
 		memcpy(d->rule_path, rule->path, sizeof(d->rule_path));
+		memcpy(d->need_perms, rule->perms, sizeof(d->need_perms));
 	}
 	d->access = access;
 
@@ -737,6 +781,18 @@ decide(struct authz *a, const struct authz_input *in,
 		    policy_role_name(need));
 		deny(d, 403, "role_required", msg);
 		goto check;
+	}
+	if (rule != NULL && rule->perms[0] != '\0') {
+		char miss[POLICY_MAX_PERMS + 1];
+
+		if (!policy_perms_granted(rule->perms, d->id.perms, miss,
+		    sizeof(miss))) {
+			deny(d, 403, "permission_required", "");
+			/* an item is [A-Za-z0-9_.-:]: nothing to escape */
+			snprintf(d->message, sizeof(d->message), "Forbidden -"
+			    " missing permission %.96s", miss);
+			goto check;
+		}
 	}
 	d->status = 200;
 	d->reason = "allow";

@@ -22,6 +22,7 @@
 					   header must fit every server's FastCGI
 					   buffer (nginx: 4 KiB with the rest) */
 #define AUTHZ_MAX_LOCATION	(POLICY_MAX_REDIRECT + 6 + AUTHZ_MAX_NEXT)
+#define AUTHZ_MAX_PERMS		1024	/* a credential's permission list */
 #define AUTHZ_OVERRIDES		3	/* method-override headers we refuse */
 #define AUTHZ_MAX_OLD_SECRETS	3	/* earlier secrets still verified
 					   (rotation; config.h's limit) */
@@ -55,10 +56,15 @@ struct authz_identity {
 	char	api_key_id[STORE_MAX_ID + 1];
 	char	expires_at[UTIL_TIME_ISO_LEN + 1];
 	char	remote_user[STORE_MAX_ID + 1];
+	/* what it is permitted (resource:action, comma separated): a key's
+	 * permissions JSON, a session's role's authgate_role_permission
+	 * rows. Kept here so that a cache hit carries it. Not a header. */
+	char	perms[AUTHZ_MAX_PERMS + 1];
 };
 
 struct authz_decision {
 	int			 status;	/* 200 302 400 401 403 503 */
+	char			 need_perms[POLICY_MAX_PERMS + 1];	/* the rule's */
 	const char		*reason;	/* stable code for logs/tests */
 	char			 message[128];	/* "Unauthorized - ..." */
 	long long		 rule_id;	/* -1: default rule */
@@ -151,6 +157,18 @@ int	authz_add_secrets(struct authz *a,
  * the stable reason of the 503 every decision would get.
  */
 const char	*authz_health(struct authz *a);
+
+/*
+ * Whether a key's usage quota is used up at now (epoch ms), as
+ * better-auth's verification reads it, without counting this use:
+ * remaining NULL is unlimited, above 0 is not exhausted; 0 (or less, or
+ * not a number) is exhausted unless a refill is due: refillInterval and
+ * refillAmount both above 0 and more than refillInterval ms passed since
+ * lastRefillAt (createdAt when NULL). better-auth's test is "now - last >
+ * refillInterval": at exactly the interval there is no refill yet.
+ * Returns 1 exhausted, 0 not. Pure.
+ */
+int	authz_key_exhausted(const struct store_key_quota *q, int64_t now);
 
 /* Wipes the secret copy. Does not close the store. */
 void	authz_fini(struct authz *a);

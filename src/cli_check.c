@@ -107,6 +107,7 @@ identity_json(const struct authz_identity *id)
 	cli_json_str_or_null(o, "api_key_id", id->api_key_id);
 	cli_json_str_or_null(o, "expires_at", id->expires_at);
 	cli_json_str_or_null(o, "remote_user", id->remote_user);
+	cli_json_str_or_null(o, "permissions", id->perms);
 	return o;
 }
 
@@ -262,6 +263,8 @@ cli_check_main(int argc, char **argv)
 			cJSON_AddStringToObject(r, "path", d.rule_path);
 			cJSON_AddStringToObject(r, "access",
 			    policy_access_name(d.access));
+			cli_json_str_or_null(r, "require_permission",
+			    d.need_perms);
 		} else {
 			cJSON_AddNullToObject(doc, "rule");
 		}
@@ -284,6 +287,9 @@ cli_check_main(int argc, char **argv)
 		else
 			printf("rule: default (authenticated)\n");
 		print_identity(&d.id);
+		if (d.need_perms[0] != '\0')
+			printf("permissions: required=%s granted=%s\n",
+			    d.need_perms, d.id.perms[0] ? d.id.perms : "-");
 		printf("signatures: %s\n", cfg.secret_n > 0 ? "checked" :
 		    "not checked (BETTER_AUTH_SECRET is not set)");
 		printf("reply:\n");

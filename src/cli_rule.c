@@ -23,8 +23,8 @@
 static const char usage_rule[] =
 "usage: authgate rule list [--json]\n"
 "       authgate rule add --path GLOB --access A [--method M] [--min-role R]\n"
-"                         [--on-deny D] [--redirect-to P] [--priority N]\n"
-"                         [--note T] [--force]\n"
+"                         [--permission P] [--on-deny D] [--redirect-to P]\n"
+"                         [--priority N] [--note T] [--force]\n"
 "       authgate rule set ID [any flag of add]\n"
 "       authgate rule rm ID\n"
 "       authgate rule test --method M --path P [--json]\n"
@@ -35,6 +35,9 @@ static const char usage_rule[] =
 "--access    public | authenticated | session | api_key | deny\n"
 "--method    GET,HEAD ... or any (default)\n"
 "--min-role  guest | member | admin | owner | none (default)\n"
+"--permission  resource:action[,...] all required after --min-role (a\n"
+"            key's permissions JSON, a session's role's rows in\n"
+"            authgate_role_permission) | none (default)\n"
 "--on-deny   auto (default: browsers are redirected) | json | redirect\n"
 "--redirect-to  local path for redirects (default /sign-in)\n"
 "--priority  lower is tried first (default 100); ties by id\n"
@@ -53,16 +56,19 @@ rule_phrase(const struct admin_rule *r, char *out, size_t sz)
 {
 	char note[CLI_MAX_NOTE + 1], m[POLICY_MAX_METHODS + 1];
 	char p[POLICY_MAX_GLOB + 1], a[32], role[32], od[32];
-	char to[POLICY_MAX_REDIRECT + 1];
+	char to[POLICY_MAX_REDIRECT + 1], perm[POLICY_MAX_PERMS + 1];
 
 	/* Rows edited in the shell may hold anything: keep it printable.
 	 * A phrase cut short by a huge note is still a fine message. */
-	if (snprintf(out, sz, "priority %lld, %s, %s, %s%s%s, on deny %s%s%s%s%s",
+	if (snprintf(out, sz, "priority %lld, %s, %s, %s%s%s%s%s, on deny %s%s%s%s%s",
 	    r->t.priority, r->t.method ? cli_term(r->t.method, m, sizeof(m)) :
 	    "any method", cli_term(r->t.path ? r->t.path : "?", p, sizeof(p)),
 	    cli_term(r->t.access ? r->t.access : "?", a, sizeof(a)),
 	    r->t.min_role ? ", min role " : "",
 	    r->t.min_role ? cli_term(r->t.min_role, role, sizeof(role)) : "",
+	    r->t.require_permission ? ", permission " : "",
+	    r->t.require_permission ? cli_term(r->t.require_permission, perm,
+	    sizeof(perm)) : "",
 	    cli_term(r->t.on_deny ? r->t.on_deny : "auto", od, sizeof(od)),
 	    r->t.redirect_to ? " to " : "",
 	    r->t.redirect_to ? cli_term(r->t.redirect_to, to, sizeof(to)) : "",
@@ -96,6 +102,8 @@ rule_json(const struct admin_rule *r)
 	cli_json_str_or_null(o, "min_role", r->t.min_role);
 	cli_json_str_or_null(o, "on_deny", r->t.on_deny);
 	cli_json_str_or_null(o, "redirect_to", r->t.redirect_to);
+	cli_json_str_or_null(o, "require_permission",
+	    r->t.require_permission);
 	cli_json_str_or_null(o, "note", r->note);
 	cJSON_AddBoolToObject(o, "valid", r->why == NULL);
 	cli_json_str_or_null(o, "invalid_reason", r->why);
@@ -106,7 +114,7 @@ rule_json(const struct admin_rule *r)
 	return o;
 }
 
-#define RULE_COLS_N	10
+#define RULE_COLS_N	11
 
 /*
  * The start of every rule command: open the database at db (for writing
@@ -137,8 +145,8 @@ rule_list(int argc, char **argv)
 {
 	static const char *cmd = "rule list";
 	static const char *const head[RULE_COLS_N] = { "ID", "PRIO", "METHOD",
-	    "PATH", "ACCESS", "MIN_ROLE", "ON_DENY", "REDIRECT", "STATUS",
-	    "NOTE" };
+	    "PATH", "ACCESS", "MIN_ROLE", "PERMISSION", "ON_DENY", "REDIRECT",
+	    "STATUS", "NOTE" };
 	struct opt o[] = {
 		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--json", OPT_FLAG, NULL, 0, { NULL } },
@@ -204,10 +212,12 @@ rule_list(int argc, char **argv)
 		row[3] = cli_cell(x->t.path);
 		row[4] = cli_cell(x->t.access);
 		row[5] = cli_cell(x->t.min_role ? x->t.min_role : "-");
-		row[6] = cli_cell(x->t.on_deny ? x->t.on_deny : "auto");
-		row[7] = cli_cell(x->t.redirect_to ? x->t.redirect_to : "-");
-		row[8] = strdup(status);
-		row[9] = strdup(x->note ? cli_term(x->note, note, sizeof(note)) :
+		row[6] = cli_cell(x->t.require_permission ?
+		    x->t.require_permission : "-");
+		row[7] = cli_cell(x->t.on_deny ? x->t.on_deny : "auto");
+		row[8] = cli_cell(x->t.redirect_to ? x->t.redirect_to : "-");
+		row[9] = strdup(status);
+		row[10] = strdup(x->note ? cli_term(x->note, note, sizeof(note)) :
 		    "");
 		for (c = 0; c < RULE_COLS_N; c++)
 			if (row[c] == NULL) {
@@ -279,6 +289,8 @@ apply_rule_flags(const char *cmd, struct opt *o, struct admin_rule *r)
 	    set_text(&r->t.min_role, opt_val(o, "--min-role"), "none") ||
 	    set_text(&r->t.on_deny, opt_val(o, "--on-deny"), NULL) ||
 	    set_text(&r->t.redirect_to, opt_val(o, "--redirect-to"), NULL) ||
+	    set_text(&r->t.require_permission, opt_val(o, "--permission"),
+	    "none") ||
 	    set_text((const char **)&r->note, opt_val(o, "--note"), NULL))
 		return cli_fail("out of memory");
 	if (opt_set(o, "--access") && r->t.access == NULL)
@@ -296,6 +308,10 @@ apply_rule_flags(const char *cmd, struct opt *o, struct admin_rule *r)
 	    pr.access == ACCESS_DENY))
 		return cli_failf(cmd, "--min-role has no effect on a %s rule; drop"
 		    " it, or use --access authenticated", r->t.access);
+	if (pr.perms[0] != '\0' && (pr.access == ACCESS_PUBLIC ||
+	    pr.access == ACCESS_DENY))
+		return cli_failf(cmd, "--permission has no effect on a %s rule;"
+		    " drop it, or use --access authenticated", r->t.access);
 	if (r->t.redirect_to != NULL && pr.on_deny == ON_DENY_JSON)
 		return cli_failf(cmd, "--redirect-to needs --on-deny auto or"
 		    " redirect");
@@ -404,6 +420,7 @@ rule_write(int argc, char **argv, int add)
 		{ "--access", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--method", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--min-role", OPT_VALUE, NULL, 0, { NULL } },
+		{ "--permission", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--on-deny", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--redirect-to", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--priority", OPT_VALUE, NULL, 0, { NULL } },
@@ -663,6 +680,8 @@ rule_test(int argc, char **argv)
 			    policy_access_name(m->access));
 			cli_json_str_or_null(x, "min_role",
 			    policy_role_name(m->min_role));
+			cli_json_str_or_null(x, "require_permission",
+			    m->perms[0] != '\0' ? m->perms : NULL);
 		} else {
 			cJSON_AddNullToObject(doc, "rule");
 		}
@@ -696,6 +715,8 @@ rule_test(int argc, char **argv)
 			    policy_access_name(m->access));
 			printf("min_role: %s\n", m->min_role != ROLE_NONE ?
 			    policy_role_name(m->min_role) : "-");
+			printf("require_permission: %s\n", m->perms[0] !=
+			    '\0' ? m->perms : "-");
 			for (k = 0; k < nv; k++)
 				if (valid + k > m && policy_match(&valid[k], 1,
 				    method, strlen(method), path, pn, flags) != NULL)

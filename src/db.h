@@ -60,6 +60,9 @@ struct db_lookups {
 	const char	*session;	/* NULL until probed */
 	const char	*apikey;	/* NULL: no apikey table */
 	int		 orgs;		/* organization + member tables */
+	const char	*rules;		/* with or without require_permission */
+	int		 role_perms;	/* authgate_role_permission exists */
+	int		 key_perms;	/* apikey has permissions */
 };
 
 /*

@@ -5,6 +5,7 @@
  * they are validated as hostile too: a row that does not parse is
  * reported to the caller, which fails closed.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "policy.h"
@@ -385,6 +386,78 @@ methods_parse(const char *s, char *out, size_t outsz)
 	return 0;
 }
 
+static int
+perm_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+int
+policy_perms_valid(const char *s, size_t n)
+{
+	size_t i, side = 0;
+	int colon = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (perm_char(s[i])) {
+			side++;
+		} else if (s[i] == ':' && !colon && side > 0) {
+			colon = 1;
+			side = 0;
+		} else if (s[i] == ',' && colon && side > 0) {
+			colon = 0;
+			side = 0;
+		} else {
+			return 0;
+		}
+	}
+	return colon && side > 0;
+}
+
+/* Whether item (n bytes) is one of the comma separated list's items. */
+static int
+perm_in(const char *item, size_t n, const char *list)
+{
+	const char *p = list, *e;
+
+	while (*p != '\0') {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && memcmp(p, item, n) == 0)
+			return 1;
+		p = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+int
+policy_perms_granted(const char *need, const char *granted, char *miss,
+    size_t missz)
+{
+	const char *p = need, *e;
+	size_t n;
+
+	if (missz > 0)
+		miss[0] = '\0';
+	while (*p != '\0') {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (!perm_in(p, n, granted)) {
+			if (missz > 0)
+				snprintf(miss, missz, "%.*s", (int)n, p);
+			return 0;
+		}
+		p = *e == ',' ? e + 1 : e;
+	}
+	return 1;
+}
+
 int
 policy_rule_parse(const struct policy_rule_text *t, struct policy_rule *out,
     const char **why)
@@ -442,6 +515,14 @@ policy_rule_parse(const struct policy_rule_text *t, struct policy_rule *out,
 	    util_copy(out->redirect_to, sizeof(out->redirect_to),
 	    t->redirect_to, strlen(t->redirect_to)) != 0) {
 		*why = "bad_redirect_to";
+		return -1;
+	}
+	if (t->require_permission != NULL && t->require_permission[0] !=
+	    '\0' && (!policy_perms_valid(
+	    t->require_permission, strlen(t->require_permission)) ||
+	    util_copy(out->perms, sizeof(out->perms), t->require_permission,
+	    strlen(t->require_permission)) != 0)) {
+		*why = "bad_require_permission";
 		return -1;
 	}
 	return 0;

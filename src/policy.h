@@ -16,6 +16,7 @@
 #define POLICY_MAX_GLOB		512	/* a rule's path pattern */
 #define POLICY_MAX_METHODS	128	/* "GET,HEAD,POST,..." */
 #define POLICY_MAX_REDIRECT	512	/* redirect_to */
+#define POLICY_MAX_PERMS	256	/* require_permission, a comma list */
 #define POLICY_DEFAULT_REDIRECT	"/sign-in"
 
 /*
@@ -59,6 +60,7 @@ struct policy_rule_text {
 	const char	*min_role;
 	const char	*on_deny;
 	const char	*redirect_to;
+	const char	*require_permission;	/* NULL: none (or no column) */
 };
 
 struct policy_rule {
@@ -72,6 +74,7 @@ struct policy_rule {
 	enum policy_role	min_role;
 	enum policy_on_deny	on_deny;
 	char			redirect_to[POLICY_MAX_REDIRECT + 1];
+	char			perms[POLICY_MAX_PERMS + 1];	/* "" none */
 };
 
 /*
@@ -81,6 +84,22 @@ struct policy_rule {
  */
 int	policy_rule_parse(const struct policy_rule_text *t,
 	    struct policy_rule *out, const char **why) UTIL_MUST_CHECK;
+
+/*
+ * Whether s (n bytes) is a permission list: one or more resource:action
+ * items, comma separated, each side of letters, digits, '_', '-', '.'.
+ * Returns 1 or 0.
+ */
+int	policy_perms_valid(const char *s, size_t n);
+
+/*
+ * Whether the granted list (comma separated resource:action items, as
+ * the decision builds it) holds every item of need (policy_perms_valid).
+ * Returns 1, or 0 with the first missing item in miss (missz bytes,
+ * truncated to fit).
+ */
+int	policy_perms_granted(const char *need, const char *granted,
+	    char *miss, size_t missz);
 
 /*
  * Returns 1 if the glob is well formed: starts with '/', no "..", "."

@@ -180,6 +180,27 @@ drop_broken_views(struct store *s, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * Brings an older authgate_* table up to date, idempotently: columns
+ * added since (CREATE TABLE IF NOT EXISTS leaves an existing table as it
+ * was). Returns 0, or -1 with err set.
+ */
+static int
+migrate(struct store *s, char *err, size_t errsz)
+{
+	int rc;
+
+	if ((rc = schema_has_column(s, "authgate_rule",
+	    "require_permission")) < 0) {
+		snprintf(err, errsz, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (rc == 0 && exec_script(s, "ALTER TABLE authgate_rule ADD COLUMN"
+	    " require_permission text", err, errsz))
+		return -1;
+	return 0;
+}
+
 int
 store_init(struct store *s, const char *ba_sql, const char *ag_sql,
     char *err, size_t errsz)
@@ -213,6 +234,8 @@ store_init(struct store *s, const char *ba_sql, const char *ag_sql,
 	if (!existing && exec_script(s, ba_sql, err, errsz))
 		goto out;
 	if (exec_script(s, ag_sql, err, errsz))
+		goto out;
+	if (migrate(s, err, errsz))
 		goto out;
 	if (drop_broken_views(s, err, errsz))
 		goto out;

@@ -98,13 +98,14 @@ static const char *const wsql[W_COUNT] = {
 	    " role, granted_at, note) SELECT ?2, role, ?3, note FROM"
 	    " authgate_key_role WHERE key_id = ?1",
 	[W_RULE_INSERT] = "INSERT INTO authgate_rule (priority, method, path,"
-	    " access, min_role, on_deny, redirect_to, note) VALUES (:priority,"
-	    " :method, :path, :access, :min_role, coalesce(:on_deny, 'auto'),"
-	    " :redirect_to, :note)",
+	    " access, min_role, on_deny, redirect_to, note, require_permission)"
+	    " VALUES (:priority, :method, :path, :access, :min_role,"
+	    " coalesce(:on_deny, 'auto'), :redirect_to, :note, :perm)",
 	[W_RULE_UPDATE] = "UPDATE authgate_rule SET priority = :priority,"
 	    " method = :method, path = :path, access = :access, min_role ="
 	    " :min_role, on_deny = coalesce(:on_deny, 'auto'), redirect_to ="
-	    " :redirect_to, note = :note WHERE id = :id",
+	    " :redirect_to, note = :note, require_permission = :perm WHERE id ="
+	    " :id",
 	[W_RULE_DELETE] = "DELETE FROM authgate_rule WHERE id = ?1",
 	[W_N_USERS] = "SELECT count(*) FROM \"user\"",
 	[W_N_ORGS] = "SELECT count(*) FROM organization",
@@ -379,9 +380,10 @@ static void
 bind_rule(sqlite3_stmt *st, const struct store_rule_row *r)
 {
 	static const char *const names[] = { ":method", ":path", ":access",
-	    ":min_role", ":on_deny", ":redirect_to", ":note" };
+	    ":min_role", ":on_deny", ":redirect_to", ":note", ":perm" };
 	const char *v[] = { r->t.method, r->t.path, r->t.access,
-	    r->t.min_role, r->t.on_deny, r->t.redirect_to, r->note };
+	    r->t.min_role, r->t.on_deny, r->t.redirect_to, r->note,
+	    r->t.require_permission };
 	size_t i;
 	int k;
 

@@ -51,34 +51,73 @@ static const char *const sql_session[3][2] = {
 	{ SESSION(BAN2, NO_ORG, ""), SESSION(BAN2, S_ORG, S_JOIN) },
 };
 
-#define APIKEY(owner, ban, org, join, grant) \
+#define APIKEY(owner, ban, org, join, grant, quota) \
     "SELECT k.id, k." owner ", k.enabled, k.expiresAt, " \
     DB_KEY_META("role") ", u.id, u.email, u.name, " ban ", " org ", " \
-    grant " FROM apikey k LEFT JOIN \"user\" u ON u.id = k." owner join \
-    " WHERE k.key = ?1"
+    grant ", " quota " FROM apikey k LEFT JOIN \"user\" u ON u.id = k." \
+    owner join " WHERE k.key = ?1"
 #define K_ORG	"ko.id, ko.slug, mo.id, mo.slug, " ROLES("mo.id", "u.id")
 #define K_JOIN(owner) \
     " LEFT JOIN organization ko ON ko.id = k." owner \
     " LEFT JOIN organization mo ON mo.id = " DB_KEY_META("organizationId")
 #define K_NO_ORG "NULL, NULL, NULL, NULL, NULL"
 #define GRANT	"(SELECT r.role FROM authgate_key_role r WHERE r.key_id = k.id)"
+/*
+ * better-auth's usage quota: remaining (NULL: unlimited) and its refill.
+ * 0: no remaining column (a key table from before the quota: every key
+ * unlimited); 1: remaining without the whole refill set (no refill);
+ * 2: remaining, refillInterval, refillAmount, lastRefillAt, createdAt.
+ */
+#define Q0	"NULL, NULL, NULL, NULL, NULL"
+#define Q1	"k.remaining, NULL, NULL, NULL, NULL"
+#define Q2	"k.remaining, k.refillInterval, k.refillAmount," \
+		" k.lastRefillAt, k.createdAt"
+#define KEYQ(owner, ban, org, join, grant) \
+	{ APIKEY(owner, ban, org, join, grant, Q0), \
+	  APIKEY(owner, ban, org, join, grant, Q1), \
+	  APIKEY(owner, ban, org, join, grant, Q2) }
 #define KEYS(owner, ban) \
-	{ { APIKEY(owner, ban, K_NO_ORG, "", "NULL"), \
-	    APIKEY(owner, ban, K_NO_ORG, "", GRANT) }, \
-	  { APIKEY(owner, ban, K_ORG, K_JOIN(owner), "NULL"), \
-	    APIKEY(owner, ban, K_ORG, K_JOIN(owner), GRANT) } }
-/* [owner is referenceId][ban][org plugin][grants table] */
-static const char *const sql_apikey[2][3][2][2] = {
+	{ { KEYQ(owner, ban, K_NO_ORG, "", "NULL"), \
+	    KEYQ(owner, ban, K_NO_ORG, "", GRANT) }, \
+	  { KEYQ(owner, ban, K_ORG, K_JOIN(owner), "NULL"), \
+	    KEYQ(owner, ban, K_ORG, K_JOIN(owner), GRANT) } }
+/* [owner is referenceId][ban][org plugin][grants table][quota] */
+static const char *const sql_apikey[2][3][2][2][3] = {
 	{ KEYS("userId", BAN0), KEYS("userId", BAN1), KEYS("userId", BAN2) },
 	{ KEYS("referenceId", BAN0), KEYS("referenceId", BAN1),
 	  KEYS("referenceId", BAN2) },
 };
 static const char sql_org[] = "SELECT 1 FROM organization WHERE id = ?1";
 
-/* One statement for the decision and the CLI's listing. */
-static const char sql_rules[] =
-    "SELECT id, priority, method, path, access, min_role, on_deny,"
-    " redirect_to, note FROM authgate_rule ORDER BY priority, id";
+/*
+ * One statement for the decision and the CLI's listing. An authgate_rule
+ * from before require_permission (authgate init adds it) has no rule that
+ * requires a permission: a column that is not there cannot hold a
+ * requirement, so its absence hides none.
+ */
+#define RULES(perm) \
+    "SELECT id, priority, method, path, access, min_role, on_deny," \
+    " redirect_to, note, " perm " FROM authgate_rule ORDER BY priority, id"
+static const char sql_rules_perm[] = RULES("require_permission");
+static const char sql_rules_old[] = RULES("NULL");
+
+/*
+ * Permissions, as "resource:action" items, comma separated. A session's
+ * come from its role in authgate_role_permission. A key's from its
+ * better-auth permissions JSON ({"projects":["read","write"]}); anything
+ * else (malformed JSON, a value that is not an array of strings, a name
+ * holding ',' or ':' that could forge an item) grants nothing.
+ */
+static const char sql_role_perms[] =
+    "SELECT group_concat(permission) FROM (SELECT DISTINCT permission"
+    " FROM authgate_role_permission WHERE role = ?1 ORDER BY permission)";
+static const char sql_key_perms[] =
+    "SELECT group_concat(j.key || ':' || v.value) FROM apikey k,"
+    " json_each(CASE WHEN json_valid(k.permissions) AND"
+    " json_type(k.permissions) = 'object' THEN k.permissions END) j,"
+    " json_each(j.value) v WHERE k.id = ?1 AND j.type = 'array' AND"
+    " v.type = 'text' AND instr(j.key, ',') = 0 AND instr(j.key, ':') = 0"
+    " AND instr(v.value, ',') = 0 AND instr(v.value, ':') = 0";
 static const char sql_schema_version[] = "PRAGMA schema_version";
 static const char sql_data_version[] = "PRAGMA data_version";
 
@@ -100,6 +139,31 @@ static const char *const cols_member[] = { "organizationId", "userId",
 static const char *const cols_apikey[] = { "id", "key", "enabled",
 	"expiresAt", "metadata", NULL };
 static const char *const cols_key_role[] = { "key_id", "role", NULL };
+static const char *const cols_role_perm[] = { "role", "permission", NULL };
+
+/* The refill columns (better-auth's refillInterval, refillAmount,
+ * lastRefillAt; createdAt when lastRefillAt is NULL). */
+static const char *const cols_refill[] = { "refillInterval",
+	"refillAmount", "lastRefillAt", "createdAt", NULL };
+
+/*
+ * Which quota variant (Q0, Q1, Q2) the apikey table allows. Invariant:
+ * a missing remaining column means "unlimited" only because better-auth
+ * had no quota then; a missing refill column means no refill, which can
+ * only keep an exhausted key exhausted. 0..2, or -1 (error recorded).
+ */
+static int
+key_quota(struct store *s)
+{
+	int rc, i;
+
+	if ((rc = schema_has_column(s, "apikey", "remaining")) <= 0)
+		return rc;
+	for (i = 0; cols_refill[i] != NULL; i++)
+		if ((rc = schema_has_column(s, "apikey", cols_refill[i])) <= 0)
+			return rc < 0 ? -1 : 1;
+	return 2;
+}
 
 /*
  * Chooses the lookups that fit this schema. Called whenever
@@ -110,7 +174,7 @@ static int
 probe(struct store *s)
 {
 	int banned, ban_exp, active_org, org, member, key, ref = 1, grants;
-	int ban;
+	int ban, quota, rc;
 
 	memset(&s->look, 0, sizeof(s->look));
 	s->problem[0] = '\0';
@@ -138,6 +202,14 @@ probe(struct store *s)
 	if ((grants = schema_table_ok(s, "authgate_key_role", cols_key_role,
 	    0)) < 0)
 		return -1;
+	/* the rule column and the role table came with issue 12: without
+	 * them no rule requires a permission and no role grants one */
+	if ((rc = schema_has_column(s, "authgate_rule",
+	    "require_permission")) < 0 ||
+	    (s->look.role_perms = schema_table_ok(s,
+	    "authgate_role_permission", cols_role_perm, 0)) < 0)
+		return -1;
+	s->look.rules = rc ? sql_rules_perm : sql_rules_old;
 	if (key) {
 		if ((ref = schema_has_column(s, "apikey", "referenceId")) < 0 ||
 		    (!ref && schema_has_column(s, "apikey", "userId") != 1)) {
@@ -146,7 +218,12 @@ probe(struct store *s)
 				    "apikey", "referenceId (or userId)");
 			return -1;
 		}
-		s->look.apikey = sql_apikey[ref][ban][org][grants];
+		if ((quota = key_quota(s)) < 0)
+			return -1;
+		if ((s->look.key_perms = schema_has_column(s, "apikey",
+		    "permissions")) < 0)
+			return -1;
+		s->look.apikey = sql_apikey[ref][ban][org][grants][quota];
 	}
 	s->look.orgs = org;
 	s->look.session = sql_session[ban][org && active_org];
@@ -281,6 +358,7 @@ rule_row(void *ctx, sqlite3_stmt *st)
 	r.t.min_role = (const char *)sqlite3_column_text(st, 5);
 	r.t.on_deny = (const char *)sqlite3_column_text(st, 6);
 	r.t.redirect_to = (const char *)sqlite3_column_text(st, 7);
+	r.t.require_permission = (const char *)sqlite3_column_text(st, 9);
 	if (w->with_note)
 		r.note = (const char *)sqlite3_column_text(st, 8);
 	return w->cb(w->ctx, &r);
@@ -295,8 +373,16 @@ rules_each(struct store *s, int with_note,
 {
 	struct rule_walk w = { with_note, cb, ctx };
 	sqlite3_stmt *st;
+	const char *sql = s->look.rules;
+	int rc;
 
-	if ((st = db_stmt(s, sql_rules)) == NULL)
+	if (sql == NULL) {	/* the CLI, without a decision's probe */
+		if ((rc = schema_has_column(s, "authgate_rule",
+		    "require_permission")) < 0)
+			return -1;
+		sql = rc ? sql_rules_perm : sql_rules_old;
+	}
+	if ((st = db_stmt(s, sql)) == NULL)
 		return schema_has_table(s, "authgate_rule") == 0 ? 0 : -1;
 	return db_each(s, st, "rules", rule_row, &w) < 0 ? -1 : 1;
 }
@@ -367,6 +453,42 @@ store_org_exists(struct store *s, const char *id)
 	return db_query_text(s, sql_org, id, NULL, NULL, 0);
 }
 
+/* A count column: 1 with *v set for an integer, 0 for NULL, -1 for
+ * anything else (text, a fraction, a blob). */
+static int
+col_count(sqlite3_stmt *st, int col, long long *v)
+{
+	*v = 0;
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		return 0;
+	case SQLITE_INTEGER:
+		*v = sqlite3_column_int64(st, col);
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* remaining, refillInterval, refillAmount, lastRefillAt, createdAt from
+ * column c on. A value that is not a count reads as "bad" (remaining) or
+ * "no refill" (the refill pair): both can only deny. */
+static void
+quota_from(sqlite3_stmt *st, int c, struct store_key_quota *q)
+{
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	rc = col_count(st, c, &q->remaining);
+	q->limited = rc != 0;
+	q->bad = rc < 0;
+	if (col_count(st, c + 1, &q->refill_interval) < 0 ||
+	    col_count(st, c + 2, &q->refill_amount) < 0)
+		q->refill_interval = q->refill_amount = 0;
+	db_col_time(st, c + 3, &q->last_refill);
+	db_col_time(st, c + 4, &q->created);
+}
+
 /* One probe of the key statement with one hash form. */
 static int
 apikey_probe(struct store *s, sqlite3_stmt *st, const char *hash,
@@ -389,6 +511,7 @@ apikey_probe(struct store *s, sqlite3_stmt *st, const char *hash,
 		org_from(st, 12, 14, &out->meta_org);
 		db_col_text(st, 15, out->grant, sizeof(out->grant),
 		    &out->oversize);
+		quota_from(st, 16, &out->quota);
 	}
 	db_done(st);
 	return rc;
@@ -411,4 +534,20 @@ store_apikey_find(struct store *s, const char *hash_b64url,
 	if ((rc = apikey_probe(s, st, hash_b64url, out)) != 0)
 		return rc;
 	return apikey_probe(s, st, hash_hex, out);
+}
+
+int
+store_permissions(struct store *s, int of_key, const char *id, char *out,
+    size_t outsz)
+{
+	int rc;
+
+	out[0] = '\0';
+	if (of_key ? !s->look.key_perms : !s->look.role_perms)
+		return 0;
+	rc = db_query_text(s, of_key ? sql_key_perms : sql_role_perms, id,
+	    NULL, out, outsz);
+	if (rc <= 0)
+		out[0] = '\0';
+	return rc < 0 ? -1 : 0;
 }

@@ -37,6 +37,21 @@ struct store_session {
 };
 
 /*
+ * better-auth's usage quota of a key, as stored: limited 0 means
+ * remaining is NULL (or there is no such column): unlimited. A refill
+ * pair of 0 means no refill. authz_key_exhausted reads it.
+ */
+struct store_key_quota {
+	int		 limited;	/* remaining is not NULL */
+	int		 bad;		/* remaining is not an integer */
+	long long	 remaining;
+	long long	 refill_interval;	/* ms; 0: none */
+	long long	 refill_amount;		/* 0: none */
+	struct store_time last_refill;	/* lastRefillAt */
+	struct store_time created;	/* createdAt: the base without one */
+};
+
+/*
  * An API key with what the decision needs of its owner, in one read:
  * the owner is a user (user.id set) or an organization (owner_org.org_id
  * set; grant is the role an admin gave the key in authgate_key_role);
@@ -53,6 +68,7 @@ struct store_apikey {
 	struct store_membership owner_org;	/* org_id "": not an org */
 	char		 grant[STORE_MAX_ROLES + 1];	/* "" none */
 	struct store_membership meta_org;	/* org_id "": none */
+	struct store_key_quota quota;
 	int		 oversize;
 };
 
@@ -101,6 +117,16 @@ int	store_session_find(struct store *s, const char *token, size_t n,
  */
 int	store_apikey_find(struct store *s, const char *hash_b64url,
 	    const char *hash_hex, struct store_apikey *out) UTIL_MUST_CHECK;
+
+/*
+ * The permissions (resource:action items, comma separated, "" none) of
+ * an API key (of_key 1: id is apikey.id, from its permissions JSON) or of
+ * a role (of_key 0: id is the role, from authgate_role_permission).
+ * Returns 0, or -1 on an error or when the list does not fit outsz (out
+ * is then ""). Without the column or table: 0 and "".
+ */
+int	store_permissions(struct store *s, int of_key, const char *id,
+	    char *out, size_t outsz) UTIL_MUST_CHECK;
 
 /* 1 if an organization with this id exists, 0 if not, -1 error. */
 int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;

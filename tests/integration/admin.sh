@@ -304,10 +304,47 @@ t_bad rot-020 "$AG" key rotate no-such-key
 t_bad rot-021 "$AG" key rotate
 t_bad rot-022 "$AG" key rotate k_mia --expires 0d
 
+# --- issue 12: a rule's require_permission through the CLI
+PMEMBER=$(t_cookie demo-session-mia-member)
+t_run perm-001 0 "$AG" rule add --path '/api/perm/**' --access authenticated --permission projects:read,projects:write --priority 1
+t_out perm-002 'added rule [0-9]+: priority 1, any method, /api/perm/\*\*, authenticated, permission projects:read,projects:write, on deny auto'
+PERM_ID=$(q "select id from authgate_rule where path = '/api/perm/**'")
+t_ok perm-003 test "$(q "select require_permission from authgate_rule where id = $PERM_ID")" = projects:read,projects:write
+t_run perm-004 0 "$AG" rule list
+t_out perm-005 "^$PERM_ID +1 +any +/api/perm/\*\* +authenticated +- +projects:read,projects:write +auto "
+t_run perm-006 0 "$AG" rule test --method GET --path /api/perm/x
+t_out perm-007 '^require_permission: projects:read,projects:write$'
+t_run perm-008 1 env BETTER_AUTH_SECRET="$T_SECRET" "$AG" check --method GET --path /api/perm/x --cookie "$PMEMBER"
+t_out perm-009 '^reason: permission_required$'
+t_out perm-010 '^permissions: required=projects:read,projects:write granted=-$'
+q "insert into authgate_role_permission values ('member', 'projects:read'), ('member', 'projects:write')"
+t_run perm-011 0 env BETTER_AUTH_SECRET="$T_SECRET" "$AG" check --method GET --path /api/perm/x --cookie "$PMEMBER"
+t_out perm-012 '^permissions: required=projects:read,projects:write granted=projects:read,projects:write$'
+t_run perm-013 2 "$AG" rule set "$PERM_ID" --permission projects
+t_err perm-014 'resource:action'
+t_run perm-015 2 "$AG" rule add --path '/api/perm2/**' --access public --permission a:b --priority 2
+t_err perm-016 '--permission has no effect on a public rule'
+t_run perm-017 0 "$AG" rule set "$PERM_ID" --permission none
+t_ok perm-018 test "$(q "select coalesce(require_permission, 'NULL') from authgate_rule where id = $PERM_ID")" = NULL
+t_run perm-019 0 "$AG" rule rm "$PERM_ID"
+q "delete from authgate_role_permission"
+# init brings a database of an older authgate up to date, idempotently
+OLD="$T_DIR/old-perm.db"
+t_db "$OLD" || t_fail perm-020 "cannot build the test database"
+sqlite3 "$OLD" "alter table authgate_rule drop column require_permission; drop table authgate_role_permission" && t_pass perm-020 || t_fail perm-020 "cannot make the old shape"
+t_ok perm-021 test "$(sqlite3 "$OLD" "select count(*) from pragma_table_info('authgate_rule') where name = 'require_permission'")" = 0
+t_run perm-022 0 env BETTER_AUTH_SECRET="$T_SECRET" "$AG" check --db "$OLD" --method GET --path /api/projects --cookie "$PMEMBER"	# old shape: still decided
+t_run perm-023 0 "$AG" init --db "$OLD"
+t_ok perm-024 test "$(sqlite3 "$OLD" "select count(*) from pragma_table_info('authgate_rule') where name = 'require_permission'")" = 1
+t_ok perm-025 test "$(sqlite3 "$OLD" "select count(*) from sqlite_schema where name = 'authgate_role_permission'")" = 1
+t_ok perm-026 test "$(sqlite3 "$OLD" "select group_concat(id) from authgate_rule")" = "$(q "select group_concat(id) from authgate_rule")"
+t_run perm-027 0 "$AG" init --db "$OLD"
+t_ok perm-028 test "$(sqlite3 "$OLD" "select count(*) from pragma_table_info('authgate_rule') where name = 'require_permission'")" = 1
+
 # --- rules: list, add, set, rm, test
 t_run rule-001 0 "$AG" rule list
-t_out rule-002 '^ID +PRIO +METHOD +PATH +ACCESS +MIN_ROLE +ON_DENY +REDIRECT +STATUS +NOTE$'
-t_out rule-003 '^3 +30 +any +/api/admin/\*\* +authenticated +admin +json +- +ok +admins and owners$'
+t_out rule-002 '^ID +PRIO +METHOD +PATH +ACCESS +MIN_ROLE +PERMISSION +ON_DENY +REDIRECT +STATUS +NOTE$'
+t_out rule-003 '^3 +30 +any +/api/admin/\*\* +authenticated +admin +- +json +- +ok +admins and owners$'
 t_noout rule-004 'UNREACHABLE|INVALID'
 t_run rule-005 0 "$AG" rule list --json
 t_ok rule-006 test "$(json '[r["id"] for r in d]')" = "[1, 2, 3, 11, 4, 5, 6, 7, 8, 9, 10]"

@@ -5,6 +5,8 @@
 --   ag_test_org_owned_key_333333333333333333333333  owned by org_acme
 --   ag_test_banned_user_key_44444444444444444444444 Bea's (banned user)
 --   ag_test_hex_stored_key_555555555555555555555555 Mia's, stored as hex
+--   ag_test_exhausted_key_99999999999999999999999   Mia's, remaining 0
+--   ag_test_refilled_key_aaaaaaaaaaaaaaaaaaaaaaaa   Mia's, remaining 0, refill due
 begin;
 insert into "user" (id, name, email, emailVerified, createdAt, updatedAt, banned, banExpires) values
   ('u_bea',   'Bea Banned', 'bea@acme.test',   1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1, NULL),
@@ -36,6 +38,11 @@ insert into apikey (id, configId, name, start, prefix, key, referenceId, enabled
   ('k_mia_own', 'default', 'member claims owner', 'ag_tes', 'ag_', 'Ogo8c7GQI94gGIzTsZ-72SVlQ5u_vxS3h2mpbDhlce8', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme","role":"owner"}'),
   ('k_nora',    'default', 'no org claims owner', 'ag_tes', 'ag_', 'o_1chEETdB20UO8P7HKK3EIjW1r62eA9ikEjgv2ZtUI', 'u_nora', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme","role":"owner"}'),
   ('k_org_adm', 'org',     'org key granted admin', 'ag_tes', 'ag_', '02rfA-wixIBUIfpYgjSJyGk8CPFYE4GcQBiwWkKLBm8', 'org_acme', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_other","role":"owner"}');
+-- better-auth's usage quota (issue 12): remaining 0 is exhausted unless a
+-- refill is due (refillInterval ms since lastRefillAt, else createdAt)
+insert into apikey (id, configId, name, start, prefix, key, referenceId, enabled, expiresAt, createdAt, updatedAt, metadata, remaining, refillInterval, refillAmount, lastRefillAt) values
+  ('k_exhausted', 'default', 'used up', 'ag_tes', 'ag_', 'pSDbgoALfuwdCupJmNXY0EUlkwuhabYOw5e6LUrQgx0', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme"}', 0, 86400000, 10, '2099-01-01T00:00:00.000Z'),
+  ('k_refilled', 'default', 'refill due', 'ag_tes', 'ag_', 'OrLhdCRLNejUzh1iEXau-BjD7BsJDvfvrfh-VfwA64E', 'u_mia', 1, NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '{"organizationId":"org_acme"}', 0, 86400000, 10, NULL);
 -- an organization's key takes its role only from an admin's grant
 insert into authgate_key_role (key_id, role, granted_at, note) values
   ('k_org_adm', 'admin', '2026-01-01T00:00:00.000Z', 'granted by the test');

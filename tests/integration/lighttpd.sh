@@ -158,6 +158,43 @@ t_status key-025 401 -H "Authorization: Basic dXNlcjpwYXNz" "$U/api/projects"
 t_status key-026 401 -H "Authorization: Bearer" "$U/api/projects"
 t_status key-027 403 -H "x-api-key: $KEY" "$U/api/admin/x"
 t_status key-028 401 -H "x-api-key: $KEY_OFF" -b "$MEMBER" "$U/api/projects"	# the header wins
+# Issue 12: better-auth's usage quota, read (never written) by the
+# decision. remaining 0 is exhausted until a refill falls due.
+t_status key-060 401 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"
+t_body   key-061 '^\{"error":"Unauthorized - API key usage exhausted"\}$'
+t_status key-062 200 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"	# refill due
+t_body   key-063 '^AUTH_API_KEY_ID=k_refilled$'
+sqlite3 "$DB" "update apikey set remaining = NULL where id = 'k_exhausted'"
+t_status key-064 200 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"	# unlimited
+sqlite3 "$DB" "update apikey set remaining = 2 where id = 'k_exhausted'"
+t_status key-065 200 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"
+sqlite3 "$DB" "update apikey set remaining = 0 where id = 'k_exhausted'"
+t_status key-066 401 -H "x-api-key: $KEY_EXHAUSTED" "$U/api/projects"	# cached allow dropped
+# the refill's base moved to now: no longer due
+sqlite3 "$DB" "update apikey set lastRefillAt = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = 'k_refilled'"
+t_status key-067 401 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
+t_body   key-068 'usage exhausted'
+# Issue 12: a rule's require_permission, granted by a key's permissions
+# JSON or by a session's role in authgate_role_permission
+sqlite3 "$DB" "insert into authgate_rule (id, priority, path, access, require_permission) values (60, 1, '/api/perm/**', 'authenticated', 'projects:read,projects:write')"
+sqlite3 "$DB" "update apikey set permissions = '{\"projects\":[\"read\",\"write\"]}' where id = 'k_hex'"
+sqlite3 "$DB" "update apikey set permissions = '{\"projects\":[\"read\"]}' where id = 'k_meta'"
+t_status perm-001 200 -H "x-api-key: $KEY_HEX" "$U/api/perm/x"
+t_body   perm-002 '^AUTH_API_KEY_ID=k_hex$'
+t_status perm-003 403 -H "x-api-key: $KEY_META" "$U/api/perm/x"
+t_body   perm-004 '^\{"error":"Forbidden - missing permission projects:write"\}$'
+t_status perm-005 403 -b "$MEMBER" "$U/api/perm/x"	# no role rows yet
+sqlite3 "$DB" "insert into authgate_role_permission values ('member', 'projects:read'), ('member', 'projects:write'), ('guest', 'projects:read')"
+t_status perm-006 200 -b "$MEMBER" "$U/api/perm/x"
+t_body   perm-007 '^AUTH_ROLE=member$'
+t_status perm-008 403 -b "$GUEST" "$U/api/perm/x"
+t_body   perm-009 'missing permission projects:write'
+sqlite3 "$DB" "delete from authgate_role_permission where role = 'member' and permission = 'projects:write'"
+t_status perm-010 403 -b "$MEMBER" "$U/api/perm/x"
+sqlite3 "$DB" "update authgate_rule set require_permission = 'projects' where id = 60"
+t_status perm-011 503 -b "$MEMBER" "$U/api/projects"	# an invalid rule
+sqlite3 "$DB" "delete from authgate_rule where id = 60"
+t_status perm-012 200 -b "$MEMBER" "$U/api/projects"
 
 # --- path attacks: each is refused (by lighttpd or by authgate), never
 # matched past its rule

@@ -206,7 +206,8 @@ t_cookie() {
 # names every suite uses: session cookies (OWNER ADMIN MEMBER GUEST NOORG
 # EXPIRED BANNED TEMPBAN MULTI EVIL EPOCH EPOCH_OLD LIVE), raw API keys
 # (KEY KEY_OFF KEY_EXP KEY_META KEY_ORG KEY_BAN KEY_HEX KEY_MIA_OWN
-# KEY_NORA KEY_ORG_ADM) and HTML, the Accept header of a browser.
+# KEY_NORA KEY_ORG_ADM KEY_EXHAUSTED KEY_REFILLED) and HTML, the Accept
+# header of a browser.
 t_creds() {
 	OWNER=$(t_cookie demo-session-olivia-owner)
 	ADMIN=$(t_cookie demo-session-adam-admin)
@@ -231,6 +232,8 @@ t_creds() {
 	KEY_MIA_OWN=ag_test_member_claims_owner_6666666666666666666
 	KEY_NORA=ag_test_noorg_claims_owner_77777777777777777777
 	KEY_ORG_ADM=ag_test_org_granted_admin_888888888888888888888
+	KEY_EXHAUSTED=ag_test_exhausted_key_99999999999999999999999
+	KEY_REFILLED=ag_test_refilled_key_aaaaaaaaaaaaaaaaaaaaaaaa
 	HTML='Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8'
 	[ -n "$MEMBER" ] && [ -n "$OWNER" ]
 }

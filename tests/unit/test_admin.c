@@ -240,7 +240,7 @@ static int
 routes(const char *glob, const char *p)
 {
 	struct policy_rule_text t = { 1, 1, NULL, glob, "public", NULL, NULL,
-	    NULL };
+	    NULL, NULL };
 	struct policy_rule r;
 	const char *why;
 

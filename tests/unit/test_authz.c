@@ -33,6 +33,8 @@ static sqlite3 *db;
 #define K_MIA_OWN	"ag_test_member_claims_owner_6666666666666666666"
 #define K_NORA		"ag_test_noorg_claims_owner_77777777777777777777"
 #define K_ORG_ADM	"ag_test_org_granted_admin_888888888888888888888"
+#define K_EXHAUSTED	"ag_test_exhausted_key_99999999999999999999999"
+#define K_REFILLED	"ag_test_refilled_key_aaaaaaaaaaaaaaaaaaaaaaaa"
 
 static char *
 slurp(const char *path)
@@ -192,6 +194,9 @@ static const struct {
 	{ "authz-065", { "GET", "/api/admin/x", NULL, K_ORG_ADM, NULL, NULL }, 200, "allow", "admin", "org_acme" },
 	{ "authz-066", { "GET", "/api/projects", NULL, K_ORG, NULL, NULL }, 200, "allow", "", "org_acme" },
 	{ "authz-067", { "GET", "/api/admin/x", NULL, K_ORG, NULL, NULL }, 403, "role_required", NULL, NULL },
+	/* better-auth's usage quota: remaining 0, a refill due */
+	{ "authz-068", { "GET", "/api/projects", NULL, K_EXHAUSTED, NULL, NULL }, 401, "api_key_exhausted", NULL, NULL },
+	{ "authz-069", { "GET", "/api/projects", NULL, K_REFILLED, NULL, NULL }, 200, "allow", "member", "org_acme" },
 };
 
 static void
@@ -208,6 +213,62 @@ run_cases(void)
 		if (cases[i].org != NULL)
 			T_EQ_STR(cases[i].id, d.id.org_id, cases[i].org);
 	}
+}
+
+/*
+ * The quota's arithmetic at its edges (authz_key_exhausted is pure):
+ * better-auth refills when more than refillInterval ms have passed.
+ */
+static void
+quota_cases(void)
+{
+	struct store_key_quota q;
+	const int64_t day = 86400000, t0 = 1767225600000LL;
+
+	memset(&q, 0, sizeof(q));
+	T_EQ_INT("quota-001", authz_key_exhausted(&q, t0), 0);	/* NULL */
+	q.limited = 1;
+	T_EQ_INT("quota-002", authz_key_exhausted(&q, t0), 1);	/* 0 */
+	q.remaining = 1;
+	T_EQ_INT("quota-003", authz_key_exhausted(&q, t0), 0);
+	q.remaining = -1;
+	T_EQ_INT("quota-004", authz_key_exhausted(&q, t0), 1);
+	q.remaining = 5;
+	q.bad = 1;			/* not an integer: fail closed */
+	T_EQ_INT("quota-005", authz_key_exhausted(&q, t0), 1);
+	q.bad = 0;
+	q.remaining = 0;
+	q.refill_interval = day;
+	q.refill_amount = 10;
+	q.last_refill.present = 1;
+	q.last_refill.ms = t0;
+	T_EQ_INT("quota-010", authz_key_exhausted(&q, t0 + day - 1), 1);
+	T_EQ_INT("quota-011", authz_key_exhausted(&q, t0 + day), 1);
+	T_EQ_INT("quota-012", authz_key_exhausted(&q, t0 + day + 1), 0);
+	T_EQ_INT("quota-013", authz_key_exhausted(&q, t0 - 1), 1);
+	/* no lastRefillAt: createdAt is the base */
+	q.last_refill.present = 0;
+	q.created.present = 1;
+	q.created.ms = t0 + 5;
+	T_EQ_INT("quota-014", authz_key_exhausted(&q, t0 + day + 5), 1);
+	T_EQ_INT("quota-015", authz_key_exhausted(&q, t0 + day + 6), 0);
+	/* neither date, or a bad one: no refill */
+	q.created.present = 0;
+	T_EQ_INT("quota-016", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	q.last_refill.present = 1;
+	q.last_refill.bad = 1;
+	T_EQ_INT("quota-017", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	q.last_refill.bad = 0;
+	/* a refill needs both an interval and an amount */
+	q.refill_amount = 0;
+	T_EQ_INT("quota-018", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	q.refill_amount = 10;
+	q.refill_interval = 0;
+	T_EQ_INT("quota-019", authz_key_exhausted(&q, t0 + 9 * day), 1);
+	/* the far past as a base does not overflow into "not due" */
+	q.refill_interval = day;
+	q.last_refill.ms = INT64_MIN + 1;
+	T_EQ_INT("quota-020", authz_key_exhausted(&q, t0), 0);
 }
 
 /* A schema change, a decision, the change undone. */
@@ -264,6 +325,7 @@ main(void)
 	}
 
 	run_cases();
+	quota_cases();
 
 	/* a long path: the redirect keeps its target, drops the next */
 	memset(long_uri, 'x', sizeof(long_uri) - 1);
@@ -325,6 +387,144 @@ main(void)
 	    "alter table k_off rename to apikey", &(struct req){ "GET",
 	    "/api/projects", NULL, K_MIA, NULL, NULL }, 401,
 	    "api_key_unknown");
+
+	/* the quota through the decision: the refill boundary read from
+	 * the database, columns an older key table lacks, odd values */
+	{
+		static const struct req ex = { "GET", "/api/projects", NULL,
+		    K_EXHAUSTED, NULL, NULL };
+
+		/* lastRefillAt a day ago less a second: not due; a day and
+		 * a second ago: due */
+		T_CHECK("quota-030", sql("update apikey set lastRefillAt ="
+		    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-86399 seconds')"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-031", d.reason, "api_key_exhausted");
+		T_CHECK("quota-032", sql("update apikey set lastRefillAt ="
+		    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-86401 seconds')"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-033", d.reason, "allow");
+		/* epoch ms, as some adapters store dates */
+		T_CHECK("quota-034", sql("update apikey set lastRefillAt ="
+		    " 4070908800000 where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-035", d.reason, "api_key_exhausted");
+		T_CHECK("quota-036", sql("update apikey set remaining = NULL"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-037", d.reason, "allow");
+		T_CHECK("quota-038", sql("update apikey set remaining = 'lots'"
+		    " where id = 'k_exhausted'"));
+		decide(&ex);
+		T_EQ_STR("quota-039", d.reason, "api_key_exhausted");
+		T_CHECK("quota-040", sql("update apikey set remaining = 0"
+		    " where id = 'k_exhausted'"));
+		/* an apikey table from before the quota: every key
+		 * unlimited; one without the refill columns: no refill */
+		drift("quota-041", "alter table apikey drop column remaining",
+		    "alter table apikey add column remaining integer", &ex,
+		    200, "allow");
+		T_CHECK("quota-042", sql("update apikey set remaining = 0"
+		    " where id in ('k_exhausted', 'k_refilled')"));
+		drift("quota-043", "alter table apikey drop column"
+		    " refillAmount", "alter table apikey add column"
+		    " refillAmount integer", &(struct req){ "GET",
+		    "/api/projects", NULL, K_REFILLED, NULL, NULL }, 401,
+		    "api_key_exhausted");
+		T_CHECK("quota-044", sql("update apikey set refillAmount = 10"
+		    " where id in ('k_exhausted', 'k_refilled')"));
+		decide(&(struct req){ "GET", "/api/projects", NULL,
+		    K_REFILLED, NULL, NULL });
+		T_EQ_STR("quota-045", d.reason, "allow");
+	}
+
+	/* require_permission: a key's permissions JSON, a session's role
+	 * through authgate_role_permission */
+	{
+		static const struct req kmia = { "GET", "/api/perm/x", NULL,
+		    K_MIA, NULL, NULL };
+		static const struct req kgus = { "GET", "/api/perm/x", NULL,
+		    K_META, NULL, NULL };
+		static const struct req smia = { "GET", "/api/perm/x", MIA,
+		    NULL, NULL, NULL };
+		static const struct req sgus = { "GET", "/api/perm/x", GUS,
+		    NULL, NULL, NULL };
+
+		T_CHECK("perm-001", sql("insert into authgate_rule (id,"
+		    " priority, path, access, require_permission) values (60,"
+		    " 1, '/api/perm/**', 'authenticated',"
+		    " 'projects:read,projects:write')"));
+		T_CHECK("perm-002", sql("update apikey set permissions ="
+		    " '{\"projects\":[\"read\",\"write\"]}' where id ="
+		    " 'k_mia'"));
+		T_CHECK("perm-003", sql("update apikey set permissions ="
+		    " '{\"projects\":[\"read\"]}' where id = 'k_meta'"));
+		decide(&kmia);
+		T_EQ_STR("perm-004", d.reason, "allow");
+		decide(&kgus);
+		T_EQ_INT("perm-005", d.status, 403);
+		T_EQ_STR("perm-006", d.reason, "permission_required");
+		T_EQ_STR("perm-007", d.message,
+		    "Forbidden - missing permission projects:write");
+		/* malformed or odd JSON grants nothing */
+		T_CHECK("perm-008", sql("update apikey set permissions ="
+		    " '{\"projects\":\"read,write\"}' where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-009", d.reason, "permission_required");
+		T_CHECK("perm-010", sql("update apikey set permissions ="
+		    " '{\"projects\":[\"read\",\"write' where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-011", d.reason, "permission_required");
+		T_CHECK("perm-012", sql("update apikey set permissions ="
+		    " '{\"x\":[\"y,projects:read,projects:write\"]}'"
+		    " where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-013", d.reason, "permission_required");
+		T_CHECK("perm-014", sql("update apikey set permissions = NULL"
+		    " where id = 'k_mia'"));
+		decide(&kmia);
+		T_EQ_STR("perm-015", d.reason, "permission_required");
+		/* sessions: their role's rows */
+		decide(&smia);
+		T_EQ_STR("perm-020", d.reason, "permission_required");
+		T_CHECK("perm-021", sql("insert into authgate_role_permission"
+		    " values ('member', 'projects:read'), ('member',"
+		    " 'projects:write'), ('guest', 'projects:read')"));
+		decide(&smia);
+		T_EQ_STR("perm-022", d.reason, "allow");
+		decide(&smia);		/* a cache hit keeps them */
+		T_EQ_STR("perm-023", d.reason, "allow");
+		decide(&sgus);
+		T_EQ_STR("perm-024", d.message,
+		    "Forbidden - missing permission projects:write");
+		T_CHECK("perm-025", sql("delete from authgate_role_permission"
+		    " where role = 'member' and permission ="
+		    " 'projects:write'"));
+		decide(&smia);
+		T_EQ_STR("perm-026", d.reason, "permission_required");
+		/* a list that does not parse: an invalid rule, 503 for all */
+		T_CHECK("perm-030", sql("update authgate_rule set"
+		    " require_permission = 'projects' where id = 60"));
+		decide(&member);
+		T_EQ_STR("perm-031", d.reason, "rules_invalid");
+		/* an authgate_rule without the column: nothing required; no
+		 * role table: no role grants anything */
+		drift("perm-032", "alter table authgate_rule drop column"
+		    " require_permission", "alter table authgate_rule add"
+		    " column require_permission text", &sgus, 200, "allow");
+		T_CHECK("perm-033", sql("update authgate_rule set"
+		    " require_permission = 'projects:read' where id = 60"));
+		decide(&sgus);
+		T_EQ_STR("perm-034", d.reason, "allow");
+		drift("perm-035", "alter table authgate_role_permission rename"
+		    " to rp_off", "alter table rp_off rename to"
+		    " authgate_role_permission", &sgus, 403,
+		    "permission_required");
+		T_CHECK("perm-036", sql("delete from authgate_rule where id ="
+		    " 60"));
+	}
 
 	/* the identity cache: a second request is a hit, and every change
 	 * made by another connection, or the clock, is seen by the next

@@ -605,12 +605,12 @@ test_match(void)
 {
 	static const struct policy_rule_text rows[] = {
 		{ 1, 10, "GET,HEAD", "/api/public/**", "public", NULL, NULL,
-		    NULL },
+		    NULL, NULL },
 		{ 2, 20, NULL, "/api/admin/**", "authenticated", "admin", NULL,
-		    NULL },
-		{ 3, 30, "post", "/api/**", "session", NULL, NULL, NULL },
-		{ 4, 40, " get , put ", "/api/**", "api_key", NULL, NULL, NULL },
-		{ 5, 50, "", "/**", "deny", NULL, NULL, NULL },
+		    NULL, NULL },
+		{ 3, 30, "post", "/api/**", "session", NULL, NULL, NULL, NULL },
+		{ 4, 40, " get , put ", "/api/**", "api_key", NULL, NULL, NULL, NULL },
+		{ 5, 50, "", "/**", "deny", NULL, NULL, NULL, NULL },
 	};
 	static const struct {
 		const char	*id;
@@ -692,18 +692,18 @@ static void
 test_match_spellings(void)
 {
 	static const struct policy_rule_text rows[] = {
-		{ 1, 10, "GET", "/api/health", "public", NULL, NULL, NULL },
-		{ 2, 20, NULL, "/api/internal/**", "deny", NULL, NULL, NULL },
+		{ 1, 10, "GET", "/api/health", "public", NULL, NULL, NULL, NULL },
+		{ 2, 20, NULL, "/api/internal/**", "deny", NULL, NULL, NULL, NULL },
 		{ 3, 30, NULL, "/api/admin/**", "authenticated", "admin", NULL,
-		    NULL },
+		    NULL, NULL },
 		{ 4, 35, NULL, "/api/projects/secret", "authenticated", "owner",
-		    NULL, NULL },
+		    NULL, NULL, NULL },
 		{ 5, 36, NULL, "/api/teams/*/billing/", "authenticated", "owner",
-		    NULL, NULL },
+		    NULL, NULL, NULL },
 		{ 6, 40, "POST,DELETE", "/api/projects/**", "authenticated",
-		    "member", NULL, NULL },
-		{ 7, 45, "HEAD", "/api/probe", "public", NULL, NULL, NULL },
-		{ 8, 90, NULL, "/api/**", "authenticated", NULL, NULL, NULL },
+		    "member", NULL, NULL, NULL },
+		{ 7, 45, "HEAD", "/api/probe", "public", NULL, NULL, NULL, NULL },
+		{ 8, 90, NULL, "/api/**", "authenticated", NULL, NULL, NULL, NULL },
 	};
 	static const struct {
 		const char	*id;
@@ -918,10 +918,75 @@ test_local_path(void)
 	T_EQ_INT("pol-local-024", policy_local_path_ok(NULL, 0), 0);
 }
 
+/* ---- require_permission ------------------------------------------ */
+
+static void
+test_perms(void)
+{
+	static const struct {
+		const char	*id;
+		const char	*s;
+		int		 want;
+	} c[] = {
+		{ "pol-perm-001", "projects:write", 1 },
+		{ "pol-perm-002", "projects:read,projects:write", 1 },
+		{ "pol-perm-003", "a.b-c_d:E9", 1 },
+		{ "pol-perm-004", "", 0 },
+		{ "pol-perm-005", "projects", 0 },
+		{ "pol-perm-006", "projects:", 0 },
+		{ "pol-perm-007", ":write", 0 },
+		{ "pol-perm-008", "a:b:c", 0 },
+		{ "pol-perm-009", "a:b,", 0 },
+		{ "pol-perm-010", ",a:b", 0 },
+		{ "pol-perm-011", "a:b,,c:d", 0 },
+		{ "pol-perm-012", "a:b, c:d", 0 },
+		{ "pol-perm-013", "a :b", 0 },
+		{ "pol-perm-014", "a:*", 0 },
+	};
+	struct policy_rule_text t;
+	struct policy_rule r;
+	const char *why;
+	char miss[32];
+	size_t i;
+
+	for (i = 0; i < NELEM(c); i++)
+		T_EQ_INT(c[i].id, policy_perms_valid(c[i].s, strlen(c[i].s)),
+		    c[i].want);
+	/* a rule: kept as written; NULL and "" require nothing; a bad list
+	 * makes the rule invalid */
+	t = row();
+	t.require_permission = "projects:read,projects:write";
+	T_EQ_INT("pol-perm-020", parse(&t, &r, &why), 0);
+	T_EQ_STR("pol-perm-021", r.perms, "projects:read,projects:write");
+	t.require_permission = NULL;
+	T_EQ_INT("pol-perm-022", parse(&t, &r, &why), 0);
+	T_EQ_STR("pol-perm-023", r.perms, "");
+	t.require_permission = "";
+	T_EQ_INT("pol-perm-024", parse(&t, &r, &why), 0);
+	T_EQ_STR("pol-perm-025", r.perms, "");
+	t.require_permission = "projects";
+	T_EQ_INT("pol-perm-026", parse(&t, &r, &why), -1);
+	T_EQ_STR("pol-perm-027", why, "bad_require_permission");
+	/* granted: every item, exactly */
+	T_EQ_INT("pol-perm-030", policy_perms_granted("projects:write",
+	    "projects:read,projects:write", miss, sizeof(miss)), 1);
+	T_EQ_INT("pol-perm-031", policy_perms_granted("projects:read,"
+	    "projects:write", "projects:read", miss, sizeof(miss)), 0);
+	T_EQ_STR("pol-perm-032", miss, "projects:write");
+	T_EQ_INT("pol-perm-033", policy_perms_granted("projects:write", "",
+	    miss, sizeof(miss)), 0);
+	T_EQ_INT("pol-perm-034", policy_perms_granted("projects:write",
+	    "projects:writer,xprojects:write", miss, sizeof(miss)), 0);
+	T_EQ_INT("pol-perm-035", policy_perms_granted("a:b,c:d",
+	    "c:d,a:b", miss, sizeof(miss)), 1);
+	T_EQ_STR("pol-perm-036", miss, "");
+}
+
 int
 main(void)
 {
 	test_glob_valid();
+	test_perms();
 	test_glob_match();
 	test_rule_parse();
 	test_match();
