@@ -382,13 +382,6 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;
 	}
-	/* the permissions of the role that counts (the highest) */
-	if (d->id.roles[0] != '\0' && store_permissions(a->store, 0,
-	    policy_role_name(policy_role_highest(d->id.roles,
-	    strlen(d->id.roles))), d->id.perms, sizeof(d->id.perms)) != 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return AUTH_DENIED;
-	}
 	cache_put(a, e, 's', dg, &s.expires, &d->id);
 	return AUTH_OK;
 }
@@ -462,11 +455,6 @@ by_api_key(struct authz *a, const struct slice *key,
 		oversize = 1;
 	if (k.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		return AUTH_DENIED;
-	}
-	if (store_permissions(a->store, 1, k.id, d->id.perms,
-	    sizeof(d->id.perms)) != 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
 		return AUTH_DENIED;
 	}
 	cache_put(a, e, 'k', dg, &k.expires, &d->id);
@@ -605,6 +593,27 @@ out:
 	OPENSSL_cleanse(cookie, cwipe);
 	OPENSSL_cleanse(btok, bwipe);
 	return arc;
+}
+
+/*
+ * The permissions of an authenticated identity, read only when a rule
+ * asks for one (a statement per such request; none otherwise): a key's
+ * from its permissions JSON, a session's from the rows of its highest
+ * role. Within a decision without a snapshot, the final unchanged-check
+ * covers this read like the others. 0, or -1 on a store error.
+ */
+static int
+load_perms(struct authz *a, struct authz_identity *id)
+{
+	id->perms[0] = '\0';
+	if (strcmp(id->method, "api_key") == 0)
+		return store_permissions(a->store, 1, id->api_key_id, id->perms,
+		    sizeof(id->perms));
+	if (id->roles[0] == '\0')
+		return 0;
+	return store_permissions(a->store, 0, policy_role_name(
+	    policy_role_highest(id->roles, strlen(id->roles))), id->perms,
+	    sizeof(id->perms));
 }
 
 /* Turns a 401 into a redirect when the rule or the client asks for it. */
@@ -785,6 +794,11 @@ decide(struct authz *a, const struct authz_input *in,
 	if (rule != NULL && rule->perms[0] != '\0') {
 		char miss[POLICY_MAX_PERMS + 1];
 
+		if (load_perms(a, &d->id) != 0) {
+			deny(d, 503, "store_error", "Service Unavailable -"
+			    " store error");
+			goto check;
+		}
 		if (!policy_perms_granted(rule->perms, d->id.perms, miss,
 		    sizeof(miss))) {
 			deny(d, 403, "permission_required", "");

@@ -58,7 +58,8 @@ struct authz_identity {
 	char	remote_user[STORE_MAX_ID + 1];
 	/* what it is permitted (resource:action, comma separated): a key's
 	 * permissions JSON, a session's role's authgate_role_permission
-	 * rows. Kept here so that a cache hit carries it. Not a header. */
+	 * rows. Read by the decision only when the rule requires a
+	 * permission (empty otherwise, and never cached). Not a header. */
 	char	perms[AUTHZ_MAX_PERMS + 1];
 };
 
