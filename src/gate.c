@@ -142,6 +142,11 @@ decide(struct gate *g, const struct gate_request *rq, enum role role,
 	in.overrides[0] = slice_of(param(rq, "HTTP_X_HTTP_METHOD_OVERRIDE"));
 	in.overrides[1] = slice_of(param(rq, "HTTP_X_HTTP_METHOD"));
 	in.overrides[2] = slice_of(param(rq, "HTTP_X_METHOD_OVERRIDE"));
+	/* The throttle's key: what the server saw, never a client header
+	 * (a server config behind a proxy sets AUTHGATE_CLIENT_ADDR). */
+	in.client = slice_of(param(rq, "AUTHGATE_CLIENT_ADDR"));
+	if (in.client.p == NULL)
+		in.client = slice_of(param(rq, "REMOTE_ADDR"));
 
 	t0 = metrics_now_ns();
 	authz_decide(g->az, &in, d);

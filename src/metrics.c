@@ -30,11 +30,13 @@ enum outcome {
 	OUT_DENY,
 	OUT_BAD_REQUEST,
 	OUT_UNAVAILABLE,
+	OUT_TOO_MANY,
 	OUT_N
 };
 
 static const char *const outcomes[OUT_N] = {
-	"allow", "redirect", "deny", "bad_request", "unavailable"
+	"allow", "redirect", "deny", "bad_request", "unavailable",
+	"too_many_requests"
 };
 
 /* The decision's reason codes (authz.c, request.c's path verdicts);
@@ -55,7 +57,9 @@ static const char *const reasons[] = {
 	"path_encoded_delimiter", "path_fragment", "path_bad_escape",
 	"path_dot_segment", "path_empty_segment", "path_semicolon",
 	"path_segment_end", "path_bad_utf8", "path_folds_to_ascii",
-	"path_unknown", "other"
+	"path_unknown", "api_key_exhausted", "api_key_rate_limited",
+	"client_throttled", "usage_unavailable", "permission_required",
+	"other"
 };
 #define NREASONS	(sizeof(reasons) / sizeof(reasons[0]))
 
@@ -116,6 +120,7 @@ layout_hash(void)
 	}
 	for (i = 0; i < METRICS_BUCKETS; i++)
 		h = (h ^ (uint32_t)(bounds[i] / 1000)) * 16777619u;
+	h = (h ^ (uint32_t)OUT_N) * 16777619u;
 	return h;
 }
 
@@ -255,6 +260,7 @@ metrics_decision(int status, const char *reason, uint64_t ns)
 	case 302: o = OUT_REDIRECT; break;
 	case 400: o = OUT_BAD_REQUEST; break;
 	case 503: o = OUT_UNAVAILABLE; break;
+	case 429: o = OUT_TOO_MANY; break;
 	default: o = OUT_DENY; break;
 	}
 	ADD(P->decisions[o][reason_index(reason)], 1);

@@ -90,6 +90,12 @@ main(void)
 	struct store *s = NULL;
 	cJSON *root;
 	const char *secret;
+	{
+		char uerr[128];
+
+		T_EQ_INT("vec-usage", usage_open(NULL, uerr,
+		    sizeof(uerr)), 0);
+	}
 
 	T_CHECK("vec-000", json != NULL);
 	if (json == NULL)
