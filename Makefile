@@ -60,7 +60,7 @@ D_cli_key = admin authz cli_util credential opt policy store_admin usage util re
 D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli_check = authz cli_util config opt policy reply store_read util
 D_cli	= authz cli_check cli_key cli_rule cli_util config credential db doctor event \
-	  opt policy reply request schema schema_sql store_admin util webhook
+	  opt policy reply request schema schema_sql store_admin usage util webhook
 D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
 	  serve usage util webhook
 D_schema_sql =

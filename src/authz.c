@@ -557,10 +557,14 @@ after(struct authz *a, const struct authz_input *in,
 		case USAGE_EXHAUSTED:
 			deny(d, 401, "api_key_exhausted",
 			    "Unauthorized - API key usage exhausted");
+			if (a->count_uses)
+				usage_note(USAGE_NOTE_EXHAUSTED);
 			break;
 		case USAGE_RATE_LIMITED:
 			too_many(d, "api_key_rate_limited", "Too Many Requests"
 			    " - API key rate limit exceeded", retry);
+			if (a->count_uses)
+				usage_note(USAGE_NOTE_RATE_LIMITED);
 			break;
 		default:
 			deny(d, 503, "usage_unavailable", "Service Unavailable"
@@ -570,7 +574,9 @@ after(struct authz *a, const struct authz_input *in,
 		memset(&d->id, 0, sizeof(d->id));
 		return;
 	}
-	if (d->status != 200 && in->client.n > 0 && d->reason != NULL &&
+	if (d->status == 429)	/* throttled() said so, in decide */
+		usage_note(USAGE_NOTE_THROTTLED);
+	else if (d->status != 200 && in->client.n > 0 && d->reason != NULL &&
 	    failed_credential(d->reason) &&
 	    usage_client_failed(in->client.p, in->client.n, now)) {
 		log_msg("throttle: client %s banned after too many failed"
@@ -580,6 +586,7 @@ after(struct authz *a, const struct authz_input *in,
 		    &retry);
 		too_many(d, "client_throttled", "Too Many Requests - too many"
 		    " failed credentials", retry);
+		usage_note(USAGE_NOTE_THROTTLED);
 	}
 }
 

@@ -35,6 +35,7 @@
 #include "reply.h"
 #include "schema.h"
 #include "store_admin.h"
+#include "usage.h"
 #include "webhook.h"
 
 #ifndef AUTHGATE_VERSION
@@ -440,6 +441,8 @@ cmd_stats(int argc, char **argv)
 	const char *pos[1], *db;
 	char a[64], b[64], c[64], type[STORE_MAX_NAME + 1];
 	long long main_sz, wal_sz;
+	int64_t notes[USAGE_NOTE_N], bans;
+	int have_usage;
 	int npos, rc;
 
 	if (opt_wants_help(argc, argv, 2)) {
@@ -457,6 +460,8 @@ cmd_stats(int argc, char **argv)
 	}
 	main_sz = file_size(db, "");
 	wal_sz = file_size(db, "-wal");
+	cli_usage_open(db);
+	have_usage = usage_totals(notes, &bans) == 0;
 	if (opt_set(o, "--json")) {
 		cJSON *doc = cJSON_CreateObject();
 
@@ -484,6 +489,14 @@ cmd_stats(int argc, char **argv)
 		cJSON_AddNumberToObject(doc, "page_size", (double)st.page_size);
 		cJSON_AddNumberToObject(doc, "free_pages", (double)st.freelist);
 		cJSON_AddNumberToObject(doc, "views", st.views);
+		/* the host's state file: answers since it was made */
+		json_count(doc, "keys_exhausted_401", have_usage ?
+		    notes[USAGE_NOTE_EXHAUSTED] : -1);
+		json_count(doc, "keys_rate_limited_429", have_usage ?
+		    notes[USAGE_NOTE_RATE_LIMITED] : -1);
+		json_count(doc, "clients_throttled_429", have_usage ?
+		    notes[USAGE_NOTE_THROTTLED] : -1);
+		json_count(doc, "client_bans", have_usage ? bans : -1);
 		rc = cli_print_json(doc);
 		return cli_admin_close(cmd, db, s, 0, rc);
 	}
@@ -516,6 +529,13 @@ cmd_stats(int argc, char **argv)
 		    cli_term(st.last_event_type, type, sizeof(type)));
 	else
 		printf("last event: none\n");
+	if (have_usage)
+		printf("limits (since the state file was made): %lld exhausted"
+		    " keys refused (401), %lld rate-limited (429), %lld"
+		    " throttled (429), %lld client bans\n",
+		    (long long)notes[USAGE_NOTE_EXHAUSTED],
+		    (long long)notes[USAGE_NOTE_RATE_LIMITED],
+		    (long long)notes[USAGE_NOTE_THROTTLED], (long long)bans);
 	return cli_admin_close(cmd, db, s, 0, 0);
 }
 

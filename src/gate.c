@@ -153,7 +153,9 @@ decide(struct gate *g, const struct gate_request *rq, enum role role,
 	metrics_decision(d->status, d->reason, metrics_now_ns() - t0);
 	if (d->status == 503 && strncmp(d->reason, "store_", 6) == 0)
 		metrics_store_error();
-	if (d->status != 200)
+	/* A banned client's requests are not logged one by one (the ban
+	 * was, once: authz.c); a flood of them must not flood the log. */
+	if (d->status != 200 && strcmp(d->reason, "client_throttled") != 0)
 		log_deny(rq, d);
 	if (role == ROLE_CHECK && d->status == 302 &&
 	    (v = param(rq, "AUTHGATE_REDIRECT_VIA_401")) != NULL &&

@@ -38,6 +38,7 @@ struct hdr {
 	int64_t		 last_flush;	/* ms; atomic */
 	int64_t		 ban_until_max;	/* the latest end of any ban; atomic */
 	int64_t		 bans_total;	/* atomic */
+	int64_t		 notes[USAGE_NOTE_N];	/* atomic */
 	pthread_mutex_t	 claim;		/* taking an empty or old slot */
 };
 
@@ -594,4 +595,24 @@ usage_bans_total(void)
 {
 	return map == NULL ? -1 :
 	    __atomic_load_n(&H()->bans_total, __ATOMIC_RELAXED);
+}
+
+void
+usage_note(enum usage_note what)
+{
+	if (map != NULL && what < USAGE_NOTE_N)
+		__atomic_fetch_add(&H()->notes[what], 1, __ATOMIC_RELAXED);
+}
+
+int
+usage_totals(int64_t out[USAGE_NOTE_N], int64_t *bans)
+{
+	int i;
+
+	if (map == NULL)
+		return -1;
+	for (i = 0; i < USAGE_NOTE_N; i++)
+		out[i] = __atomic_load_n(&H()->notes[i], __ATOMIC_RELAXED);
+	*bans = usage_bans_total();
+	return 0;
 }

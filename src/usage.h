@@ -129,7 +129,19 @@ int	usage_client_failed(const char *addr, size_t n, int64_t now);
  * (one process wins each second). */
 void	usage_flush(int64_t now);
 
-/* Bans started since the file was created (for `stats`): -1 no state. */
+/* Bans started since the file was created: -1 no state. */
 int64_t	usage_bans_total(void);
+
+/* Answers the limits gave, counted in the state file for `stats`. */
+enum usage_note {
+	USAGE_NOTE_EXHAUSTED = 0,	/* 401 api_key_exhausted */
+	USAGE_NOTE_RATE_LIMITED,	/* 429 api_key_rate_limited */
+	USAGE_NOTE_THROTTLED,		/* 429 client_throttled */
+	USAGE_NOTE_N
+};
+void	usage_note(enum usage_note what);
+
+/* The counts of usage_note and the bans; 0, or -1 with no state. */
+int	usage_totals(int64_t out[USAGE_NOTE_N], int64_t *bans);
 
 #endif
