@@ -149,9 +149,9 @@ cli_usage_open(const char *db)
 		n = snprintf(path, sizeof(path), "%s%s", db,
 		    CONFIG_STATE_SUFFIX);
 	if (n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0 &&
-	    usage_open(path, err, sizeof(err)) == 0)
+	    usage_open(path, 0, err, sizeof(err)) == 0)
 		return;
-	(void)usage_open(NULL, err, sizeof(err));
+	(void)usage_open(NULL, 0, err, sizeof(err));
 }
 
 int

@@ -165,7 +165,8 @@ main_setup(void)
 		log_msg("%s; counting in this process only", err);
 	/* Key quotas and the throttle must hold across every process of
 	 * the host: without the shared state file, none is served. */
-	if (usage_open(cfg.state_file, err, sizeof(err)) != 0) {
+	if (usage_open(cfg.state_file, access(cfg.db, F_OK) != 0, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: %s (set AUTHGATE_STATE_FILE to a"
 		    " writable path)\n", err);
 		return 2;

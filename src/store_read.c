@@ -503,6 +503,27 @@ col_count(sqlite3_stmt *st, int col, long long *v)
 	}
 }
 
+/* Whether a column holds an explicit false (0, "0", "false"): better-
+ * auth turns a key's rate limit off only so; NULL or anything else
+ * leaves it on. */
+static int
+col_false(sqlite3_stmt *st, int col)
+{
+	const char *t;
+
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		return sqlite3_column_int64(st, col) == 0;
+	case SQLITE_TEXT:
+		t = (const char *)sqlite3_column_text(st, col);
+		return t != NULL && (strcmp(t, "0") == 0 ||
+		    strcmp(t, "false") == 0);
+	default:
+		return 0;
+	}
+}
+
 /* remaining, refillInterval, refillAmount, lastRefillAt, createdAt,
  * then the rate limit's six, from column c on. A value that is not a
  * count reads as "bad" (remaining, a rate limit's window, max or count)
@@ -521,8 +542,7 @@ quota_from(sqlite3_stmt *st, int c, struct store_key_quota *q)
 		q->refill_interval = q->refill_amount = 0;
 	db_col_time(st, c + 3, &q->last_refill);
 	db_col_time(st, c + 4, &q->created);
-	/* better-auth: only an explicit false turns the limit off */
-	q->rate_enabled = db_col_bool(st, c + 5, 1);
+	q->rate_enabled = !col_false(st, c + 5);
 	w = col_count(st, c + 6, &q->rate_window);
 	m = col_count(st, c + 7, &q->rate_max);
 	n = col_count(st, c + 8, &q->request_count);

@@ -67,6 +67,8 @@ struct aslot {
 _Static_assert(sizeof(struct hdr) <= HDR_SIZE, "the header fits");
 
 static unsigned char	*map;		/* NULL: no state */
+static char		 later[4096];	/* a file to map once it can be */
+static int64_t		 later_tried;	/* ms of the last attempt */
 static int		 t_limit = 20, t_window = 60, t_cool = 300;
 
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -315,12 +317,21 @@ out:
 }
 
 int
-usage_open(const char *path, char *err, size_t errsz)
+usage_open(const char *path, int defer, char *err, size_t errsz)
 {
 	void *m;
 
 	if (map != NULL)
 		return 0;
+	if (path != NULL && defer) {
+		if (strlen(path) >= sizeof(later)) {
+			snprintf(err, errsz, "state file %s: path too long",
+			    path);
+			return -1;
+		}
+		memcpy(later, path, strlen(path) + 1);
+		return 0;
+	}
 	if (path == NULL) {
 		m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -348,6 +359,23 @@ usage_open(const char *path, char *err, size_t errsz)
 int
 usage_ready(void)
 {
+	return map != NULL;
+}
+
+/* Whether a state is mapped, mapping a deferred file now if it can be
+ * (at most one attempt a second). */
+static int
+mapped(int64_t now)
+{
+	char err[256];
+
+	if (map != NULL)
+		return 1;
+	if (later[0] == '\0' || (now >= later_tried &&
+	    now - later_tried < 1000))
+		return 0;
+	later_tried = now;
+	map = map_file(later, err, sizeof(err));
 	return map != NULL;
 }
 
@@ -410,7 +438,7 @@ usage_key_use(const char *id, const struct usage_limits *l, int64_t now,
 	*retry_ms = 0;
 	if (!usage_limited(l))
 		return USAGE_OK;
-	if (map == NULL || n == 0 || n > USAGE_MAX_ID)
+	if (!mapped(now) || n == 0 || n > USAGE_MAX_ID)
 		return USAGE_UNAVAILABLE;
 	s = key_find(id, n, tag_of(id, n), commit, &full);
 	if (s == NULL) {
@@ -527,7 +555,7 @@ usage_client_banned(const char *addr, size_t n, int64_t now,
 	int banned = 0;
 
 	*retry_ms = 0;
-	if (map == NULL || t_limit <= 0 || LOAD(&H()->ban_until_max) <= now)
+	if (t_limit <= 0 || !mapped(now) || LOAD(&H()->ban_until_max) <= now)
 		return 0;
 	if (n > USAGE_MAX_ID || (s = addr_lock(addr, n, 0, now)) == NULL)
 		return 0;
@@ -546,7 +574,7 @@ usage_client_failed(const char *addr, size_t n, int64_t now)
 	int64_t until, m;
 	int started = 0;
 
-	if (map == NULL || t_limit <= 0 || n > USAGE_MAX_ID ||
+	if (t_limit <= 0 || !mapped(now) || n > USAGE_MAX_ID ||
 	    (s = addr_lock(addr, n, 1, now)) == NULL)
 		return 0;
 	if (s->banned_until <= now) {

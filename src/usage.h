@@ -89,10 +89,13 @@ enum usage_verdict usage_step(struct usage_count *c,
 /*
  * Maps the state file (path NULL: memory of this process only, for the
  * CLI's `check` and tests), created mode 0600 at its fixed size when
- * absent. Returns 0, or -1 with one line in err. May be called again:
- * the first mapping stays.
+ * absent. defer: not now but on the first use that needs it (a server
+ * started before `authgate init` made its database must not leave a
+ * file behind; until the file can be mapped, a limited key's use is
+ * USAGE_UNAVAILABLE). Returns 0, or -1 with one line in err. May be
+ * called again: the first mapping stays.
  */
-int	usage_open(const char *path, char *err, size_t errsz);
+int	usage_open(const char *path, int defer, char *err, size_t errsz);
 
 /* Whether a state is mapped (a file or process memory). */
 int	usage_ready(void);

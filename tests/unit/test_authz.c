@@ -315,7 +315,7 @@ main(void)
 	    sizeof(err)), 0);
 	store_set_quiet(s, 1);
 	/* the host's key counts in this process's memory */
-	T_EQ_INT("authz-init-8", usage_open(NULL, err, sizeof(err)), 0);
+	T_EQ_INT("authz-init-8", usage_open(NULL, 0, err, sizeof(err)), 0);
 	T_EQ_INT("authz-init-7", authz_init(&az, s,
 	    (const unsigned char *)SECRET, strlen(SECRET), "better-auth", 0),
 	    0);
@@ -433,6 +433,7 @@ main(void)
 		 * limit together: a table with the rate-limit columns but
 		 * without a quota column is not one it made (a limit the
 		 * decision would drop): 503, never unlimited */
+		T_CHECK("quota-040b", sql("drop view authgate_keys"));
 		drift("quota-041", "alter table apikey drop column remaining",
 		    "alter table apikey add column remaining integer", &ex,
 		    503, "store_schema");
@@ -636,7 +637,8 @@ main(void)
 		T_EQ_STR("perm-031", d.reason, "rules_invalid");
 		/* an authgate_rule without the column: nothing required; no
 		 * role table: no role grants anything */
-		drift("perm-032", "alter table authgate_rule drop column"
+		drift("perm-032", "drop view authgate_rules; alter table"
+		    " authgate_rule drop column"
 		    " require_permission", "alter table authgate_rule add"
 		    " column require_permission text", &sgus, 200, "allow");
 		T_CHECK("perm-033", sql("update authgate_rule set"

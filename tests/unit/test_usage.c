@@ -187,7 +187,7 @@ open_state(void)
 {
 	char err[256];
 
-	if (usage_open(path, err, sizeof(err)) != 0) {
+	if (usage_open(path, 0, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -390,12 +390,31 @@ many_addresses(void)
 	    0 : 3;
 }
 
+/* A deferred file is made by the first use that needs it, not before. */
+static int
+deferred(void)
+{
+	struct usage_limits l = quota(2, 0, 0, T0);
+	char err[256], p2[300];
+	int64_t retry;
+
+	snprintf(p2, sizeof(p2), "%s.later", path);
+	unlink(p2);
+	if (usage_open(p2, 1, err, sizeof(err)) != 0 || access(p2, F_OK) == 0)
+		return 1;
+	if (usage_key_use("key-later", &l, T0, 1, &retry) != USAGE_OK ||
+	    access(p2, F_OK) != 0)
+		return 2;
+	unlink(p2);
+	return 0;
+}
+
 static int
 refuses_foreign(void)
 {
 	char err[256];
 
-	return usage_open(path, err, sizeof(err)) == 0 ? 1 : 0;
+	return usage_open(path, 0, err, sizeof(err)) == 0 ? 1 : 0;
 }
 
 int
@@ -416,6 +435,7 @@ main(void)
 	T_CHECK("u-065", in_child(after_death));
 	T_CHECK("u-066", in_child(throttle));
 	T_CHECK("u-067", in_child(many_addresses));
+	T_CHECK("u-070", in_child(deferred));
 	unlink(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	T_CHECK("u-068", fd >= 0 && write(fd, "not state", 9) == 9);

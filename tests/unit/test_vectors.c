@@ -93,7 +93,7 @@ main(void)
 	{
 		char uerr[128];
 
-		T_EQ_INT("vec-usage", usage_open(NULL, uerr,
+		T_EQ_INT("vec-usage", usage_open(NULL, 0, uerr,
 		    sizeof(uerr)), 0);
 	}
 
