@@ -250,15 +250,33 @@ header_ok(const struct hdr *h)
 	    h->addr_slots == USAGE_ADDR_SLOTS && h->size == FILE_SIZE;
 }
 
+/* The owner of the directory path is in. 0, or -1. */
+static int
+dir_owner(const char *path, struct stat *st)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return stat(".", st);
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return stat(dir, st);
+}
+
 static unsigned char *
 map_file(const char *path, char *err, size_t errsz)
 {
-	struct stat st;
+	struct stat st, dst;
 	void *m = MAP_FAILED;
 	int fd, fresh = 0;
 
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) < 0) {
+	    0660)) < 0) {
 		snprintf(err, errsz, "state file %s: cannot open: %s", path,
 		    strerror(errno));
 		return NULL;
@@ -273,6 +291,17 @@ map_file(const char *path, char *err, size_t errsz)
 		goto out;
 	}
 	if (st.st_size == 0) {
+		/* Made by root (`authgate serve` before it drops root, an
+		 * admin's command): owned like its directory, as SQLite
+		 * does with the -wal and -shm it makes, so the processes
+		 * of the user that owns the database can share it. */
+		if (geteuid() == 0 && dir_owner(path, &dst) == 0 &&
+		    fchown(fd, dst.st_uid, dst.st_gid) != 0) {
+			snprintf(err, errsz, "state file %s: cannot hand it"
+			    " to its directory's owner: %s", path,
+			    strerror(errno));
+			goto out;
+		}
 		if (ftruncate(fd, (off_t)FILE_SIZE) != 0) {
 			snprintf(err, errsz, "state file %s: cannot size: %s",
 			    path, strerror(errno));

@@ -88,8 +88,8 @@ enum usage_verdict usage_step(struct usage_count *c,
 
 /*
  * Maps the state file (path NULL: memory of this process only, for the
- * CLI's `check` and tests), created mode 0600 at its fixed size when
- * absent. defer: not now but on the first use that needs it (a server
+ * CLI's `check` and tests), created mode 0660 at its fixed size when
+ * absent (owned like its directory when root makes it). defer: not now but on the first use that needs it (a server
  * started before `authgate init` made its database must not leave a
  * file behind; until the file can be mapped, a limited key's use is
  * USAGE_UNAVAILABLE). Returns 0, or -1 with one line in err. May be

@@ -238,6 +238,16 @@ else
 	t_fail regex-000 "second nginx did not start: $(tail -n 3 "$N2/error.log")"
 fi
 
+# 429s (a key's rate limit, a throttled client) reach the client as 429
+# with authgate's Retry-After and message, not as auth_request's 500.
+sqlite3 "$DB" "update apikey set remaining = NULL, rateLimitEnabled = 1, rateLimitTimeWindow = 60000, rateLimitMax = 1, requestCount = 0, lastRequest = NULL, updatedAt = '2031-01-01T00:00:00.000Z' where id = 'k_refilled'"
+t_status rate-001 200 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
+t_status rate-002 429 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
+t_header rate-003 '^Retry-After: (59|60)'
+t_header rate-004 '^Cache-Control: no-store'
+t_body   rate-005 '^\{"error":"Too Many Requests - API key rate limit exceeded"\}$'
+t_nobody rate-006 '^X-Auth-User-Id'
+
 # authgate unreachable: 503, never an allow.
 kill "$T_SERVE_PID"
 for _ in $(seq 1 50); do [ -S "$SOCK" ] || break; sleep 0.1; done
