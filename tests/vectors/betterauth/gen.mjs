@@ -7,6 +7,10 @@
 // captures the exact Set-Cookie headers better-auth emits, creates API keys through the
 // plugin, derives negative cases, then replays every case through better-auth's own
 // getSession on a throw-away copy of the database and records what better-auth said.
+// Keys with usage limits (USE_CASES) are then verified again and again by better-auth's own
+// verifyApiKey on another copy, every answer and the row after it recorded per use ("uses"),
+// and keys with permissions are verified with body.permissions ("permission_cases").
+// betterauth.db is the database before any of those verifications.
 // Output: OUTDIR/betterauth.db, OUTDIR/vectors.json and (when the sqlite3 shell is
 // installed) OUTDIR/schema.sql.
 //
