@@ -7,12 +7,9 @@
  * a system call when counting: relaxed atomic adds, one clock read per
  * decision for the histogram. Holds nothing secret.
  */
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +17,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "util.h"
 
 #define METRICS_MAGIC	0x61676d74u	/* "agmt" */
 #define METRICS_VERSION	1u
@@ -141,63 +139,26 @@ header_ok(const struct page *p)
 	    p->layout == layout_hash();
 }
 
-/* The page file: created at its size when new (under an exclusive
- * flock, so two processes starting together agree), else validated. */
+/* The page file: made at its size when new, else validated. */
 static struct page *
 map_file(const char *file, char *err, size_t errsz)
 {
-	struct stat st;
-	void *m = MAP_FAILED;
-	int fd, fresh = 0;
+	struct page *m;
+	int fd, fresh;
 
-	if ((fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0640)) < 0) {
-		snprintf(err, errsz, "metrics: cannot open %s: %s", file,
-		    strerror(errno));
+	if ((m = util_map_file("metrics", file, METRICS_FILE_SIZE, 0640, &fd,
+	    &fresh, err, errsz)) == NULL)
 		return NULL;
-	}
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
-		snprintf(err, errsz, "metrics: cannot lock %s: %s", file,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errsz, "metrics: %s is not a regular file", file);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		if (ftruncate(fd, METRICS_FILE_SIZE) != 0) {
-			snprintf(err, errsz, "metrics: cannot size %s: %s",
-			    file, strerror(errno));
-			goto out;
-		}
-		fresh = 1;
-	} else if (st.st_size != METRICS_FILE_SIZE) {
-		snprintf(err, errsz, "metrics: %s is not a metrics file of"
-		    " this version (size %lld)", file, (long long)st.st_size);
-		goto out;
-	}
-	m = mmap(NULL, METRICS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0);
-	if (m == MAP_FAILED) {
-		snprintf(err, errsz, "metrics: cannot map %s: %s", file,
-		    strerror(errno));
-		goto out;
-	}
 	if (fresh) {
 		header_set(m);
 	} else if (!header_ok(m)) {
 		snprintf(err, errsz, "metrics: %s is not a metrics file of"
 		    " this version (remove it to start over)", file);
 		munmap(m, METRICS_FILE_SIZE);
-		m = MAP_FAILED;
+		m = NULL;
 	}
-out:
-	/* Invariant: unlocked explicitly; the mapping keeps the open file
-	 * (and a flock on it) alive after close. */
-	flock(fd, LOCK_UN);
-	close(fd);
-	return m == MAP_FAILED ? NULL : m;
+	util_map_release(fd);
+	return m;
 }
 
 int

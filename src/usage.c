@@ -10,12 +10,9 @@
  * Never takes more than one slot lock at a time, plus the claim lock
  * around it. Holds no secret: key ids and client addresses only.
  */
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +20,7 @@
 #include <unistd.h>
 
 #include "usage.h"
+#include "util.h"
 
 #define USAGE_MAGIC	0x61677573u	/* "agus" */
 #define USAGE_VERSION	1u
@@ -250,78 +248,17 @@ header_ok(const struct hdr *h)
 	    h->addr_slots == USAGE_ADDR_SLOTS && h->size == FILE_SIZE;
 }
 
-/* The owner of the directory path is in. 0, or -1. */
-static int
-dir_owner(const char *path, struct stat *st)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (slash == NULL)
-		return stat(".", st);
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= sizeof(dir))
-		return -1;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	return stat(dir, st);
-}
-
 static unsigned char *
 map_file(const char *path, char *err, size_t errsz)
 {
-	struct stat st, dst;
-	void *m = MAP_FAILED;
-	int fd, fresh = 0;
+	unsigned char *m;
+	int fd, fresh;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0660)) < 0) {
-		snprintf(err, errsz, "state file %s: cannot open: %s", path,
-		    strerror(errno));
+	if ((m = util_map_file("state file", path, FILE_SIZE, 0660, &fd,
+	    &fresh, err, errsz)) == NULL)
 		return NULL;
-	}
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
-		snprintf(err, errsz, "state file %s: cannot lock: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errsz, "state file %s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		/* Made by root (`authgate serve` before it drops root, an
-		 * admin's command): owned like its directory, as SQLite
-		 * does with the -wal and -shm it makes, so the processes
-		 * of the user that owns the database can share it. */
-		if (geteuid() == 0 && dir_owner(path, &dst) == 0 &&
-		    fchown(fd, dst.st_uid, dst.st_gid) != 0) {
-			snprintf(err, errsz, "state file %s: cannot hand it"
-			    " to its directory's owner: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (ftruncate(fd, (off_t)FILE_SIZE) != 0) {
-			snprintf(err, errsz, "state file %s: cannot size: %s",
-			    path, strerror(errno));
-			goto out;
-		}
-		fresh = 1;
-	} else if ((uint64_t)st.st_size != FILE_SIZE) {
-		snprintf(err, errsz, "state file %s: not a state file of this"
-		    " version (size %lld; remove it while authgate is"
-		    " stopped)", path, (long long)st.st_size);
-		goto out;
-	}
-	m = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		snprintf(err, errsz, "state file %s: cannot map: %s", path,
-		    strerror(errno));
-		goto out;
-	}
 	if (fresh) {
-		header_init(m);
+		header_init((struct hdr *)m);
 		if (mutex_init(&((struct hdr *)m)->claim) != 0) {
 			snprintf(err, errsz, "state file %s: cannot set up its"
 			    " lock", path);
@@ -329,20 +266,17 @@ map_file(const char *path, char *err, size_t errsz)
 		}
 		STORE(&((struct hdr *)m)->magic, USAGE_MAGIC);
 		msync(m, HDR_SIZE, MS_SYNC);
-	} else if (!header_ok(m)) {
+	} else if (!header_ok((struct hdr *)m)) {
 		snprintf(err, errsz, "state file %s: not a state file of this"
 		    " version (remove it while authgate is stopped)", path);
 		goto bad;
 	}
-	goto out;
+	util_map_release(fd);
+	return m;
 bad:
 	munmap(m, FILE_SIZE);
-	m = MAP_FAILED;
-out:
-	/* The mapping keeps what it needs after close. */
-	flock(fd, LOCK_UN);
-	close(fd);
-	return m == MAP_FAILED ? NULL : m;
+	util_map_release(fd);
+	return NULL;
 }
 
 int
@@ -516,6 +450,14 @@ usage_throttle_set(int limit, int window_s, int cooldown_s)
 	t_cool = cooldown_s;
 }
 
+/* Whether slot s holds addr (tag read once by the caller as t). */
+static int
+addr_is(const struct aslot *s, uint64_t t, uint64_t tag, const char *addr,
+    size_t n)
+{
+	return t == tag && strncmp(s->addr, addr, n) == 0 && s->addr[n] == '\0';
+}
+
 /* The slot of addr (claim: taken, the oldest idle one reused if need
  * be), locked, or NULL. */
 static struct aslot *
@@ -529,8 +471,7 @@ addr_lock(const char *addr, size_t n, int claim, int64_t now)
 		s = aslot(tag + i);
 		if ((t = LOAD(&s->tag)) == 0)
 			break;
-		if (t == tag && strncmp(s->addr, addr, n) == 0 &&
-		    s->addr[n] == '\0')
+		if (addr_is(s, t, tag, addr, n))
 			goto found;
 	}
 	if (!claim || lock(&H()->claim) != 0)
@@ -543,8 +484,7 @@ addr_lock(const char *addr, size_t n, int claim, int64_t now)
 			old = s;
 			break;
 		}
-		if (t == tag && strncmp(s->addr, addr, n) == 0 &&
-		    s->addr[n] == '\0') {
+		if (addr_is(s, t, tag, addr, n)) {
 			unlock(&H()->claim);
 			goto found;
 		}
@@ -568,8 +508,7 @@ found:
 	if (lock(&s->mu) != 0)
 		return NULL;
 	/* Reused for another address between the look and the lock? */
-	if (LOAD(&s->tag) != tag || strncmp(s->addr, addr, n) != 0 ||
-	    s->addr[n] != '\0') {
+	if (!addr_is(s, LOAD(&s->tag), tag, addr, n)) {
 		unlock(&s->mu);
 		return claim ? addr_lock(addr, n, claim, now) : NULL;
 	}

@@ -352,13 +352,7 @@ t_status wh-013 413 -X POST -H 'Expect:' --data-binary @"$T_DIR/toobig" "$W"
 t_status wh-014 400 -X POST --data-binary "$BODY" "$W"	# unsigned
 
 # --- a key's rate limit: authgate's 429, Retry-After and JSON reach the client
-sqlite3 "$DB" "update apikey set remaining = NULL, rateLimitEnabled = 1, rateLimitTimeWindow = 60000, rateLimitMax = 1, requestCount = 0, lastRequest = NULL, updatedAt = '2031-01-01T00:00:00.000Z' where id = 'k_refilled'"
-t_status rate-001 200 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
-t_status rate-002 429 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
-t_header rate-003 '^Retry-After: (59|60)'
-t_header rate-004 '^Content-Type: application/json'
-t_body   rate-005 '^\{"error":"Too Many Requests - API key rate limit exceeded"\}$'
-t_nobody rate-006 '^backend'
+t_rate_limited rate "$DB" "$U/api/projects"
 
 # --- authgate unreachable: Apache answers 500, never allow
 kill "$T_SERVE_PID"

@@ -240,13 +240,7 @@ fi
 
 # 429s (a key's rate limit, a throttled client) reach the client as 429
 # with authgate's Retry-After and message, not as auth_request's 500.
-sqlite3 "$DB" "update apikey set remaining = NULL, rateLimitEnabled = 1, rateLimitTimeWindow = 60000, rateLimitMax = 1, requestCount = 0, lastRequest = NULL, updatedAt = '2031-01-01T00:00:00.000Z' where id = 'k_refilled'"
-t_status rate-001 200 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
-t_status rate-002 429 -H "x-api-key: $KEY_REFILLED" "$U/api/projects"
-t_header rate-003 '^Retry-After: (59|60)'
-t_header rate-004 '^Cache-Control: no-store'
-t_body   rate-005 '^\{"error":"Too Many Requests - API key rate limit exceeded"\}$'
-t_nobody rate-006 '^X-Auth-User-Id'
+t_rate_limited rate "$DB" "$U/api/projects"
 
 # authgate unreachable: 503, never an allow.
 kill "$T_SERVE_PID"

@@ -272,6 +272,20 @@ t_unlock_db() {
 	wait "$T_LOCK_PID"
 }
 
+# t_rate_limited PREFIX DB URL: k_refilled (KEY_REFILLED) limited to one
+# request a minute in DB; the first passes, the second is authgate's 429
+# with Retry-After and its JSON message, whatever server is in between.
+t_rate_limited() {
+	sqlite3 "$2" "update apikey set remaining = NULL, rateLimitEnabled = 1, rateLimitTimeWindow = 60000, rateLimitMax = 1, requestCount = 0, lastRequest = NULL, updatedAt = '2031-01-01T00:00:00.000Z' where id = 'k_refilled'"
+	t_status "$1-001" 200 -H "x-api-key: $KEY_REFILLED" "$3"
+	t_status "$1-002" 429 -H "x-api-key: $KEY_REFILLED" "$3"
+	t_header "$1-003" '^Retry-After: (59|60)'
+	t_header "$1-004" '^Content-Type: application/json'
+	t_header "$1-005" '^Cache-Control: no-store'
+	t_body   "$1-006" '^\{"error":"Too Many Requests - API key rate limit exceeded"\}$'
+	t_nobody "$1-007" '^(backend|X-Auth-User-Id)'
+}
+
 # t_lighttpd PORT STATE_DIR DB [BIN]: starts the shipped lighttpd.conf
 # (T_LIGHTTPD_CONF: another config, e.g. a copy with more processes).
 t_lighttpd() {
