@@ -23,7 +23,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
-MODULES	= util opt log metrics fcgi_proto request credential policy config sqlmem db schema \
+MODULES	= util opt log metrics fcgi_proto request credential jwe policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
 	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
 	  cli_rule cli_check cli main schema_sql
@@ -34,6 +34,7 @@ D_log	= util
 D_metrics =
 D_request = util
 D_credential = util
+D_jwe	= util
 D_policy = util
 D_config = util
 D_sqlmem =
@@ -86,6 +87,7 @@ T_test_config_ops = config
 T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential
+T_test_jwe = jwe
 T_test_policy = policy
 T_test_reply = reply
 T_test_admin = admin credential
