@@ -123,7 +123,8 @@ for (const c of cases.filter((c) => c.expect === "allow")) {
 // ---- better-auth cookie cache ----------------------------------------------------------
 // One instance per strategy, in memory. The clock is moved to 2099-12-25 while it signs
 // the user in, so the session (7 days) ends on 2100-01-01 and the cache (maxAge 400 days,
-// better-call's cap) in 2101; a second run at 2020-01-01 makes the expired ones.
+// better-call's cap) in 2101 (jwe: see below); a second run at 2020-01-01 makes the
+// expired ones.
 const realNow = Date.now;
 async function baSignIn(strategy, atMs, email) {
   Date.now = () => atMs + (realNow() % 1000);
@@ -156,7 +157,10 @@ async function baSignIn(strategy, atMs, email) {
 }
 const ba = [];
 for (const strategy of ["compact", "jwt", "jwe"]) {
-  const live = await baSignIn(strategy, Date.UTC(2099, 11, 25), `carol-${strategy}@acme.test`);
+  // jwe: better-auth's jwe expiry starts from (Date.now() / 1000) | 0, which wraps after
+  // 2038-01-19, so its clock stops at 2037-06-01 (session to 2037-06-08, cache to 2038-07).
+  const at = strategy === "jwe" ? Date.UTC(2037, 5, 1) : Date.UTC(2099, 11, 25);
+  const live = await baSignIn(strategy, at, `carol-${strategy}@acme.test`);
   if (live.answered !== live.user.id) throw new Error(`better-auth ${strategy}: getSession did not answer`);
   ba.push({ id: `ba-${strategy}`, strategy, session_token: live.token, session_data: live.data,
     set_cookie: live.set_cookie, expect: "allow", user_id: live.user.id, email: live.user.email,
