@@ -23,7 +23,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
-MODULES	= util opt log metrics fcgi_proto request credential jwe policy config sqlmem db schema \
+MODULES	= util opt log metrics fcgi_proto request credential jwe stateless policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
 	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
 	  cli_rule cli_check cli main schema_sql
@@ -35,6 +35,7 @@ D_metrics =
 D_request = util
 D_credential = util
 D_jwe	= util
+D_stateless = credential jwe request util
 D_policy = util
 D_config = util
 D_sqlmem =
@@ -44,7 +45,7 @@ D_schema = db
 D_store_read = db schema
 D_store_sync = db util
 D_store_admin = db schema store_read util
-D_authz	= credential db log policy request store_read util
+D_authz	= credential db log policy request stateless store_read util
 D_event	= credential store_sync util
 D_webhook = event store_sync util
 D_sandbox = log

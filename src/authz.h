@@ -14,6 +14,7 @@
 #include "credential.h"
 #include "policy.h"
 #include "request.h"
+#include "stateless.h"
 #include "store_read.h"
 #include "util.h"
 
@@ -111,6 +112,7 @@ struct authz {
 	struct cred_hmac	 cache_mac;	/* a random key per process */
 	int			 cache_on;	/* cache_mac is keyed */
 	struct authz_cached	 cache[AUTHZ_CACHE_SLOTS];
+	struct stateless	 st;		/* Auth.js JWTs, cookie cache */
 };
 
 /*
@@ -150,6 +152,19 @@ int	authz_add_secret(struct authz *a, const unsigned char *secret,
 int	authz_add_secrets(struct authz *a,
 	    const unsigned char (*secrets)[CRED_MAX_SECRET], const size_t *lens,
 	    size_t n) UTIL_MUST_CHECK;
+
+/*
+ * Accepts stateless session cookies (stateless.h): NextAuth v4 JWTs
+ * under nextauth (nn bytes, 0: none), Auth.js v5 JWTs under any of the
+ * nauth secrets, and, with trust_cache, better-auth's cookie cache under
+ * the session secret given to authz_init (and the earlier ones added
+ * with authz_add_secret; the "jwe" strategy: the current one). Call it
+ * after those. Returns 0, or -1 (trust_cache without a session secret,
+ * or a key that could not be derived).
+ */
+int	authz_stateless(struct authz *a, const unsigned char *nextauth,
+	    size_t nn, const unsigned char (*auth)[CRED_MAX_SECRET],
+	    const size_t *auth_n, size_t nauth, int trust_cache) UTIL_MUST_CHECK;
 
 /*
  * The health check: the same steps as a decision's snapshot (the store
