@@ -89,6 +89,7 @@ T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential
 T_test_jwe = jwe request
+T_test_stateless = stateless
 T_test_policy = policy
 T_test_reply = reply
 T_test_admin = admin credential

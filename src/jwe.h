@@ -112,6 +112,14 @@ int	jwe_a256cbc_hs512_decrypt(const unsigned char *key,
 	    unsigned char *out, size_t *outn) UTIL_MUST_CHECK;
 
 /*
+ * Known answers for both ciphers (AES-256-GCM: McGrew and Viega's test
+ * case 14; A256CBC-HS512: one block under key 00..3f). Run at start-up,
+ * before any sandbox, it also makes OpenSSL fetch every algorithm a
+ * request will use. Returns 0, or -1 (do not serve).
+ */
+int	jwe_self_test(void) UTIL_MUST_CHECK;
+
+/*
  * Decrypts a compact JWE (RFC 7516 7.1) whose protected header says
  * "alg":"dir" and an "enc" of the keys given, with no "zip" and no
  * "crit". Each of the nkeys keys of that enc is tried (the tag decides;

@@ -36,20 +36,6 @@ static const char *const v4_names[2] = {
 	"__Secure-next-auth.session-token", "next-auth.session-token"
 };
 
-/* OpenSSL fetches a cipher on its first use: do that now, not later
- * under the sandbox. A wrong tag (1) is the expected answer. */
-static int
-warm_up(void)
-{
-	unsigned char k[64] = { 0 }, iv[16] = { 0 }, ct[16] = { 0 },
-	    tag[32] = { 0 }, out[16];
-	size_t on;
-
-	return jwe_a256gcm_decrypt(k, iv, NULL, 0, ct, 16, tag, out) == 1 &&
-	    jwe_a256cbc_hs512_decrypt(k, iv, NULL, 0, ct, 16, tag, out,
-	    &on) == 1 ? 0 : -1;
-}
-
 int
 stateless_init(struct stateless *st, const unsigned char *nextauth,
     size_t nn, const unsigned char (*auth)[CRED_MAX_SECRET],
@@ -87,7 +73,7 @@ stateless_init(struct stateless *st, const unsigned char *nextauth,
 			goto fail;
 		st->ba_jwe_on = 1;
 	}
-	if ((st->v4_on || st->nv5 > 0 || trust_cache) && warm_up() != 0)
+	if ((st->v4_on || st->nv5 > 0 || trust_cache) && jwe_self_test() != 0)
 		goto fail;
 	return 0;
 fail:

@@ -55,8 +55,8 @@ enum stateless_rc {
  * Derives the keys: NextAuth v4 from nextauth (nn bytes, 0: none),
  * Auth.js v5 for both cookie names from each of the nauth secrets, and
  * the better-auth "jwe" cache key from ba_secret (bn bytes, 0: none)
- * when trust_cache. Runs each cipher once, so that OpenSSL has fetched
- * them before any sandbox. Returns 0, or -1.
+ * when trust_cache. Runs jwe_self_test when any is on (known answers,
+ * and OpenSSL's fetches done before any sandbox). Returns 0, or -1.
  */
 int	stateless_init(struct stateless *st, const unsigned char *nextauth,
 	    size_t nn, const unsigned char (*auth)[CRED_MAX_SECRET],

@@ -206,6 +206,7 @@ test_cbc(void)
 	T_EQ_INT("cbc-004", jwe_a256cbc_hs512_decrypt(key, iv,
 	    (const unsigned char *)a, strlen(a) - 1, ct, ctn, tag, out, &on),
 	    1);
+	T_EQ_INT("cbc-007", jwe_self_test(), 0);
 	T_EQ_INT("cbc-005", jwe_a256cbc_hs512_decrypt(key, iv,
 	    (const unsigned char *)a, strlen(a), ct, ctn - 1, tag, out, &on),
 	    1);	/* not whole blocks */
