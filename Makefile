@@ -106,6 +106,7 @@ UNIT_BINS = $(UNIT:%=build/test/%)
 FUZZ	= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 T_fuzz_request = request
 T_fuzz_credential = credential
+T_fuzz_jwe = jwe request
 T_fuzz_policy = policy
 T_fuzz_webhook = webhook schema schema_sql
 T_fuzz_fcgi = fcgi_proto
