@@ -92,7 +92,8 @@ struct authz_decision {
 struct authz_cached {
 	unsigned char		 digest[32];	/* HMAC of kind and credential */
 	unsigned long		 gen;		/* store_generation; 0: empty */
-	char			 kind;		/* 's' session, 'k' API key */
+	char			 kind;		/* 's' session, 'k' API key,
+						   'j' Auth.js JWT cookie */
 	struct store_time	 expires;	/* the credential's end */
 	struct authz_identity	 id;		/* as authenticate left it */
 };
