@@ -123,7 +123,7 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy fcgiwrap faketime prometheus wrk \
+	     python3 apache2 nginx caddy fcgiwrap faketime prometheus wrk jq \
 	     $(DEBS_PACKAGE)
 # tests/integration/package.sh: builds, lints and installs the .deb.
 DEBS_PACKAGE = debhelper dpkg-dev lintian fakeroot scdoc man-db systemd
