@@ -23,7 +23,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
-MODULES	= util opt log metrics usage fcgi_proto request credential policy config sqlmem db schema \
+MODULES	= util opt log metrics usage fcgi_proto request credential jwe stateless policy config sqlmem db schema \
 	  store_read store_sync store_admin authz event reply webhook sandbox \
 	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
 	  cli_rule cli_check cli main schema_sql
@@ -35,6 +35,8 @@ D_metrics = util
 D_usage	= util
 D_request = util
 D_credential = util
+D_jwe	= util
+D_stateless = credential jwe request util
 D_policy = util
 D_config = util
 D_sqlmem =
@@ -44,7 +46,7 @@ D_schema = db
 D_store_read = db schema
 D_store_sync = db util
 D_store_admin = db schema store_read util
-D_authz	= credential db log policy request store_read usage util
+D_authz	= credential db log policy request stateless store_read usage util
 D_event	= credential store_sync util
 D_webhook = event store_sync util
 D_sandbox = log
@@ -88,6 +90,8 @@ T_test_config_ops = config
 T_test_sqlmem = sqlmem
 T_test_request = request
 T_test_credential = credential
+T_test_jwe = jwe request
+T_test_stateless = stateless
 T_test_policy = policy
 T_test_reply = reply
 T_test_admin = admin credential
@@ -104,6 +108,7 @@ UNIT_BINS = $(UNIT:%=build/test/%)
 FUZZ	= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 T_fuzz_request = request
 T_fuzz_credential = credential
+T_fuzz_jwe = jwe request
 T_fuzz_policy = policy
 T_fuzz_webhook = webhook schema schema_sql
 T_fuzz_fcgi = fcgi_proto
@@ -120,7 +125,7 @@ DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     libfcgi-bin lighttpd-modules-lua \
-	     python3 apache2 nginx caddy fcgiwrap faketime prometheus wrk \
+	     python3 apache2 nginx caddy fcgiwrap faketime prometheus wrk jq \
 	     $(DEBS_PACKAGE)
 # tests/integration/package.sh: builds, lints and installs the .deb.
 DEBS_PACKAGE = debhelper dpkg-dev lintian fakeroot scdoc man-db systemd

@@ -21,7 +21,8 @@ enum cred_kind {
 	KIND_NONE = 0,
 	KIND_SESSION_COOKIE,
 	KIND_SESSION_BEARER,
-	KIND_API_KEY
+	KIND_API_KEY,
+	KIND_AUTHJS		/* an Auth.js / NextAuth session cookie */
 };
 
 /*
@@ -126,11 +127,23 @@ authz_add_secrets(struct authz *a,
 	return 0;
 }
 
+int
+authz_stateless(struct authz *a, const unsigned char *nextauth, size_t nn,
+    const unsigned char (*auth)[CRED_MAX_SECRET], const size_t *auth_n,
+    size_t nauth, int trust_cache)
+{
+	if (trust_cache && a->secret_n == 0)
+		return -1;
+	return stateless_init(&a->st, nextauth, nn, auth, auth_n, nauth,
+	    a->secret, a->secret_n, trust_cache);
+}
+
 void
 authz_fini(struct authz *a)
 {
 	size_t i;
 
+	stateless_fini(&a->st);
 	OPENSSL_cleanse(a->secret, sizeof(a->secret));
 	a->secret_n = 0;
 	cred_hmac_free(&a->mac);
@@ -340,9 +353,155 @@ found(int rc, struct authz_decision *d, const char *unknown,
 	return rc > 0;
 }
 
+/*
+ * An identity from a stateless cookie: user, session id (jti, or the
+ * cache's session.id), expiry, method "session"; no organization yet.
+ * -1 when a value does not fit a header field.
+ */
+static int
+set_stateless(struct authz_identity *id, const struct stateless_id *s)
+{
+	memset(id, 0, sizeof(*id));
+	if (util_copy(id->user_id, sizeof(id->user_id), s->user_id,
+	    strlen(s->user_id)) != 0 ||
+	    util_copy(id->email, sizeof(id->email), s->email,
+	    strlen(s->email)) != 0 ||
+	    util_copy(id->name, sizeof(id->name), s->name,
+	    strlen(s->name)) != 0 ||
+	    util_copy(id->session_id, sizeof(id->session_id), s->session_id,
+	    strlen(s->session_id)) != 0 ||
+	    util_time_format(s->expires_ms, id->expires_at,
+	    sizeof(id->expires_at)) != 0) {
+		memset(id, 0, sizeof(*id));
+		return -1;
+	}
+	memcpy(id->remote_user, id->user_id, sizeof(id->remote_user));
+	memcpy(id->method, "session", sizeof("session"));
+	return 0;
+}
+
+/*
+ * better-auth's cookie cache, trusted (AUTHGATE_TRUST_COOKIE_CACHE=1),
+ * for the session token tok (tn bytes) whose signature was verified:
+ * 1 with the identity in d and no session lookup; 0 when the cache
+ * cookie is absent or anything is wrong with it (the caller looks the
+ * session up as usual, never allows on it); -1 with a 503 in d when the
+ * membership lookup failed. Invariant: the trade-off is documented
+ * (docs/security.md): a revoked session passes until its cache cookie
+ * expires.
+ */
+static int
+by_cache(struct authz *a, const struct slice *hdr, const char *tok,
+    size_t tn, struct authz_decision *d, int64_t now)
+{
+	struct stateless_id sid;
+	struct store_membership m;
+	const char *why;
+	int rc, oversize = 0;
+
+	if (stateless_cache(&a->st, hdr->p, hdr->n, a->cookie_prefix, tok, tn,
+	    &a->mac, a->old_mac, a->nold, now, &sid, &why) != STATELESS_OK)
+		return 0;
+	if (set_stateless(&d->id, &sid) != 0)
+		return 0;
+	if (sid.org_id[0] != '\0') {
+		rc = store_member_find(a->store, sid.user_id, sid.org_id, &m);
+		if (rc < 0) {
+			memset(&d->id, 0, sizeof(d->id));
+			deny(d, 503, "store_error",
+			    "Service Unavailable - store error");
+			return -1;
+		}
+		if (rc == 1)
+			set_member_org(&d->id, &m, NULL, &oversize);
+		if (oversize) {
+			memset(&d->id, 0, sizeof(d->id));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Organization and role of an Auth.js / NextAuth JWT identity (issue 13,
+ * item 4: from authgate's own membership tables by user id or email).
+ * The hook that mapping fills in; until then a JWT session has no
+ * organization and no role, so role rules deny it. 0, or -1 with a 503
+ * in d on a store error.
+ */
+static int
+authjs_membership(struct authz *a, struct authz_decision *d)
+{
+	(void)a;
+	(void)d;
+	return 0;
+}
+
+/* Whether the Cookie header may hold an Auth.js session cookie. */
+static int
+has_authjs_cookie(const struct slice *c)
+{
+	static const char needle[] = "session-token";
+	size_t i, k = sizeof(needle) - 1;
+
+	for (i = 0; c->p != NULL && i + k <= c->n; i++)
+		if (c->p[i] == 's' && memcmp(c->p + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
 static enum auth_rc
-by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
-    int64_t now)
+by_authjs(struct authz *a, const struct authz_input *in,
+    struct authz_decision *d, int64_t now)
+{
+	struct stateless_id sid;
+	struct authz_cached *e;
+	struct store_time until;
+	unsigned char dg[32];
+	const char *why;
+
+	/* The identity cache, keyed by the whole Cookie header (the JWT is
+	 * in there, maybe in chunks), until the JWT's exp: a hit skips the
+	 * decryption, as it skips the HMAC of a better-auth cookie. */
+	e = cache_slot(a, in->cookie.p, in->cookie.n, dg);
+	if (cache_hit(a, e, 'j', dg, now)) {
+		d->id = e->id;
+		return AUTH_OK;
+	}
+	switch (stateless_authjs(&a->st, in->cookie.p, in->cookie.n, now,
+	    &sid, &why)) {
+	case STATELESS_OK:
+		break;
+	case STATELESS_ABSENT:
+		deny(d, 401, "no_credentials", "Unauthorized - sign in required");
+		return AUTH_DENIED;
+	case STATELESS_NOT_JWT:
+		/* An Auth.js database session (issue 13 item 1): looked up
+		 * in the adapter's tables by that code; not a JWT here. */
+		deny(d, 401, "session_unknown", "Unauthorized - invalid session");
+		return AUTH_DENIED;
+	default:
+		deny(d, 401, why, strcmp(why, "jwt_expired") == 0 ?
+		    "Unauthorized - session expired" :
+		    "Unauthorized - invalid session");
+		return AUTH_DENIED;
+	}
+	if (set_stateless(&d->id, &sid) != 0) {
+		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	if (authjs_membership(a, d) != 0)
+		return AUTH_DENIED;
+	until.present = 1;
+	until.bad = 0;
+	until.ms = sid.expires_ms;
+	cache_put(a, e, 'j', dg, &until, &d->id);
+	return AUTH_OK;
+}
+
+static enum auth_rc
+by_session(struct authz *a, const char *v, size_t n, const struct slice *hdr,
+    struct authz_decision *d, int64_t now)
 {
 	struct store_session s;
 	struct authz_cached *e;
@@ -377,6 +536,13 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 		}
 	} else if (req_is_signed_token(v, n)) {
 		token_n = n - 45;	/* TOKEN of TOKEN.SIG, unverified */
+	}
+	/* The cookie cache only with a verified signature (a secret is
+	 * required for trust_cache), and only for a cookie. */
+	if (hdr != NULL && a->st.trust_cache && a->secret_n > 0) {
+		rc = by_cache(a, hdr, v, token_n, d, now);
+		if (rc != 0)
+			return rc > 0 ? AUTH_OK : AUTH_DENIED;
 	}
 	rc = store_session_find(a->store, v, token_n, &s);
 	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
@@ -526,7 +692,7 @@ failed_credential(const char *reason)
 	static const char *const r[] = { "session_malformed",
 		"session_bad_signature", "session_unknown", "api_key_malformed",
 		"api_key_unknown", "cookie_malformed", "authorization_malformed",
-		NULL };
+		"jwt_bad_tag", "jwt_invalid", "jwt_unsupported", NULL };
 	size_t i;
 
 	for (i = 0; r[i] != NULL; i++)
@@ -677,6 +843,11 @@ authenticate(struct authz *a, const struct authz_input *in,
 		}
 		if (sess.p != NULL)
 			kind = KIND_SESSION_COOKIE;
+		/* Invariant: no better-auth cookie costs one substring scan;
+		 * JWEs are parsed only when an Auth.js cookie may be there. */
+		else if (stateless_authjs_on(&a->st) &&
+		    has_authjs_cookie(&in->cookie))
+			kind = KIND_AUTHJS;
 	} else {
 		kind = key.p != NULL ? KIND_API_KEY : KIND_SESSION_BEARER;
 	}
@@ -704,8 +875,11 @@ authenticate(struct authz *a, const struct authz_input *in,
 	}
 	if (kind == KIND_API_KEY)
 		arc = by_api_key(a, &key, d, now);
+	else if (kind == KIND_AUTHJS)
+		arc = by_authjs(a, in, d, now);
 	else
-		arc = by_session(a, sess.p, sess.n, d, now);
+		arc = by_session(a, sess.p, sess.n, kind == KIND_SESSION_COOKIE ?
+		    &in->cookie : NULL, d, now);
 out:
 	/* only what was written: a full wipe of both buffers per request
 	 * cost more than the HMAC */

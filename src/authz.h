@@ -14,6 +14,7 @@
 #include "credential.h"
 #include "policy.h"
 #include "request.h"
+#include "stateless.h"
 #include "store_read.h"
 #include "usage.h"
 #include "util.h"
@@ -100,7 +101,8 @@ struct authz_decision {
 struct authz_cached {
 	unsigned char		 digest[32];	/* HMAC of kind and credential */
 	unsigned long		 gen;		/* store_generation; 0: empty */
-	char			 kind;		/* 's' session, 'k' API key */
+	char			 kind;		/* 's' session, 'k' API key,
+						   'j' Auth.js JWT cookie */
 	struct store_time	 expires;	/* the credential's end */
 	struct authz_identity	 id;		/* as authenticate left it */
 	struct usage_limits	 lim;		/* a key's, as the row said */
@@ -123,6 +125,7 @@ struct authz {
 	struct authz_cached	 cache[AUTHZ_CACHE_SLOTS];
 	int			 count_uses;	/* 0: key uses are only
 						   evaluated (`check`) */
+	struct stateless	 st;		/* Auth.js JWTs, cookie cache */
 };
 
 /*
@@ -162,6 +165,19 @@ int	authz_add_secret(struct authz *a, const unsigned char *secret,
 int	authz_add_secrets(struct authz *a,
 	    const unsigned char (*secrets)[CRED_MAX_SECRET], const size_t *lens,
 	    size_t n) UTIL_MUST_CHECK;
+
+/*
+ * Accepts stateless session cookies (stateless.h): NextAuth v4 JWTs
+ * under nextauth (nn bytes, 0: none), Auth.js v5 JWTs under any of the
+ * nauth secrets, and, with trust_cache, better-auth's cookie cache under
+ * the session secret given to authz_init (and the earlier ones added
+ * with authz_add_secret; the "jwe" strategy: the current one). Call it
+ * after those. Returns 0, or -1 (trust_cache without a session secret,
+ * or a key that could not be derived).
+ */
+int	authz_stateless(struct authz *a, const unsigned char *nextauth,
+	    size_t nn, const unsigned char (*auth)[CRED_MAX_SECRET],
+	    const size_t *auth_n, size_t nauth, int trust_cache) UTIL_MUST_CHECK;
 
 /*
  * The health check: the same steps as a decision's snapshot (the store

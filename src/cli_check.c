@@ -232,7 +232,9 @@ cli_check_main(int argc, char **argv)
 	    authz_init(&az, s, cfg.secret, cfg.secret_n,
 	    cfg.cookie_prefix, cfg.case_sensitive) != 0 ||
 	    authz_add_secrets(&az, cfg.secret_old, cfg.secret_old_n,
-	    cfg.nold) != 0) {
+	    cfg.nold) != 0 || authz_stateless(&az, cfg.nextauth_secret,
+	    cfg.nextauth_secret_n, cfg.authjs_secret, cfg.authjs_secret_n,
+	    cfg.nauthjs, cfg.trust_cookie_cache) != 0) {
 		rc = cli_fail("check: cannot set up the decision");
 		goto out;
 	}

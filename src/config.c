@@ -256,7 +256,9 @@ config_load(struct config *c, char *err, size_t errsz)
 	    "AUTHGATE_CASE_SENSITIVE", err, errsz) != 0 ||
 	    load_limits(c, err, errsz) != 0)
 		return -1;
-	return config_load_ops(c, err, errsz);
+	if (config_load_ops(c, err, errsz) != 0)
+		return -1;
+	return config_load_stateless(c, err, errsz);
 }
 
 /*
@@ -396,9 +398,97 @@ config_secret_check(const struct config *c, int *unsigned_ok, char *err,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Stateless cookies: the Auth.js / NextAuth secrets, the cookie cache. */
+
+/*
+ * One secret from NAME or NAME_FILE (not both) into out: *n 0 when
+ * neither is set. Checked like BETTER_AUTH_SECRET: an empty file, and
+ * anything shorter than CONFIG_MIN_SECRET, stop start-up.
+ */
+static int
+load_named_secret(const char *name, unsigned char *out, size_t *n,
+    char *err, size_t errsz)
+{
+	char fname[64];
+	const char *v = getenv(name), *f;
+	long r;
+
+	*n = 0;
+	snprintf(fname, sizeof(fname), "%s_FILE", name);
+	f = getenv(fname);
+	if (v != NULL && *v != '\0' && f != NULL && *f != '\0') {
+		snprintf(err, errsz, "set %s or %s, not both", name, fname);
+		return -1;
+	}
+	if (f != NULL && *f != '\0') {
+		if ((r = config_read_secret_file(f, out, CRED_MAX_SECRET, err,
+		    errsz)) < 0)
+			return -1;
+		if (r == 0) {
+			snprintf(err, errsz, "%s %s is empty", fname, f);
+			return -1;
+		}
+		*n = (size_t)r;
+	} else if (v != NULL && *v != '\0') {
+		if (strlen(v) > CRED_MAX_SECRET) {
+			snprintf(err, errsz, "%s is longer than %d bytes", name,
+			    CRED_MAX_SECRET);
+			return -1;
+		}
+		*n = strlen(v);
+		memcpy(out, v, *n);
+	}
+	if (*n > 0 && *n < CONFIG_MIN_SECRET) {
+		OPENSSL_cleanse(out, CRED_MAX_SECRET);
+		*n = 0;
+		snprintf(err, errsz, "%s is shorter than %d bytes; use the"
+		    " app's own secret (openssl rand -base64 32 makes one)",
+		    f != NULL && *f != '\0' ? fname : name, CONFIG_MIN_SECRET);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load_stateless(struct config *c, char *err, size_t errsz)
+{
+	static const char *const names[CONFIG_MAX_AUTHJS_SECRETS] = {
+	    "AUTH_SECRET", "AUTH_SECRET_1", "AUTH_SECRET_2", "AUTH_SECRET_3" };
+	size_t i, n;
+
+	c->nauthjs = 0;
+	if (load_named_secret("NEXTAUTH_SECRET", c->nextauth_secret,
+	    &c->nextauth_secret_n, err, errsz) != 0)
+		return -1;
+	for (i = 0; i < CONFIG_MAX_AUTHJS_SECRETS; i++) {
+		if (load_named_secret(names[i], c->authjs_secret[c->nauthjs],
+		    &n, err, errsz) != 0)
+			return -1;
+		if (n > 0)
+			c->authjs_secret_n[c->nauthjs++] = n;
+	}
+	if (config_flag(&c->trust_cookie_cache, "AUTHGATE_TRUST_COOKIE_CACHE",
+	    err, errsz) != 0)
+		return -1;
+	/* Invariant: a cache cookie is trusted only when its MAC can be
+	 * checked; without the secret anyone could write one. */
+	if (c->trust_cookie_cache && c->secret_n == 0) {
+		snprintf(err, errsz, "AUTHGATE_TRUST_COOKIE_CACHE=1 needs"
+		    " BETTER_AUTH_SECRET (or BETTER_AUTH_SECRET_FILE): the"
+		    " cache cookie is signed with it");
+		return -1;
+	}
+	return 0;
+}
+
 void
 config_wipe(struct config *c)
 {
+	OPENSSL_cleanse(c->nextauth_secret, sizeof(c->nextauth_secret));
+	c->nextauth_secret_n = 0;
+	OPENSSL_cleanse(c->authjs_secret, sizeof(c->authjs_secret));
+	c->nauthjs = 0;
 	OPENSSL_cleanse(c->secret, sizeof(c->secret));
 	c->secret_n = 0;
 	OPENSSL_cleanse(c->secret_old, sizeof(c->secret_old));

@@ -33,6 +33,9 @@
 					 * the first: enough for a rotation
 					 * or two in progress */
 
+#define CONFIG_MAX_AUTHJS_SECRETS 4	/* AUTH_SECRET and AUTH_SECRET_1..3,
+					 * as Auth.js v5 reads them */
+
 struct config {
 	char		db[PATH_MAX];
 	unsigned char	secret[CRED_MAX_SECRET];
@@ -56,6 +59,15 @@ struct config {
 	int		fail_limit;		/* 0: no throttle */
 	int		fail_window;		/* s */
 	int		fail_cooldown;		/* s */
+	/* Stateless cookies (jwe.h): NextAuth v4's secret, Auth.js v5's
+	 * (the current one and those of a rotation, in no order: each is
+	 * tried), and AUTHGATE_TRUST_COOKIE_CACHE=1. */
+	unsigned char	nextauth_secret[CRED_MAX_SECRET];
+	size_t		nextauth_secret_n;	/* 0: v4 JWTs not accepted */
+	unsigned char	authjs_secret[CONFIG_MAX_AUTHJS_SECRETS][CRED_MAX_SECRET];
+	size_t		authjs_secret_n[CONFIG_MAX_AUTHJS_SECRETS];
+	size_t		nauthjs;		/* 0: v5 JWTs not accepted */
+	int		trust_cookie_cache;
 };
 
 /*
@@ -93,6 +105,16 @@ int	config_secret_len_ok(size_t n, const char *name, char *err,
  * BETTER_AUTH_SECRET_FILE. Returns 0, or -1 with one line in err.
  */
 int	config_load_ops(struct config *c, char *err, size_t errsz) UTIL_MUST_CHECK;
+
+/*
+ * The stateless-cookie settings (config_load calls it): NEXTAUTH_SECRET
+ * or NEXTAUTH_SECRET_FILE; AUTH_SECRET, AUTH_SECRET_1, _2, _3, each or
+ * its _FILE form; AUTHGATE_TRUST_COOKIE_CACHE (0/1, needs a better-auth
+ * secret). A variable and its _FILE form both set, an empty file, or a
+ * secret shorter than CONFIG_MIN_SECRET stop start-up. Returns 0, or -1
+ * with one line in err.
+ */
+int	config_load_stateless(struct config *c, char *err, size_t errsz) UTIL_MUST_CHECK;
 
 /* Wipes the secrets held in c. */
 void	config_wipe(struct config *c);

@@ -438,6 +438,11 @@ doctor_secrets(struct doctor_report *r, const char *user, const char *group)
 	ap = account_load(user, group, &a) == 0 ? &a : NULL;
 	check_secret_file(r, ap, "BETTER_AUTH_SECRET_FILE");
 	check_secret_file(r, ap, "AUTHGATE_WEBHOOK_SECRET_FILE");
+	check_secret_file(r, ap, "NEXTAUTH_SECRET_FILE");
+	check_secret_file(r, ap, "AUTH_SECRET_FILE");
+	check_secret_file(r, ap, "AUTH_SECRET_1_FILE");
+	check_secret_file(r, ap, "AUTH_SECRET_2_FILE");
+	check_secret_file(r, ap, "AUTH_SECRET_3_FILE");
 	if (config_load(&cfg, err, sizeof(err)) != 0) {
 		doctor_report_add(r, DOCTOR_FAIL, "config", "correct the variable"
 		    " named; authgate would not start with it",

@@ -179,7 +179,9 @@ main_setup(void)
 	if (authz_init(&az, s, cfg.secret, cfg.secret_n,
 	    cfg.cookie_prefix, cfg.case_sensitive) != 0 ||
 	    authz_add_secrets(&az, cfg.secret_old, cfg.secret_old_n,
-	    cfg.nold) != 0) {
+	    cfg.nold) != 0 || authz_stateless(&az, cfg.nextauth_secret,
+	    cfg.nextauth_secret_n, cfg.authjs_secret, cfg.authjs_secret_n,
+	    cfg.nauthjs, cfg.trust_cookie_cache) != 0) {
 		fprintf(stderr, "authgate: cannot set up the decision\n");
 		authz_fini(&az);
 		store_close(s);
@@ -192,6 +194,10 @@ main_setup(void)
 	else if (cfg.secret_n == 0)
 		log_msg("warning: BETTER_AUTH_SECRET is not set; session"
 		    " cookie signatures are not checked");
+	if (cfg.trust_cookie_cache)
+		log_msg("AUTHGATE_TRUST_COOKIE_CACHE=1: better-auth's cookie"
+		    " cache decides without a session lookup; a revoked session"
+		    " passes until its cache cookie expires");
 	gate_init(&gate, &cfg, &az, &secrets);
 	return 0;
 }
@@ -233,7 +239,10 @@ main_reload(void)
 	if (authz_init(&naz, s, ncfg.secret, ncfg.secret_n,
 	    ncfg.cookie_prefix, ncfg.case_sensitive) != 0 ||
 	    authz_add_secrets(&naz, ncfg.secret_old,
-	    ncfg.secret_old_n, ncfg.nold) != 0) {
+	    ncfg.secret_old_n, ncfg.nold) != 0 || authz_stateless(&naz,
+	    ncfg.nextauth_secret, ncfg.nextauth_secret_n, ncfg.authjs_secret,
+	    ncfg.authjs_secret_n, ncfg.nauthjs,
+	    ncfg.trust_cookie_cache) != 0) {
 		log_msg("serve: reload refused, the running configuration"
 		    " stays: cannot set up the decision");
 		goto fail;

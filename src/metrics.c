@@ -57,6 +57,8 @@ static const char *const reasons[] = {
 	"path_segment_end", "path_bad_utf8", "path_folds_to_ascii",
 	"path_unknown", "api_key_exhausted", "api_key_rate_limited",
 	"client_throttled", "usage_unavailable", "permission_required",
+	"jwt_expired", "jwt_not_yet_valid", "jwt_bad_tag", "jwt_unsupported",
+	"jwt_invalid",
 	"other"
 };
 #define NREASONS	(sizeof(reasons) / sizeof(reasons[0]))

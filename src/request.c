@@ -299,6 +299,165 @@ req_cookie_find(const char *hdr, size_t n, const char *name, size_t name_n,
 	return rc;
 }
 
+/* A value span of one cookie pair, trimmed and unquoted. */
+struct span {
+	size_t	s, e;
+};
+
+/* Whether two raw spans of hdr hold the same bytes. */
+static int
+span_eq(const char *hdr, const struct span *a, size_t s, size_t e)
+{
+	return a->e - a->s == e - s && memcmp(hdr + a->s, hdr + s, e - s) == 0;
+}
+
+/*
+ * Records the span [s, e) for chunk index idx (-1: the unchunked name).
+ * Returns a req_cookie_rc: FOUND to go on, else the verdict.
+ */
+static enum req_cookie_rc
+chunk_note(const char *hdr, struct span *whole, int *have_whole,
+    struct span *chunk, unsigned *mask, long idx, size_t s, size_t e)
+{
+	struct span *dst;
+	int seen;
+
+	if (e - s > REQ_MAX_CHUNK_VALUE)
+		return REQ_COOKIE_TOO_LONG;
+	if (idx < 0) {
+		dst = whole;
+		seen = *have_whole;
+		*have_whole = 1;
+	} else {
+		if (idx >= REQ_MAX_CHUNKS)
+			return REQ_COOKIE_TOO_LONG;
+		dst = &chunk[idx];
+		seen = (*mask >> idx) & 1;
+		*mask |= 1u << idx;
+	}
+	if (seen)
+		return span_eq(hdr, dst, s, e) ? REQ_COOKIE_FOUND :
+		    REQ_COOKIE_DUPLICATE;
+	dst->s = s;
+	dst->e = e;
+	return REQ_COOKIE_FOUND;
+}
+
+/* Decodes one chunk's value onto the end of out; -1 malformed, -2 long. */
+static long
+chunk_append(const char *v, size_t n, char *out, size_t outsz, size_t at)
+{
+	long dn;
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (at + n + 1 > outsz)
+		return -2;
+	dn = req_percent_decode(v, n, out + at, outsz - at);
+	if (dn < 0 || memchr(out + at, '"', (size_t)dn) != NULL)
+		return -1;
+	return dn;
+}
+
+enum req_cookie_rc
+req_cookie_chunked(const char *hdr, size_t n, const char *name, size_t name_n,
+    char *out, size_t outsz, size_t *outn)
+{
+	struct span whole = { 0, 0 }, chunk[REQ_MAX_CHUNKS];
+	enum req_cookie_rc rc;
+	unsigned mask = 0;
+	size_t i = 0, o = 0, k;
+	int have_whole = 0;
+	long idx, dn;
+
+	out_clear(out, outsz, outn);
+	if (hdr == NULL || n == 0)
+		return REQ_COOKIE_ABSENT;
+	if (n > REQ_MAX_COOKIE_HEADER)
+		return REQ_COOKIE_TOO_LONG;
+	while (i < n) {
+		size_t start, eq, end, ks, ke, vs, ve;
+
+		start = i;
+		while (i < n && hdr[i] != ';')
+			i++;
+		end = i++;
+		ks = start;
+		while (ks < end && is_ws(hdr[ks]))
+			ks++;
+		for (eq = ks; eq < end && hdr[eq] != '='; eq++)
+			;
+		if (eq == end)
+			continue;
+		ke = eq;
+		while (ke > ks && is_ws(hdr[ke - 1]))
+			ke--;
+		if (ke - ks < name_n || memcmp(hdr + ks, name, name_n) != 0)
+			continue;
+		if (ke - ks == name_n) {
+			idx = -1;
+		} else if (hdr[ks + name_n] == '.' && ke - ks > name_n + 1) {
+			/* ".N": digits only, no leading zero, bounded */
+			idx = 0;
+			for (k = ks + name_n + 1; k < ke; k++) {
+				if (hdr[k] < '0' || hdr[k] > '9')
+					break;
+				if (idx > REQ_MAX_CHUNKS)
+					break;
+				idx = idx * 10 + (hdr[k] - '0');
+			}
+			if (k < ke && (hdr[k] < '0' || hdr[k] > '9'))
+				continue;	/* "name.x": another cookie */
+			if ((hdr[ks + name_n + 1] == '0' && ke - ks > name_n + 2))
+				return REQ_COOKIE_MALFORMED;
+			if (k < ke)
+				return REQ_COOKIE_TOO_LONG;
+		} else {
+			continue;
+		}
+		vs = eq + 1;
+		ve = end;
+		while (vs < ve && is_ws(hdr[vs]))
+			vs++;
+		while (ve > vs && is_ws(hdr[ve - 1]))
+			ve--;
+		if (ve == vs)
+			continue;	/* empty: a deleted cookie or chunk */
+		rc = chunk_note(hdr, &whole, &have_whole, chunk, &mask, idx,
+		    vs, ve);
+		if (rc != REQ_COOKIE_FOUND)
+			return rc;
+	}
+	if (!have_whole && mask == 0)
+		return REQ_COOKIE_ABSENT;
+	/* both forms, or a gap: not one value the library wrote */
+	if ((have_whole && mask != 0) || (mask & (mask + 1)) != 0)
+		return REQ_COOKIE_MALFORMED;
+	if (have_whole) {
+		dn = chunk_append(hdr + whole.s, whole.e - whole.s, out, outsz,
+		    0);
+		o = dn > 0 ? (size_t)dn : 0;
+	} else {
+		for (k = 0, dn = 0; k < REQ_MAX_CHUNKS && (mask >> k & 1) &&
+		    dn >= 0; k++) {
+			dn = chunk_append(hdr + chunk[k].s, chunk[k].e -
+			    chunk[k].s, out, outsz, o);
+			if (dn >= 0)
+				o += (size_t)dn;
+		}
+	}
+	if (dn < 0 || o == 0) {
+		if (outsz > 0)
+			memset(out, 0, o < outsz ? o + 1 : outsz);
+		out_clear(out, outsz, outn);
+		return dn == -2 ? REQ_COOKIE_TOO_LONG : REQ_COOKIE_MALFORMED;
+	}
+	*outn = o;
+	return REQ_COOKIE_FOUND;
+}
+
 enum req_cookie_rc
 req_session_cookie_find(const char *hdr, size_t n, const char *prefix,
     size_t prefix_n, char *out, size_t outsz, size_t *outn)

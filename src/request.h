@@ -20,6 +20,8 @@
 #define REQ_MAX_AUTHZ		1024	/* Authorization / x-api-key header length */
 #define REQ_MAX_CREDENTIAL	512	/* a token or API key after parsing */
 #define REQ_MAX_PREFIX		64	/* AUTHGATE_COOKIE_PREFIX */
+#define REQ_MAX_CHUNK_VALUE	4096	/* browsers keep at most 4096 bytes of one cookie */
+#define REQ_MAX_CHUNKS		8	/* NAME.0 .. NAME.7: twice what an 8 KiB header holds */
 
 enum req_path_rc {
 	REQ_PATH_OK = 0,
@@ -83,6 +85,22 @@ enum req_cookie_rc req_cookie_find(const char *hdr, size_t n,
  */
 enum req_cookie_rc req_session_cookie_find(const char *hdr, size_t n,
 	    const char *prefix, size_t prefix_n, char *out, size_t outsz,
+	    size_t *outn) UTIL_MUST_CHECK;
+
+/*
+ * Finds a cookie that its library may split in chunks (Auth.js, better-
+ * auth's cookie cache): "name" itself, or "name.0", "name.1", ...
+ * rejoined in numeric order, each value unquoted and percent-decoded
+ * once, into out (NUL-terminated, *outn bytes). ABSENT when neither
+ * form is there; MALFORMED when both forms are, when an index is
+ * missing (a gap), has a leading zero or is not a number, or a value is
+ * malformed; DUPLICATE when one name has two different values; TOO_LONG
+ * when the header is over REQ_MAX_COOKIE_HEADER, a value over
+ * REQ_MAX_CHUNK_VALUE, an index REQ_MAX_CHUNKS or above, or the whole
+ * does not fit out. Only FOUND leaves anything in out.
+ */
+enum req_cookie_rc req_cookie_chunked(const char *hdr, size_t n,
+	    const char *name, size_t name_n, char *out, size_t outsz,
 	    size_t *outn) UTIL_MUST_CHECK;
 
 enum req_authz_rc {

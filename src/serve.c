@@ -112,6 +112,12 @@ static const struct {
 	{ "--fail-limit", "AUTHGATE_FAIL_LIMIT" },
 	{ "--fail-window", "AUTHGATE_FAIL_WINDOW" },
 	{ "--fail-cooldown", "AUTHGATE_FAIL_COOLDOWN" },
+	{ "--nextauth-secret-file", "NEXTAUTH_SECRET_FILE" },
+	{ "--auth-secret-file", "AUTH_SECRET_FILE" },
+	{ "--auth-secret-1-file", "AUTH_SECRET_1_FILE" },
+	{ "--auth-secret-2-file", "AUTH_SECRET_2_FILE" },
+	{ "--auth-secret-3-file", "AUTH_SECRET_3_FILE" },
+	{ "--trust-cookie-cache", "AUTHGATE_TRUST_COOKIE_CACHE" },
 };
 
 #define NENV	(sizeof(env_flags) / sizeof(env_flags[0]))
@@ -123,7 +129,9 @@ static const char usage_serve[] =
 "       [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
 "       [--health-path P] [--metrics-path P] [--state-file F]\n"
 "       [--fail-limit N] [--fail-window S] [--fail-cooldown S] [--public]\n"
-"       [--unsigned-sessions]\n"
+"       [--unsigned-sessions] [--nextauth-secret-file F]\n"
+"       [--auth-secret-file F] [--auth-secret-N-file F (N: 1-3)]\n"
+"       [--trust-cookie-cache 0|1]\n"
 "ADDR is a loopback address (127.0.0.0/8 or [::1]) with :PORT, or an\n"
 "absolute unix socket path (mode 0660, owner U, group G); any other\n"
 "address (0.0.0.0:PORT, a LAN address) only with --public, which says\n"

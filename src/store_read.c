@@ -95,6 +95,8 @@ static const char *const sql_apikey[2][3][2][2][4] = {
 	  KEYS("referenceId", BAN2) },
 };
 static const char sql_org[] = "SELECT 1 FROM organization WHERE id = ?1";
+static const char sql_member[] = "SELECT o.id, o.slug, "
+    ROLES("o.id", "?1") " FROM organization o WHERE o.id = ?2";
 
 /*
  * One statement for the decision and the CLI's listing. An authgate_rule
@@ -474,6 +476,26 @@ store_session_find(struct store *s, const char *token, size_t n,
 		user_from(st, 2, &out->user);
 		org_from(st, 7, 9, &out->org);
 	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_member_find(struct store *s, const char *user_id, const char *org_id,
+    struct store_membership *m)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (!s->look.orgs)
+		return 0;
+	if ((st = db_stmt(s, sql_member)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, org_id, -1, SQLITE_STATIC);
+	if ((rc = db_step_row(s, st, "member lookup")) == 1)
+		org_from(st, 0, 2, m);
 	db_done(st);
 	return rc;
 }

@@ -144,6 +144,16 @@ int	store_key_quota(struct store *s, const char *id,
 int	store_permissions(struct store *s, int of_key, const char *id,
 	    char *out, size_t outsz) UTIL_MUST_CHECK;
 
+/*
+ * A user's membership in one organization, for a session that did not
+ * come from the session table (better-auth's cookie cache): the
+ * organization's id and slug, and the user's roles there (m->member 0
+ * when the user has no member row). 1 found, 0 no such organization (or
+ * no organization plugin), -1 error.
+ */
+int	store_member_find(struct store *s, const char *user_id,
+	    const char *org_id, struct store_membership *m) UTIL_MUST_CHECK;
+
 /* 1 if an organization with this id exists, 0 if not, -1 error. */
 int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;
 
