@@ -21,7 +21,8 @@ enum cred_kind {
 	KIND_NONE = 0,
 	KIND_SESSION_COOKIE,
 	KIND_SESSION_BEARER,
-	KIND_API_KEY
+	KIND_API_KEY,
+	KIND_AUTHJS_COOKIE	/* NextAuth v4 / Auth.js v5 session cookie */
 };
 
 /*
@@ -386,6 +387,76 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
 	return AUTH_OK;
 }
 
+/*
+ * An Auth.js / NextAuth database session: the cookie's value is the
+ * adapter's sessionToken, unsigned (Auth.js signs nothing here; the token
+ * is 32 random bytes). Organization and role come from authgate's own
+ * membership tables, by user id, else by e-mail address.
+ */
+static enum auth_rc
+by_authjs_db(struct authz *a, const char *v, size_t n,
+    struct authz_decision *d, int64_t now)
+{
+	struct store_session s;
+	struct store_membership m;
+	struct authz_cached *e;
+	unsigned char dg[32];
+	int rc, oversize = 0;
+
+	e = cache_slot(a, v, n, dg);
+	if (cache_hit(a, e, 'j', dg, now)) {
+		d->id = e->id;
+		return AUTH_OK;
+	}
+	rc = store_authjs_session_find(a->store, v, n, &s);
+	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
+		return AUTH_DENIED;
+	if (!s.expires.present || store_time_past(&s.expires, now)) {
+		deny(d, 401, "session_expired", "Unauthorized - session expired");
+		return AUTH_DENIED;
+	}
+	if (banned(&s.user, now)) {
+		deny(d, 403, "user_banned", "Forbidden - banned");
+		return AUTH_DENIED;
+	}
+	if (store_read_authgate_member(a->store, s.user.id, s.user.email,
+	    &m) < 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
+		return AUTH_DENIED;
+	}
+	set_user(&d->id, &s.user);
+	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
+	memcpy(d->id.method, "session", sizeof("session"));
+	if (util_time_format(s.expires.ms, d->id.expires_at,
+	    sizeof(d->id.expires_at)) != 0)
+		oversize = 1;
+	set_member_org(&d->id, &m, NULL, &oversize);
+	if (s.oversize || s.user.oversize || oversize) {
+		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	cache_put(a, e, 'j', dg, &s.expires, &d->id);
+	return AUTH_OK;
+}
+
+/*
+ * The NextAuth v4 / Auth.js v5 session cookie: the one branch point
+ * between its two kinds. A JWT session (a JWE, no database) and a
+ * database session token (by_authjs_db) never reach each other's code.
+ */
+static enum auth_rc
+by_authjs(struct authz *a, const char *v, size_t n, struct authz_decision *d,
+    int64_t now)
+{
+	if (req_looks_like_jwe(v, n)) {
+		/* JWT sessions: not handled here yet; never an allow */
+		deny(d, 401, "session_jwt_unsupported",
+		    "Unauthorized - invalid session");
+		return AUTH_DENIED;
+	}
+	return by_authjs_db(a, v, n, d, now);
+}
+
 static enum auth_rc
 by_api_key(struct authz *a, const struct slice *key,
     struct authz_decision *d, int64_t now)
@@ -488,8 +559,9 @@ authenticate(struct authz *a, const struct authz_input *in,
 	char cookie[REQ_MAX_COOKIE_VALUE + 1], btok[REQ_MAX_CREDENTIAL + 1];
 	struct slice bearer, key = { NULL, 0 }, sess = { NULL, 0 };
 	enum cred_kind kind = KIND_NONE;
+	enum req_cookie_rc crc;
 	size_t cn = 0, cwipe = 0, bwipe = 0;
-	int rc;
+	int rc, authjs = 0;
 
 	switch (req_authz_bearer(in->authorization.p, in->authorization.n,
 	    &bearer)) {
@@ -531,9 +603,17 @@ authenticate(struct authz *a, const struct authz_input *in,
 		}
 	}
 	if (key.p == NULL && sess.p == NULL) {
-		switch (req_session_cookie_find(in->cookie.p, in->cookie.n,
+		/* better-auth's cookie first (one scan when it is there),
+		 * then NextAuth's / Auth.js's */
+		crc = req_session_cookie_find(in->cookie.p, in->cookie.n,
 		    a->cookie_prefix, strlen(a->cookie_prefix), cookie,
-		    sizeof(cookie), &cn)) {
+		    sizeof(cookie), &cn);
+		if (crc == REQ_COOKIE_ABSENT) {
+			crc = req_authjs_cookie_find(in->cookie.p,
+			    in->cookie.n, cookie, sizeof(cookie), &cn);
+			authjs = 1;
+		}
+		switch (crc) {
 		case REQ_COOKIE_FOUND:
 			sess.p = cookie;
 			sess.n = cn;
@@ -561,7 +641,7 @@ authenticate(struct authz *a, const struct authz_input *in,
 			goto out;
 		}
 		if (sess.p != NULL)
-			kind = KIND_SESSION_COOKIE;
+			kind = authjs ? KIND_AUTHJS_COOKIE : KIND_SESSION_COOKIE;
 	} else {
 		kind = key.p != NULL ? KIND_API_KEY : KIND_SESSION_BEARER;
 	}
@@ -585,6 +665,8 @@ authenticate(struct authz *a, const struct authz_input *in,
 	}
 	if (kind == KIND_API_KEY)
 		arc = by_api_key(a, &key, d, now);
+	else if (kind == KIND_AUTHJS_COOKIE)
+		arc = by_authjs(a, sess.p, sess.n, d, now);
 	else
 		arc = by_session(a, sess.p, sess.n, d, now);
 out:
