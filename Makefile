@@ -98,6 +98,7 @@ T_test_webhook = webhook
 T_test_gate = gate
 T_test_fcgi_proto = fcgi_proto
 T_test_sandbox = sandbox db store_read schema schema_sql credential
+T_test_store_read = store_read schema schema_sql
 UNIT_BINS = $(UNIT:%=build/test/%)
 
 # libFuzzer targets (tests/fuzz/fuzz_X.c), built by clang the same way.
