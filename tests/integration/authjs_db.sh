@@ -224,6 +224,17 @@ run_adapter D dz "$PORT_D" "$DDB" "$D_ALICE" "$D_CAROL"
 t_same ro-1 "$(sqlite3 "$KDB" 'select count(*) from "User"')" 3
 t_same ro-2 "$(sqlite3 "$DDB" 'select count(*) from "user"')" 3
 
+# docs/idp.md's memberships walkthrough, line by line (its database in
+# this suite's directory)
+. "$T_ROOT/tests/lib/walkthrough.sh"
+WALK_ID=ajs-walk t_walkthrough authjs-walk commands docs/idp.md
+(export TMPDIR=$T_DIR; . "$T_DIR/checked.sh") > "$T_DIR/walk.log" 2> "$T_DIR/walk.err"
+grep -E '^(ok|FAIL) ' "$T_DIR/walk.log"
+T_PASS=$((T_PASS + $(grep -c '^ok ' "$T_DIR/walk.log")))
+T_FAIL=$((T_FAIL + $(grep -c '^FAIL ' "$T_DIR/walk.log")))
+t_ok ajs-walk-count test "$(grep -c '^ok ' "$T_DIR/walk.log")" -ge 12
+t_has ajs-walk-out 'role=owner' "$T_DIR/walk.log"
+
 t_cleanup
 t_sanitizers asan-K "$T_DIR/K/error.log"
 t_sanitizers asan-D "$T_DIR/D/error.log"
