@@ -95,6 +95,9 @@ for k in kysely drizzle; do
 done
 KDB=$T_DIR/kysely.db
 DDB=$T_DIR/drizzle.db
+# stats counts the adapter's sessions (4 live, 1 expired)
+t_same stats-K "$("$CLI" stats --db "$KDB" | grep '^live sessions')" 'live sessions: 4 (of 5)'
+t_same stats-D "$("$CLI" stats --db "$DDB" | grep '^live sessions')" 'live sessions: 4 (of 5)'
 # Drizzle's in WAL mode (the decision's no-snapshot path), Kysely's not
 t_same init-wal "$(sqlite3 "$DDB" 'pragma journal_mode=wal')" wal
 
@@ -204,6 +207,8 @@ run_adapter() {
 	get "$k-shape-1" 503 "$port" /api/projects -b "authjs.session-token=$A5"
 	denied "$k-shape-2"
 	get "$k-shape-3" 503 "$port" /public/info
+	"$CLI" doctor --db "$db" > "$T_DIR/$k.doctor" 2>&1
+	t_has "$k-shape-doc" '^fail: table session has both token .* ambiguous' "$T_DIR/$k.doctor"
 	sqlite3 "$db" "alter table session drop column token"
 	get "$k-shape-4" 200 "$port" /api/projects -b "authjs.session-token=$A5"
 	saw "$k-shape-5" "X-Auth-User-Id: $alice"
