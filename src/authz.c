@@ -391,14 +391,14 @@ by_session(struct authz *a, const char *v, size_t n, struct authz_decision *d,
  * An Auth.js / NextAuth database session: the cookie's value is the
  * adapter's sessionToken, unsigned (Auth.js signs nothing here; the token
  * is 32 random bytes). Organization and role come from authgate's own
- * membership tables, by user id, else by e-mail address.
+ * membership tables, by user id, else by e-mail address, in the same
+ * statement (store_authjs_session_find).
  */
 static enum auth_rc
 by_authjs_db(struct authz *a, const char *v, size_t n,
     struct authz_decision *d, int64_t now)
 {
 	struct store_session s;
-	struct store_membership m;
 	struct authz_cached *e;
 	unsigned char dg[32];
 	int rc, oversize = 0;
@@ -419,18 +419,13 @@ by_authjs_db(struct authz *a, const char *v, size_t n,
 		deny(d, 403, "user_banned", "Forbidden - banned");
 		return AUTH_DENIED;
 	}
-	if (store_read_authgate_member(a->store, s.user.id, s.user.email,
-	    &m) < 0) {
-		deny(d, 503, "store_error", "Service Unavailable - store error");
-		return AUTH_DENIED;
-	}
 	set_user(&d->id, &s.user);
 	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
 	memcpy(d->id.method, "session", sizeof("session"));
 	if (util_time_format(s.expires.ms, d->id.expires_at,
 	    sizeof(d->id.expires_at)) != 0)
 		oversize = 1;
-	set_member_org(&d->id, &m, NULL, &oversize);
+	set_member_org(&d->id, &s.org, NULL, &oversize);
 	if (s.oversize || s.user.oversize || oversize) {
 		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
 		return AUTH_DENIED;

@@ -130,8 +130,9 @@ int	store_permissions(struct store *s, int of_key, const char *id,
 
 /*
  * Auth.js / NextAuth database session by its sessionToken (the cookie's
- * value, n bytes), with its user, in one statement; out->org is left
- * empty (see store_read_authgate_member). out->id is "" for adapters
+ * value, n bytes), with its user and the user's membership in authgate's
+ * own tables (out->org, as store_read_authgate_member would give it for
+ * the user's id and address), in one statement. out->id is "" for adapters
  * whose sessions have no id (Drizzle). 1 found, 0 absent (also when the
  * database holds better-auth's sessions instead), -1 error.
  */

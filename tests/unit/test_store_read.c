@@ -366,10 +366,39 @@ membership_cases(void)
 	T_EQ_INT("sr-mem-17", member("u3", "b@x.test", &m), 1);
 	T_EQ_STR("sr-mem-18", m.roles, "owner");
 	T_EQ_INT("sr-mem-19", member("u3", "c@x.test", &m), 0);
+	/* the session statement carries the same membership: by address
+	 * (no row has alice's user id), letter case ignored */
+	{
+		struct store_session ss;
+
+		T_CHECK("sr-mem-22", sql("insert into authgate_membership"
+		    " (id, email, organization_id, role) values (20,"
+		    " 'ALICE@example.test', 'o2', 'admin'), (21,"
+		    " 'alice@example.test', 'o2', 'guest')"));
+		T_EQ_INT("sr-mem-23", find("ky-v5-0b9f4c62-6a51-4c47-9b1e-"
+		    "2f6f3d1a7c01", &ss), 1);
+		T_EQ_STR("sr-mem-24", ss.org.org_id, "o2");
+		T_EQ_STR("sr-mem-25", ss.org.slug, "two");
+		T_EQ_INT("sr-mem-26", ss.org.member, 1);
+		T_CHECK("sr-mem-27", strstr(ss.org.roles, "admin") != NULL &&
+		    strstr(ss.org.roles, "guest") != NULL);
+		/* carol: no row, no organization */
+		T_EQ_INT("sr-mem-28", find("ky-v5-c4a7e2d9-5b6f-4a3c-9d8e-"
+		    "1f2a3b4c5d6e", &ss), 1);
+		T_EQ_INT("sr-mem-29", ss.org.org_id[0] == '\0' &&
+		    !ss.org.member, 1);
+	}
 	/* a database from before the tables: no membership, no error */
 	T_CHECK("sr-mem-20", sql("drop table authgate_membership;"
 	    " drop table authgate_organization"));
 	T_EQ_INT("sr-mem-21", member("u1", "a@x.test", &m), 0);
+	{
+		struct store_session ss;
+
+		T_EQ_INT("sr-mem-30", find("ky-v5-0b9f4c62-6a51-4c47-9b1e-"
+		    "2f6f3d1a7c01", &ss), 1);
+		T_EQ_INT("sr-mem-31", ss.org.org_id[0], '\0');
+	}
 }
 
 int
