@@ -23,7 +23,7 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
-MODULES	= util opt log metrics fcgi_proto request credential policy config sqlmem db schema \
+MODULES	= util opt log metrics usage fcgi_proto request credential policy config sqlmem db schema \
 	  store_read store_sync store_admin store_member authz event reply webhook sandbox \
 	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
 	  cli_rule cli_check cli_member cli main schema_sql
@@ -31,7 +31,8 @@ D_util	=
 D_opt	=
 D_fcgi_proto =
 D_log	= util
-D_metrics =
+D_metrics = util
+D_usage	= util
 D_request = util
 D_credential = util
 D_policy = util
@@ -44,7 +45,7 @@ D_store_read = db schema
 D_store_sync = db util
 D_store_admin = db schema store_read util
 D_store_member = db
-D_authz	= credential db log policy request store_read util
+D_authz	= credential db log policy request store_read usage util
 D_event	= credential store_sync util
 D_webhook = event store_sync util
 D_sandbox = log
@@ -54,16 +55,16 @@ D_gate	= authz db log metrics reply sandbox store_sync util webhook config
 D_serve	= log metrics opt util
 D_whproc = fcgi_proto gate log sandbox
 D_serve_conn = fcgi_proto log
-D_fcgi_server = fcgi_proto gate log sandbox serve serve_conn webhook whproc
-D_cli_util = config db policy store_admin util opt
-D_cli_key = admin cli_util credential opt policy store_admin util reply
+D_fcgi_server = fcgi_proto gate log sandbox serve serve_conn usage util webhook whproc
+D_cli_util = config db policy store_admin usage util opt
+D_cli_key = admin authz cli_util credential opt policy store_admin usage util reply
 D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli_check = authz cli_util config opt policy reply store_read util
 D_cli_member = cli_util opt policy store_admin store_member
 D_cli	= authz cli_check cli_key cli_member cli_rule cli_util config credential db doctor event \
-	  opt policy reply request schema schema_sql store_admin util webhook
+	  opt policy reply request schema schema_sql store_admin usage util webhook
 D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
-	  serve webhook
+	  serve usage util webhook
 D_schema_sql =
 # A module and everything it may reach.
 closure	= $(sort $(1) $(foreach m,$(1),$(call closure,$(D_$(m)))))
@@ -83,6 +84,7 @@ UNIT	= $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 T_test_util = util
 T_test_opt = opt
 T_test_metrics = metrics
+T_test_usage = usage
 T_test_config = config
 T_test_config_ops = config
 T_test_sqlmem = sqlmem

@@ -142,7 +142,22 @@ select k.id as id, k.name as name, k.start as start,
             end), 0) <= (julianday('now') - 2440587.5) * 86400000.0
               then 'expired'
             else 'active' end as state,
-       k.createdAt as created_at
+       k.createdAt as created_at,
+       -- better-auth's limits as the IdP last sent them; what this host
+       -- counted since is in the state file: authgate key list
+       k.remaining as remaining,
+       k.refillInterval as refill_interval_ms,
+       k.refillAmount as refill_amount,
+       k.lastRefillAt as last_refill_at,
+       case when k.rateLimitTimeWindow is not null
+             and k.rateLimitMax is not null
+             and (k.rateLimitEnabled is null
+                  or k.rateLimitEnabled not in (0, '0', 'false'))
+            then 1 else 0 end as rate_limited,
+       k.rateLimitMax as rate_limit_max,
+       k.rateLimitTimeWindow as rate_limit_window_ms,
+       k.requestCount as request_count,
+       k.lastRequest as last_request
   from apikey k
   left join "user" u on u.id = k.referenceId
  order by k.createdAt, k.id;
@@ -157,6 +172,6 @@ drop view if exists authgate_rules;
 create view authgate_rules as
 select id, priority, coalesce(method, 'any') as method, path, access,
        min_role, on_deny, coalesce(redirect_to, '/sign-in') as redirect_to,
-       note
+       note, require_permission
   from authgate_rule
  order by priority, id;

@@ -283,25 +283,43 @@ set_key_org(struct authz_identity *id, const struct store_apikey *k,
 		*oversize = 1;
 }
 
-int
-authz_key_exhausted(const struct store_key_quota *q, int64_t now)
+void
+authz_key_limits(const struct store_key_quota *q, struct usage_limits *l)
 {
 	const struct store_time *base;
 
-	if (!q->limited)
-		return 0;
-	if (q->bad)
-		return 1;
-	if (q->remaining > 0)
-		return 0;
-	if (q->refill_interval <= 0 || q->refill_amount <= 0)
-		return 1;
+	memset(l, 0, sizeof(*l));
+	l->limited = q->limited;
+	l->bad = q->bad;
+	l->remaining = q->remaining;
+	l->refill_interval = q->refill_interval;
+	l->refill_amount = q->refill_amount;
+	/* lastRefillAt, else createdAt; one that is not a date: no refill */
 	base = q->last_refill.present ? &q->last_refill : &q->created;
-	if (!base->present || base->bad || base->ms >= now)
-		return 1;
-	/* now - base > interval, without overflow: base < now */
-	return (uint64_t)now - (uint64_t)base->ms <=
-	    (uint64_t)q->refill_interval;
+	if (base->present && !base->bad) {
+		l->last_refill = base->ms;
+		l->refill_dated = 1;
+	}
+	l->rate_on = q->rate_on;
+	l->rate_window = q->rate_window;
+	l->rate_max = q->rate_max;
+	l->request_count = q->request_count;
+	if (q->last_request.present && !q->last_request.bad)
+		l->last_request = q->last_request.ms;
+	usage_limits_seal(l, q->updated.present ? q->updated.ms : 0);
+}
+
+int
+authz_key_exhausted(const struct store_key_quota *q, int64_t now)
+{
+	struct usage_limits l;
+	struct usage_count c;
+	int64_t retry;
+
+	authz_key_limits(q, &l);
+	l.rate_on = 0;
+	memset(&c, 0, sizeof(c));
+	return usage_step(&c, &l, now, &retry) == USAGE_EXHAUSTED;
 }
 
 /* Outcome of one credential check: authenticated, or d holds the deny. */
@@ -465,6 +483,7 @@ by_api_key(struct authz *a, const struct slice *key,
 	e = cache_slot(a, key->p, key->n, dg);
 	if (cache_hit(a, e, 'k', dg, now)) {
 		d->id = e->id;
+		d->key_limits = e->lim;
 		return AUTH_OK;
 	}
 	if (cred_apikey_hash(key->p, key->n, b64, hex) != 0) {
@@ -484,15 +503,10 @@ by_api_key(struct authz *a, const struct slice *key,
 		deny(d, 401, "api_key_expired", "Unauthorized - API key expired");
 		return AUTH_DENIED;
 	}
-	/* Only read here: the IdP counts uses and commits them, which starts
-	 * a new cache generation. Caching an allow is sound because, with no
-	 * commit, a quota only gets further from exhausted as time passes (a
-	 * refill falls due); a deny is never kept. */
-	if (authz_key_exhausted(&k.quota, now)) {
-		deny(d, 401, "api_key_exhausted",
-		    "Unauthorized - API key usage exhausted");
-		return AUTH_DENIED;
-	}
+	/* The quota and rate limit are counted when the decision is an
+	 * allow (key_use), on a cache hit too: the cache keeps the limits
+	 * as the row said (a newer row is a new generation), never a count. */
+	authz_key_limits(&k.quota, &d->key_limits);
 	is_user = k.user.id[0] != '\0';
 	is_org = !is_user && k.owner_org.org_id[0] != '\0';
 	if (!is_user && !is_org) {
@@ -524,6 +538,8 @@ by_api_key(struct authz *a, const struct slice *key,
 		return AUTH_DENIED;
 	}
 	cache_put(a, e, 'k', dg, &k.expires, &d->id);
+	if (e != NULL)
+		e->lim = d->key_limits;
 	return AUTH_OK;
 }
 
@@ -539,6 +555,105 @@ identity_ok(const struct authz_identity *id)
 		if (!util_header_value_ok(f[i], strlen(f[i])))
 			return 0;
 	return 1;
+}
+
+/* A 429 with its Retry-After (whole seconds, rounded up). */
+static void
+too_many(struct authz_decision *d, const char *reason, const char *message,
+    int64_t retry_ms)
+{
+	deny(d, 429, reason, message);
+	d->retry_after = (int)((retry_ms + 999) / 1000);
+	if (d->retry_after < 1)
+		d->retry_after = 1;
+}
+
+/* Whether the client's address is banned for failed credentials (the
+ * deny is then in d). Costs one atomic load while nobody is banned. */
+static int
+throttled(const struct authz_input *in, struct authz_decision *d,
+    int64_t now)
+{
+	int64_t retry;
+
+	if (in->client.n == 0 ||
+	    !usage_client_banned(in->client.p, in->client.n, now, &retry))
+		return 0;
+	too_many(d, "client_throttled", "Too Many Requests - too many failed"
+	    " credentials", retry);
+	return 1;
+}
+
+/* The reasons that say a presented credential was wrong (a guess, not
+ * an expired or banned one): they count against the client's budget. */
+static int
+failed_credential(const char *reason)
+{
+	static const char *const r[] = { "session_malformed",
+		"session_bad_signature", "session_unknown", "api_key_malformed",
+		"api_key_unknown", "cookie_malformed", "authorization_malformed",
+		NULL };
+	size_t i;
+
+	for (i = 0; r[i] != NULL; i++)
+		if (strcmp(reason, r[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * After the decision, once per request (decide may run twice): an
+ * allow by a limited key counts one use, or turns into its 401/429/503;
+ * a failed credential counts against the client's address, and the one
+ * that exhausts its budget is answered 429 and logged (once per ban).
+ */
+static void
+after(struct authz *a, const struct authz_input *in,
+    struct authz_decision *d)
+{
+	char addr[64];
+	int64_t now = util_now_ms(), retry;
+
+	if (d->status == 200 && strcmp(d->id.method, "api_key") == 0 &&
+	    usage_limited(&d->key_limits)) {
+		switch (usage_key_use(d->id.api_key_id, &d->key_limits, now,
+		    a->count_uses, &retry)) {
+		case USAGE_OK:
+			return;
+		case USAGE_EXHAUSTED:
+			deny(d, 401, "api_key_exhausted",
+			    "Unauthorized - API key usage exhausted");
+			if (a->count_uses)
+				usage_note(USAGE_NOTE_EXHAUSTED);
+			break;
+		case USAGE_RATE_LIMITED:
+			too_many(d, "api_key_rate_limited", "Too Many Requests"
+			    " - API key rate limit exceeded", retry);
+			if (a->count_uses)
+				usage_note(USAGE_NOTE_RATE_LIMITED);
+			break;
+		default:
+			deny(d, 503, "usage_unavailable", "Service Unavailable"
+			    " - usage state unavailable");
+			break;
+		}
+		memset(&d->id, 0, sizeof(d->id));
+		return;
+	}
+	if (d->status == 429)	/* throttled() said so, in decide */
+		usage_note(USAGE_NOTE_THROTTLED);
+	else if (d->status != 200 && in->client.n > 0 && d->reason != NULL &&
+	    failed_credential(d->reason) &&
+	    usage_client_failed(in->client.p, in->client.n, now)) {
+		log_msg("throttle: client %s banned after too many failed"
+		    " credentials", log_clean(in->client.p, in->client.n,
+		    addr, sizeof(addr)));
+		(void)usage_client_banned(in->client.p, in->client.n, now,
+		    &retry);
+		too_many(d, "client_throttled", "Too Many Requests - too many"
+		    " failed credentials", retry);
+		usage_note(USAGE_NOTE_THROTTLED);
+	}
 }
 
 /*
@@ -658,6 +773,10 @@ authenticate(struct authz *a, const struct authz_input *in,
 		arc = AUTH_DENIED;
 		goto out;
 	}
+	if (throttled(in, d, now)) {
+		arc = AUTH_DENIED;
+		goto out;
+	}
 	if (kind == KIND_API_KEY)
 		arc = by_api_key(a, &key, d, now);
 	else if (kind == KIND_AUTHJS_COOKIE)
@@ -771,7 +890,9 @@ decision_reset(struct authz_decision *d)
 	d->method[0] = '\0';
 	d->path[0] = '\0';
 	d->location[0] = '\0';
+	d->retry_after = 0;
 	memset(&d->id, 0, sizeof(d->id));
+	memset(&d->key_limits, 0, sizeof(d->key_limits));
 }
 
 /*
@@ -925,4 +1046,5 @@ authz_decide(struct authz *a, const struct authz_input *in,
 	if (!a->rules_ok || !store_unchanged(a->store) ||
 	    decide(a, in, d, 0) != 0)
 		(void)decide(a, in, d, 1);
+	after(a, in, d);
 }

@@ -15,6 +15,7 @@
 #include "policy.h"
 #include "request.h"
 #include "store_read.h"
+#include "usage.h"
 #include "util.h"
 
 #define AUTHZ_MAX_METHOD	32	/* longest HTTP method we accept */
@@ -40,6 +41,10 @@ struct authz_input {
 	/* X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override: a
 	 * backend with method-override middleware routes by them. */
 	struct slice	overrides[AUTHZ_OVERRIDES];
+	/* the client's address as the web server saw it (REMOTE_ADDR, or
+	 * the server-set AUTHGATE_CLIENT_ADDR): the throttle's key. Empty:
+	 * not throttled (the CLI). */
+	struct slice	client;
 };
 
 /* The identity handed to the backend; every field validated. */
@@ -64,7 +69,8 @@ struct authz_identity {
 };
 
 struct authz_decision {
-	int			 status;	/* 200 302 400 401 403 503 */
+	int			 status;	/* 200 302 400 401 403 429 503 */
+	int			 retry_after;	/* s, for a 429 */
 	char			 need_perms[POLICY_MAX_PERMS + 1];	/* the rule's */
 	const char		*reason;	/* stable code for logs/tests */
 	char			 message[128];	/* "Unauthorized - ..." */
@@ -76,6 +82,9 @@ struct authz_decision {
 	char			 path[REQ_MAX_PATH + 1];	/* canonical */
 	char			 location[AUTHZ_MAX_LOCATION + 1];
 	struct authz_identity	 id;
+	/* the API key's quota and rate limit (usage.h), counted once the
+	 * decision is an allow */
+	struct usage_limits	 key_limits;
 };
 
 /*
@@ -94,6 +103,7 @@ struct authz_cached {
 	char			 kind;		/* 's' session, 'k' API key */
 	struct store_time	 expires;	/* the credential's end */
 	struct authz_identity	 id;		/* as authenticate left it */
+	struct usage_limits	 lim;		/* a key's, as the row said */
 };
 
 struct authz {
@@ -111,6 +121,8 @@ struct authz {
 	struct cred_hmac	 cache_mac;	/* a random key per process */
 	int			 cache_on;	/* cache_mac is keyed */
 	struct authz_cached	 cache[AUTHZ_CACHE_SLOTS];
+	int			 count_uses;	/* 0: key uses are only
+						   evaluated (`check`) */
 };
 
 /*
@@ -170,6 +182,12 @@ const char	*authz_health(struct authz *a);
  * Returns 1 exhausted, 0 not. Pure.
  */
 int	authz_key_exhausted(const struct store_key_quota *q, int64_t now);
+
+/* A key's quota and rate limit as the store read them, in usage.h's
+ * terms (a date that is not one gives no refill; the base digest moves
+ * with every field and updatedAt). */
+void	authz_key_limits(const struct store_key_quota *q,
+	    struct usage_limits *l);
 
 /* Wipes the secret copy. Does not close the store. */
 void	authz_fini(struct authz *a);

@@ -35,6 +35,7 @@
 #include "reply.h"
 #include "schema.h"
 #include "store_admin.h"
+#include "usage.h"
 #include "webhook.h"
 
 #ifndef AUTHGATE_VERSION
@@ -106,7 +107,8 @@ static const char usage[] =
 "        [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "        [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
 "        [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
-"        [--public] [--unsigned-sessions]\n"
+"        [--state-file F] [--fail-limit N] [--fail-window S]\n"
+"        [--fail-cooldown S] [--public] [--unsigned-sessions]\n"
 "                            listen on 127.0.0.1:PORT, [::1]:PORT or a unix\n"
 "                            socket (mode 0660, owner U, group G; another\n"
 "                            address only with --public) with N\n"
@@ -143,10 +145,19 @@ static const char usage[] =
 "                            /API/Admin meets the rule for /api/admin)\n"
 "  AUTHGATE_WEBHOOK_SECRET, AUTHGATE_WEBHOOK_SECRET_FILE\n"
 "                            webhook signing secrets (see docs/idp.md)\n"
+"  AUTHGATE_STATE_FILE       the host's API-key use counts and client bans,\n"
+"                            shared by every process (default AUTHGATE_DB\n"
+"                            with .state appended; see docs/limits.md)\n"
+"  AUTHGATE_FAIL_LIMIT       failed credentials one client address may send\n"
+"                            per window before a ban (default 20; 0: off)\n"
+"  AUTHGATE_FAIL_WINDOW      that window in seconds (default 60)\n"
+"  AUTHGATE_FAIL_COOLDOWN    the ban in seconds (default 300)\n"
 "\n"
 "check endpoint parameters (set by the server config, never by clients):\n"
 "  AUTHGATE_MODE=check, AUTHGATE_ORIGINAL_URI, AUTHGATE_ORIGINAL_METHOD,\n"
 "  AUTHGATE_REDIRECT_VIA_401=1 (nginx: a redirect comes as 401 + Location)\n"
+"  AUTHGATE_CLIENT_ADDR (any role: the client's address for the throttle\n"
+"  instead of REMOTE_ADDR, behind a trusted proxy)\n"
 "\n"
 "exit codes: 0 success (check: allow), 1 check: deny, rule test: refused,\n"
 "doctor: a check failed; 2 usage or store error.\n";
@@ -443,6 +454,8 @@ cmd_stats(int argc, char **argv)
 	const char *pos[1], *db;
 	char a[64], b[64], c[64], type[STORE_MAX_NAME + 1];
 	long long main_sz, wal_sz;
+	int64_t notes[USAGE_NOTE_N], bans;
+	int have_usage;
 	int npos, rc;
 
 	if (opt_wants_help(argc, argv, 2)) {
@@ -460,6 +473,8 @@ cmd_stats(int argc, char **argv)
 	}
 	main_sz = file_size(db, "");
 	wal_sz = file_size(db, "-wal");
+	cli_usage_open(db);
+	have_usage = usage_totals(notes, &bans) == 0;
 	if (opt_set(o, "--json")) {
 		cJSON *doc = cJSON_CreateObject();
 
@@ -487,6 +502,14 @@ cmd_stats(int argc, char **argv)
 		cJSON_AddNumberToObject(doc, "page_size", (double)st.page_size);
 		cJSON_AddNumberToObject(doc, "free_pages", (double)st.freelist);
 		cJSON_AddNumberToObject(doc, "views", st.views);
+		/* the host's state file: answers since it was made */
+		json_count(doc, "keys_exhausted_401", have_usage ?
+		    notes[USAGE_NOTE_EXHAUSTED] : -1);
+		json_count(doc, "keys_rate_limited_429", have_usage ?
+		    notes[USAGE_NOTE_RATE_LIMITED] : -1);
+		json_count(doc, "clients_throttled_429", have_usage ?
+		    notes[USAGE_NOTE_THROTTLED] : -1);
+		json_count(doc, "client_bans", have_usage ? bans : -1);
 		rc = cli_print_json(doc);
 		return cli_admin_close(cmd, db, s, 0, rc);
 	}
@@ -519,6 +542,13 @@ cmd_stats(int argc, char **argv)
 		    cli_term(st.last_event_type, type, sizeof(type)));
 	else
 		printf("last event: none\n");
+	if (have_usage)
+		printf("limits (since the state file was made): %lld exhausted"
+		    " keys refused (401), %lld rate-limited (429), %lld"
+		    " throttled (429), %lld client bans\n",
+		    (long long)notes[USAGE_NOTE_EXHAUSTED],
+		    (long long)notes[USAGE_NOTE_RATE_LIMITED],
+		    (long long)notes[USAGE_NOTE_THROTTLED], (long long)bans);
 	return cli_admin_close(cmd, db, s, 0, 0);
 }
 

@@ -215,6 +215,9 @@ cli_check_main(int argc, char **argv)
 		snprintf(cfg.db, sizeof(cfg.db), "%s", db);
 	if (cli_db_exists("check", cfg.db) != 0)
 		goto out;
+	/* A key's quota and rate limit as the host counts them; `check`
+	 * only evaluates (az.count_uses stays 0), it never uses a key. */
+	cli_usage_open(cfg.db);
 	/* A bare cookie value means the session cookie itself. */
 	if (in.cookie.p != NULL && strchr(in.cookie.p, '=') == NULL) {
 		if (snprintf(cookie, sizeof(cookie), "%s.session_token=%s",

@@ -14,11 +14,13 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "authz.h"
 #include "cli_util.h"
 #include "credential.h"
 #include "reply.h"
 #include "store.h"
 #include "store_admin.h"
+#include "usage.h"
 
 static const char usage_key[] =
 "usage: authgate key create --name N (--user ID | --org ID) [--role R]\n"
@@ -303,6 +305,7 @@ out:
 }
 
 struct key_list_ctx {
+	struct store	*s;
 	const char	*user;
 	const char	*org;
 	int		 json;
@@ -313,7 +316,70 @@ struct key_list_ctx {
 	int		 oom;
 };
 
-#define KEY_COLS_N	9
+#define KEY_COLS_N	12
+
+/*
+ * A key's quota and rate limit as the decision applies them now: the
+ * mirror's values, or this host's count when it was started from them
+ * (usage.h). Fills the texts of the REMAINING, RATE and LAST USE cells
+ * and, with o, the JSON fields. 0, or -1 on a store error.
+ */
+static int
+key_usage(struct store *s, const char *id, cJSON *o, char *rem,
+    size_t remsz, char *rate, size_t ratesz, char *last, size_t lastsz)
+{
+	struct store_key_quota q;
+	struct usage_limits l;
+	struct usage_count c;
+	struct store_time t = { 1, 0, 0 };
+	int64_t remaining, count;
+	int rc, host;
+
+	snprintf(rem, remsz, "-");
+	snprintf(rate, ratesz, "-");
+	snprintf(last, lastsz, "-");
+	if ((rc = store_key_quota(s, id, &q)) <= 0)
+		return rc;
+	authz_key_limits(&q, &l);
+	host = usage_key_peek(id, &c) == 1;
+	remaining = host && c.base == l.base ? c.remaining : l.remaining;
+	count = host && c.base == l.base ? c.request_count : l.request_count;
+	if (l.bad)
+		snprintf(rem, remsz, "invalid");
+	else if (!l.limited)
+		snprintf(rem, remsz, "unlimited");
+	else if (l.refill_interval > 0 && l.refill_amount > 0)
+		snprintf(rem, remsz, "%lld (+%lld/%llds)",
+		    (long long)remaining, (long long)l.refill_amount,
+		    (long long)(l.refill_interval / 1000));
+	else
+		snprintf(rem, remsz, "%lld", (long long)remaining);
+	if (l.rate_on)
+		snprintf(rate, ratesz, "%lld/%llds", (long long)l.rate_max,
+		    (long long)(l.rate_window / 1000));
+	if (host && c.last_use > 0) {
+		t.ms = c.last_use;
+		cli_time_text(&t, "-", last, lastsz);
+	}
+	if (o == NULL)
+		return 0;
+	if (l.limited && !l.bad)
+		cJSON_AddNumberToObject(o, "remaining", (double)remaining);
+	else
+		cJSON_AddNullToObject(o, "remaining");
+	cJSON_AddNumberToObject(o, "refill_interval_ms",
+	    (double)l.refill_interval);
+	cJSON_AddNumberToObject(o, "refill_amount", (double)l.refill_amount);
+	cJSON_AddBoolToObject(o, "rate_limit_enabled", l.rate_on);
+	cJSON_AddNumberToObject(o, "rate_limit_max", (double)l.rate_max);
+	cJSON_AddNumberToObject(o, "rate_limit_window_ms",
+	    (double)l.rate_window);
+	cJSON_AddNumberToObject(o, "request_count", (double)count);
+	cJSON_AddNumberToObject(o, "uses_here", host ? (double)c.uses : 0);
+	cli_json_str_or_null(o, "last_use", host && c.last_use > 0 ? last :
+	    NULL);
+	return 0;
+}
 
 static int
 collect_key(void *ctx, const struct store_key_row *k)
@@ -321,6 +387,7 @@ collect_key(void *ctx, const struct store_key_row *k)
 	struct key_list_ctx *c = ctx;
 	char exp[UTIL_TIME_ISO_LEN + 16], cre[UTIL_TIME_ISO_LEN + 16];
 	char owner[STORE_MAX_ID + 16], org[STORE_MAX_ID + 1];
+	char rem[64], rate[48], last[UTIL_TIME_ISO_LEN + 16];
 	const char *row[KEY_COLS_N];
 	size_t i;
 
@@ -357,6 +424,9 @@ collect_key(void *ctx, const struct store_key_row *k)
 		cli_json_str_or_null(o, "created_at", k->created.present ? cre :
 		    NULL);
 		cJSON_AddItemToArray(c->arr, o);
+		if (key_usage(c->s, k->id, o, rem, sizeof(rem), rate,
+		    sizeof(rate), last, sizeof(last)) != 0)
+			return -1;
 		return 0;
 	}
 	if (c->n == c->cap) {
@@ -385,6 +455,12 @@ collect_key(void *ctx, const struct store_key_row *k)
 	row[6] = k->enabled ? "yes" : "no";
 	row[7] = exp;
 	row[8] = cre;
+	if (key_usage(c->s, k->id, NULL, rem, sizeof(rem), rate, sizeof(rate),
+	    last, sizeof(last)) != 0)
+		return -1;
+	row[9] = rem;
+	row[10] = rate;
+	row[11] = last;
 	for (i = 0; i < KEY_COLS_N; i++)
 		if ((c->cells[c->n * KEY_COLS_N + i] = cli_cell(row[i])) == NULL)
 			c->oom = 1;
@@ -397,7 +473,8 @@ key_list(int argc, char **argv)
 {
 	static const char *cmd = "key list";
 	static const char *const head[KEY_COLS_N] = { "ID", "NAME", "START",
-	    "OWNER", "ORG", "ROLE", "ENABLED", "EXPIRES", "CREATED" };
+	    "OWNER", "ORG", "ROLE", "ENABLED", "EXPIRES", "CREATED",
+	    "REMAINING", "RATE", "LAST USE" };
 	struct opt o[] = {
 		{ "--user", OPT_VALUE, NULL, 0, { NULL } },
 		{ "--org", OPT_VALUE, NULL, 0, { NULL } },
@@ -423,6 +500,8 @@ key_list(int argc, char **argv)
 		cJSON_Delete(c.arr);
 		return rc;
 	}
+	c.s = s;
+	cli_usage_open(db);
 	r = store_key_list(s, collect_key, &c);
 	if (r < 0 || c.oom) {
 		rc = c.oom ? cli_fail("out of memory") : cli_store_fail(cmd, db, s);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
@@ -20,6 +22,7 @@
 #include "policy.h"
 #include "store.h"
 #include "store_admin.h"
+#include "usage.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers */
@@ -133,6 +136,24 @@ cli_store_fail(const char *cmd, const char *db, struct store *s)
  * mistyped --db never leaves an empty file behind). Prints one line and
  * returns 2 when it is not, else 0.
  */
+void
+cli_usage_open(const char *db)
+{
+	const char *v = getenv("AUTHGATE_STATE_FILE");
+	char path[PATH_MAX], err[256];
+	int n;
+
+	if (v != NULL && *v != '\0')
+		n = snprintf(path, sizeof(path), "%s", v);
+	else
+		n = snprintf(path, sizeof(path), "%s%s", db,
+		    CONFIG_STATE_SUFFIX);
+	if (n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0 &&
+	    usage_open(path, 0, err, sizeof(err)) == 0)
+		return;
+	(void)usage_open(NULL, 0, err, sizeof(err));
+}
+
 int
 cli_db_exists(const char *cmd, const char *db)
 {

@@ -33,6 +33,11 @@ int	cli_store_fail(const char *cmd, const char *db, struct store *s);
 /* 0 when db is an existing regular file, else one line and 2: only
  * `init` creates a database. */
 int	cli_db_exists(const char *cmd, const char *db);
+
+/* Maps the host's usage state of db (AUTHGATE_STATE_FILE, else db's
+ * ".state" file) when it exists, for reading the counts; else a state of
+ * this process only, so nothing is created by a command that reads. */
+void	cli_usage_open(const char *db);
 int	cli_admin_open(const char *cmd, const char *db, int write,
 	    struct store **out);
 int	cli_admin_close(const char *cmd, const char *db, struct store *s,

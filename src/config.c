@@ -144,6 +144,54 @@ load_secret(struct config *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* An integer setting from lo to hi, dflt when unset. 0, or -1. */
+static int
+int_setting(int *dst, const char *name, int dflt, int lo, int hi, char *err,
+    size_t errsz)
+{
+	const char *v = getenv(name);
+	uint64_t u;
+
+	*dst = dflt;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (util_parse_u64(v, strlen(v), &u) != 0 || u < (uint64_t)lo ||
+	    u > (uint64_t)hi) {
+		snprintf(err, errsz, "%s must be a whole number from %d to %d",
+		    name, lo, hi);
+		return -1;
+	}
+	*dst = (int)u;
+	return 0;
+}
+
+/*
+ * The state file (usage.h; AUTHGATE_DB with ".state" appended unless
+ * AUTHGATE_STATE_FILE names one) and the client throttle's budget.
+ */
+static int
+load_limits(struct config *c, char *err, size_t errsz)
+{
+	const char *v = getenv("AUTHGATE_STATE_FILE");
+	int n;
+
+	if (v != NULL && *v != '\0')
+		n = snprintf(c->state_file, sizeof(c->state_file), "%s", v);
+	else
+		n = snprintf(c->state_file, sizeof(c->state_file), "%s%s",
+		    c->db, CONFIG_STATE_SUFFIX);
+	if (n < 0 || (size_t)n >= sizeof(c->state_file)) {
+		snprintf(err, errsz, "AUTHGATE_STATE_FILE is too long");
+		return -1;
+	}
+	return int_setting(&c->fail_limit, "AUTHGATE_FAIL_LIMIT",
+	    CONFIG_DEFAULT_FAIL_LIMIT, 0, 1000000, err, errsz) ||
+	    int_setting(&c->fail_window, "AUTHGATE_FAIL_WINDOW",
+	    CONFIG_DEFAULT_FAIL_WINDOW, 1, 86400, err, errsz) ||
+	    int_setting(&c->fail_cooldown, "AUTHGATE_FAIL_COOLDOWN",
+	    CONFIG_DEFAULT_FAIL_COOLDOWN, 1, 86400, err, errsz) ? -1 : 0;
+}
+
 int
 config_load(struct config *c, char *err, size_t errsz)
 {
@@ -205,7 +253,8 @@ config_load(struct config *c, char *err, size_t errsz)
 
 	if (config_flag(&c->trust_forwarded, "AUTHGATE_TRUST_FORWARDED", err,
 	    errsz) != 0 || config_flag(&c->case_sensitive,
-	    "AUTHGATE_CASE_SENSITIVE", err, errsz) != 0)
+	    "AUTHGATE_CASE_SENSITIVE", err, errsz) != 0 ||
+	    load_limits(c, err, errsz) != 0)
 		return -1;
 	return config_load_ops(c, err, errsz);
 }

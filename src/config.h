@@ -25,6 +25,10 @@
 #define CONFIG_MIN_SECRET	32	/* better-auth warns below 32 */
 #define CONFIG_DEFAULT_HEALTH	"/_authgate/health"
 #define CONFIG_DEFAULT_METRICS	"/_authgate/metrics"
+#define CONFIG_STATE_SUFFIX	".state"	/* AUTHGATE_DB's, by default */
+#define CONFIG_DEFAULT_FAIL_LIMIT	20	/* failed credentials ... */
+#define CONFIG_DEFAULT_FAIL_WINDOW	60	/* ... per this many s ... */
+#define CONFIG_DEFAULT_FAIL_COOLDOWN	300	/* ... then a ban this long */
 #define CONFIG_MAX_OLD_SECRETS	3	/* BETTER_AUTH_SECRET_FILE lines after
 					 * the first: enough for a rotation
 					 * or two in progress */
@@ -47,6 +51,11 @@ struct config {
 	char		health_path[CONFIG_MAX_URL_PATH + 1];
 	char		metrics_path[CONFIG_MAX_URL_PATH + 1];
 	char		metrics_file[PATH_MAX];	/* "": none */
+	/* usage.h: key quotas, rate limits and the client throttle */
+	char		state_file[PATH_MAX];	/* AUTHGATE_STATE_FILE */
+	int		fail_limit;		/* 0: no throttle */
+	int		fail_window;		/* s */
+	int		fail_cooldown;		/* s */
 };
 
 /*

@@ -181,6 +181,69 @@ boolean(struct event_norm *nm, const cJSON *obj, const char *camel,
 	return -1;
 }
 
+/* A count (an integer, 0 or more, within a double's exact range) as SQL
+ * text in buf; NULL for null or absent (*present tells which). */
+static const char *
+count(struct event_norm *nm, const cJSON *obj, const char *camel,
+    const char *snake, char *buf, size_t bufsz, int *present)
+{
+	const cJSON *v = field(obj, camel, snake);
+
+	*present = v != NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > 9007199254740991.0 ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble) {
+		if (nm->bad == NULL)
+			nm->bad = camel;
+		return NULL;
+	}
+	snprintf(buf, bufsz, "%lld", (long long)v->valuedouble);
+	return buf;
+}
+
+/* better-auth's key limits into o->lim (store_sync.h's enum store_lim). */
+static void
+key_limits(struct event_norm *nm, const cJSON *data)
+{
+	static const struct {
+		const char *camel, *snake;
+		int date;
+	} f[LIM_N] = {
+		[LIM_REMAINING] = { "remaining", NULL, 0 },
+		[LIM_REFILL_INTERVAL] = { "refillInterval", "refill_interval",
+		    0 },
+		[LIM_REFILL_AMOUNT] = { "refillAmount", "refill_amount", 0 },
+		[LIM_LAST_REFILL_AT] = { "lastRefillAt", "last_refill_at", 1 },
+		[LIM_RATE_ENABLED] = { "rateLimitEnabled",
+		    "rate_limit_enabled", 2 },
+		[LIM_RATE_WINDOW] = { "rateLimitTimeWindow",
+		    "rate_limit_time_window", 0 },
+		[LIM_RATE_MAX] = { "rateLimitMax", "rate_limit_max", 0 },
+		[LIM_REQUEST_COUNT] = { "requestCount", "request_count", 0 },
+		[LIM_LAST_REQUEST] = { "lastRequest", "last_request", 1 },
+	};
+	struct store_object *o = &nm->o;
+	int i, b;
+
+	for (i = 0; i < LIM_N; i++) {
+		if (f[i].date == 1) {
+			o->lim[i] = date(nm, data, f[i].camel, f[i].snake,
+			    nm->lim[i], sizeof(nm->lim[i]), NULL,
+			    &o->lim_present[i]);
+		} else if (f[i].date == 2) {
+			o->lim_present[i] = field(data, f[i].camel,
+			    f[i].snake) != NULL;
+			if ((b = boolean(nm, data, f[i].camel, f[i].snake)) >= 0)
+				o->lim[i] = b ? "1" : "0";
+		} else {
+			o->lim[i] = count(nm, data, f[i].camel, f[i].snake,
+			    nm->lim[i], sizeof(nm->lim[i]), &o->lim_present[i]);
+		}
+	}
+}
+
 /* A role: "admin", "member,admin" or ["member", "admin"]. */
 static const char *
 roles(struct event_norm *nm, const cJSON *obj)
@@ -321,6 +384,7 @@ event_normalize(struct event_norm *nm, enum store_kind kind, enum store_action a
 		o->metadata = nm->metadata = json_text(nm, data, "metadata");
 		o->permissions = nm->permissions = json_text(nm, data,
 		    "permissions");
+		key_limits(nm, data);
 		/* Invariant: a raw key is hashed here and never stored. */
 		k = field(data, "key", NULL);
 		if (cJSON_IsString(k) && k->valuestring[0] != '\0') {

@@ -27,6 +27,7 @@ struct event_norm {
 	char			 key_hash[CRED_HASH_B64URL_LEN + 1];
 	char			 start[8];
 	char			 roles[STORE_MAX_ROLES + 1];
+	char			 lim[LIM_N][UTIL_TIME_ISO_LEN + 1];	/* key limits */
 	char			*metadata;	/* cJSON_Print output, freed */
 	char			*permissions;
 	const char		*bad;		/* first problem, static text */

@@ -36,6 +36,8 @@
 #include "sandbox.h"
 #include "serve.h"
 #include "serve_conn.h"
+#include "usage.h"
+#include "util.h"
 #include "whproc.h"
 
 #define TAG_LISTEN	0xffffffffu	/* epoll data: the listening socket */
@@ -631,6 +633,8 @@ fcgi_server_run(int listen_fd, struct gate *g,
 		now = now_ms();
 		for (k = 0; k < n; k++)
 			on_event(&evs[k], now);
+		if (n > 0)
+			usage_flush(util_now_ms());	/* once a second */
 		if (S.wdead && !S.wfailed) {
 			S.wfailed = 1;
 			webhook_fail(now);

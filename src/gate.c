@@ -142,13 +142,20 @@ decide(struct gate *g, const struct gate_request *rq, enum role role,
 	in.overrides[0] = slice_of(param(rq, "HTTP_X_HTTP_METHOD_OVERRIDE"));
 	in.overrides[1] = slice_of(param(rq, "HTTP_X_HTTP_METHOD"));
 	in.overrides[2] = slice_of(param(rq, "HTTP_X_METHOD_OVERRIDE"));
+	/* The throttle's key: what the server saw, never a client header
+	 * (a server config behind a proxy sets AUTHGATE_CLIENT_ADDR). */
+	in.client = slice_of(param(rq, "AUTHGATE_CLIENT_ADDR"));
+	if (in.client.p == NULL)
+		in.client = slice_of(param(rq, "REMOTE_ADDR"));
 
 	t0 = metrics_now_ns();
 	authz_decide(g->az, &in, d);
 	metrics_decision(d->status, d->reason, metrics_now_ns() - t0);
 	if (d->status == 503 && strncmp(d->reason, "store_", 6) == 0)
 		metrics_store_error();
-	if (d->status != 200)
+	/* A banned client's requests are not logged one by one (the ban
+	 * was, once: authz.c); a flood of them must not flood the log. */
+	if (d->status != 200 && strcmp(d->reason, "client_throttled") != 0)
 		log_deny(rq, d);
 	if (role == ROLE_CHECK && d->status == 302 &&
 	    (v = param(rq, "AUTHGATE_REDIRECT_VIA_401")) != NULL &&

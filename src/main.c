@@ -28,6 +28,8 @@
 #include "sandbox.h"
 #include "serve.h"
 #include "store.h"
+#include "usage.h"
+#include "util.h"
 #include "webhook.h"
 
 static struct config		cfg;
@@ -127,6 +129,7 @@ serve_fastcgi(void)
 		p.envp = req.envp;
 		handle(&p, req.in, req.out);
 		FCGX_Finish_r(&req);
+		usage_flush(util_now_ms());	/* after the answer left */
 	}
 	return 0;
 }
@@ -160,6 +163,15 @@ main_setup(void)
 	 * service (`authgate serve` mapped its page already). */
 	if (metrics_open(cfg.metrics_file, err, sizeof(err)) != 0)
 		log_msg("%s; counting in this process only", err);
+	/* Key quotas and the throttle must hold across every process of
+	 * the host: without the shared state file, none is served. */
+	if (usage_open(cfg.state_file, access(cfg.db, F_OK) != 0, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "authgate: %s (set AUTHGATE_STATE_FILE to a"
+		    " writable path)\n", err);
+		return 2;
+	}
+	usage_throttle_set(cfg.fail_limit, cfg.fail_window, cfg.fail_cooldown);
 	if (store_open(&s, cfg.db, STORE_READONLY, err, sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: %s\n", err);
 		return 2;
@@ -173,6 +185,7 @@ main_setup(void)
 		store_close(s);
 		return 2;
 	}
+	az.count_uses = 1;
 	if (cfg.secret_n == 0 && unsigned_ok)
 		log_msg("warning: AUTHGATE_UNSIGNED_SESSIONS=1: session cookie"
 		    " signatures are not checked (no BETTER_AUTH_SECRET)");
@@ -225,6 +238,11 @@ main_reload(void)
 		    " stays: cannot set up the decision");
 		goto fail;
 	}
+	naz.count_uses = 1;
+	/* The state file stays the one mapped at start (a new path needs a
+	 * restart); the throttle's budget follows the new settings. */
+	usage_throttle_set(ncfg.fail_limit, ncfg.fail_window,
+	    ncfg.fail_cooldown);
 	old = az.store;
 	gate_fini(&gate);
 	authz_fini(&az);
@@ -284,6 +302,8 @@ main(int argc, char **argv)
 			return rc;
 		}
 		handle(&p, NULL, NULL);
+		fflush(stdout);
+		usage_flush(util_now_ms());
 		return 0;
 	}
 	if ((rc = main_setup()) != 0)

@@ -7,12 +7,9 @@
  * a system call when counting: relaxed atomic adds, one clock read per
  * decision for the histogram. Holds nothing secret.
  */
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +17,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "util.h"
 
 #define METRICS_MAGIC	0x61676d74u	/* "agmt" */
 #define METRICS_VERSION	1u
@@ -30,11 +28,13 @@ enum outcome {
 	OUT_DENY,
 	OUT_BAD_REQUEST,
 	OUT_UNAVAILABLE,
+	OUT_TOO_MANY,
 	OUT_N
 };
 
 static const char *const outcomes[OUT_N] = {
-	"allow", "redirect", "deny", "bad_request", "unavailable"
+	"allow", "redirect", "deny", "bad_request", "unavailable",
+	"too_many_requests"
 };
 
 /* The decision's reason codes (authz.c, request.c's path verdicts);
@@ -55,7 +55,9 @@ static const char *const reasons[] = {
 	"path_encoded_delimiter", "path_fragment", "path_bad_escape",
 	"path_dot_segment", "path_empty_segment", "path_semicolon",
 	"path_segment_end", "path_bad_utf8", "path_folds_to_ascii",
-	"path_unknown", "other"
+	"path_unknown", "api_key_exhausted", "api_key_rate_limited",
+	"client_throttled", "usage_unavailable", "permission_required",
+	"other"
 };
 #define NREASONS	(sizeof(reasons) / sizeof(reasons[0]))
 
@@ -116,6 +118,7 @@ layout_hash(void)
 	}
 	for (i = 0; i < METRICS_BUCKETS; i++)
 		h = (h ^ (uint32_t)(bounds[i] / 1000)) * 16777619u;
+	h = (h ^ (uint32_t)OUT_N) * 16777619u;
 	return h;
 }
 
@@ -136,63 +139,26 @@ header_ok(const struct page *p)
 	    p->layout == layout_hash();
 }
 
-/* The page file: created at its size when new (under an exclusive
- * flock, so two processes starting together agree), else validated. */
+/* The page file: made at its size when new, else validated. */
 static struct page *
 map_file(const char *file, char *err, size_t errsz)
 {
-	struct stat st;
-	void *m = MAP_FAILED;
-	int fd, fresh = 0;
+	struct page *m;
+	int fd, fresh;
 
-	if ((fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0640)) < 0) {
-		snprintf(err, errsz, "metrics: cannot open %s: %s", file,
-		    strerror(errno));
+	if ((m = util_map_file("metrics", file, METRICS_FILE_SIZE, 0640, &fd,
+	    &fresh, err, errsz)) == NULL)
 		return NULL;
-	}
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
-		snprintf(err, errsz, "metrics: cannot lock %s: %s", file,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errsz, "metrics: %s is not a regular file", file);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		if (ftruncate(fd, METRICS_FILE_SIZE) != 0) {
-			snprintf(err, errsz, "metrics: cannot size %s: %s",
-			    file, strerror(errno));
-			goto out;
-		}
-		fresh = 1;
-	} else if (st.st_size != METRICS_FILE_SIZE) {
-		snprintf(err, errsz, "metrics: %s is not a metrics file of"
-		    " this version (size %lld)", file, (long long)st.st_size);
-		goto out;
-	}
-	m = mmap(NULL, METRICS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0);
-	if (m == MAP_FAILED) {
-		snprintf(err, errsz, "metrics: cannot map %s: %s", file,
-		    strerror(errno));
-		goto out;
-	}
 	if (fresh) {
 		header_set(m);
 	} else if (!header_ok(m)) {
 		snprintf(err, errsz, "metrics: %s is not a metrics file of"
 		    " this version (remove it to start over)", file);
 		munmap(m, METRICS_FILE_SIZE);
-		m = MAP_FAILED;
+		m = NULL;
 	}
-out:
-	/* Invariant: unlocked explicitly; the mapping keeps the open file
-	 * (and a flock on it) alive after close. */
-	flock(fd, LOCK_UN);
-	close(fd);
-	return m == MAP_FAILED ? NULL : m;
+	util_map_release(fd);
+	return m;
 }
 
 int
@@ -255,6 +221,7 @@ metrics_decision(int status, const char *reason, uint64_t ns)
 	case 302: o = OUT_REDIRECT; break;
 	case 400: o = OUT_BAD_REQUEST; break;
 	case 503: o = OUT_UNAVAILABLE; break;
+	case 429: o = OUT_TOO_MANY; break;
 	default: o = OUT_DENY; break;
 	}
 	ADD(P->decisions[o][reason_index(reason)], 1);

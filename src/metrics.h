@@ -37,7 +37,7 @@ uint64_t	metrics_now_ns(void);
 
 /*
  * Counts one decision: its status (200 allow, 302 redirect, 400
- * bad_request, 401/403/429 deny, 503 unavailable), its reason code (one
+ * bad_request, 401/403 deny, 429 too_many_requests, 503 unavailable), its reason code (one
  * the table does not know counts as "other") and how long it took.
  */
 void	metrics_decision(int status, const char *reason, uint64_t ns);

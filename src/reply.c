@@ -69,6 +69,7 @@ reply_status_text(int status)
 	case 405: return "Method Not Allowed";
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
+	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return "Error";
 	}
@@ -242,6 +243,11 @@ reply_shape(const struct authz_decision *d, enum reply_style style,
 			add(sh, "Location", d->location);
 		else if (d->status == 503)
 			add(sh, "Retry-After", "5");
+		else if (d->status == 429) {
+			snprintf(sh->retry, sizeof(sh->retry), "%d",
+			    d->retry_after > 0 ? d->retry_after : 1);
+			add(sh, "Retry-After", sh->retry);
+		}
 		/* The check endpoint repeats the message in X-Authgate-Error:
 		 * nginx's auth_request drops the body and builds its own. */
 		if (style == REPLY_CHECK && d->message[0] != '\0' &&

@@ -36,6 +36,7 @@ struct reply_shape {
 	struct reply_header	 h[REPLY_MAX_HEADERS];
 	size_t			 n;
 	const char		*error;	/* the JSON body's message; NULL: none */
+	char			 retry[16];	/* a 429's Retry-After value */
 };
 
 /*

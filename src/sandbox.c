@@ -162,6 +162,9 @@ static const char *const sc_common[] = {
 	/* Memory: malloc, free, realloc of large blocks, SQLite's -shm
 	 * mapping; mmap and mprotect are added below without PROT_EXEC. */
 	"brk", "munmap", "mremap", "madvise",
+	/* The state file (usage.c): written out once a second; its robust
+	 * mutexes (a holder's death is noticed through the robust list). */
+	"msync", "set_robust_list", "get_robust_list",
 	/* Signals: handlers return, interrupted calls restart, abort()
 	 * resets its handler; sending is limited below. */
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "restart_syscall",

@@ -108,6 +108,10 @@ static const struct {
 	{ "--case-sensitive", "AUTHGATE_CASE_SENSITIVE" },
 	{ "--health-path", "AUTHGATE_HEALTH_PATH" },
 	{ "--metrics-path", "AUTHGATE_METRICS_PATH" },
+	{ "--state-file", "AUTHGATE_STATE_FILE" },
+	{ "--fail-limit", "AUTHGATE_FAIL_LIMIT" },
+	{ "--fail-window", "AUTHGATE_FAIL_WINDOW" },
+	{ "--fail-cooldown", "AUTHGATE_FAIL_COOLDOWN" },
 };
 
 #define NENV	(sizeof(env_flags) / sizeof(env_flags[0]))
@@ -117,7 +121,8 @@ static const char usage_serve[] =
 "       [--db PATH] [--secret-file F] [--webhook-secret-file F]\n"
 "       [--cookie-prefix P] [--check-path P] [--webhook-path P]\n"
 "       [--max-body N] [--trust-forwarded 0|1] [--case-sensitive 0|1]\n"
-"       [--health-path P] [--metrics-path P] [--public]\n"
+"       [--health-path P] [--metrics-path P] [--state-file F]\n"
+"       [--fail-limit N] [--fail-window S] [--fail-cooldown S] [--public]\n"
 "       [--unsigned-sessions]\n"
 "ADDR is a loopback address (127.0.0.0/8 or [::1]) with :PORT, or an\n"
 "absolute unix socket path (mode 0660, owner U, group G); any other\n"

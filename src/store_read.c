@@ -68,21 +68,28 @@ static const char *const sql_session[3][2] = {
  * unlimited); 1: remaining without the whole refill set (no refill);
  * 2: remaining, refillInterval, refillAmount, lastRefillAt, createdAt.
  */
-#define Q0	"NULL, NULL, NULL, NULL, NULL"
-#define Q1	"k.remaining, NULL, NULL, NULL, NULL"
-#define Q2	"k.remaining, k.refillInterval, k.refillAmount," \
+#define NO_RATE	", NULL, NULL, NULL, NULL, NULL, NULL"
+#define Q0	"NULL, NULL, NULL, NULL, NULL" NO_RATE
+#define Q1	"k.remaining, NULL, NULL, NULL, NULL" NO_RATE
+#define Q2R	"k.remaining, k.refillInterval, k.refillAmount," \
 		" k.lastRefillAt, k.createdAt"
+#define Q2	Q2R NO_RATE
+/* 3: and the rate limit: rateLimitEnabled, rateLimitTimeWindow,
+ * rateLimitMax, requestCount, lastRequest, updatedAt. */
+#define Q3	Q2R ", k.rateLimitEnabled, k.rateLimitTimeWindow," \
+		" k.rateLimitMax, k.requestCount, k.lastRequest, k.updatedAt"
 #define KEYQ(owner, ban, org, join, grant) \
 	{ APIKEY(owner, ban, org, join, grant, Q0), \
 	  APIKEY(owner, ban, org, join, grant, Q1), \
-	  APIKEY(owner, ban, org, join, grant, Q2) }
+	  APIKEY(owner, ban, org, join, grant, Q2), \
+	  APIKEY(owner, ban, org, join, grant, Q3) }
 #define KEYS(owner, ban) \
 	{ { KEYQ(owner, ban, K_NO_ORG, "", "NULL"), \
 	    KEYQ(owner, ban, K_NO_ORG, "", GRANT) }, \
 	  { KEYQ(owner, ban, K_ORG, K_JOIN(owner), "NULL"), \
 	    KEYQ(owner, ban, K_ORG, K_JOIN(owner), GRANT) } }
 /* [owner is referenceId][ban][org plugin][grants table][quota] */
-static const char *const sql_apikey[2][3][2][2][3] = {
+static const char *const sql_apikey[2][3][2][2][4] = {
 	{ KEYS("userId", BAN0), KEYS("userId", BAN1), KEYS("userId", BAN2) },
 	{ KEYS("referenceId", BAN0), KEYS("referenceId", BAN1),
 	  KEYS("referenceId", BAN2) },
@@ -206,24 +213,50 @@ static const char *const cols_role_perm[] = { "role", "permission", NULL };
  * lastRefillAt; createdAt when lastRefillAt is NULL). */
 static const char *const cols_refill[] = { "refillInterval",
 	"refillAmount", "lastRefillAt", "createdAt", NULL };
+/* The rate-limit columns; updatedAt tells a newer key object. */
+static const char *const cols_rate[] = { "rateLimitEnabled",
+	"rateLimitTimeWindow", "rateLimitMax", "requestCount", "lastRequest",
+	"updatedAt", NULL };
 
 /*
- * Which quota variant (Q0, Q1, Q2) the apikey table allows. Invariant:
- * a missing remaining column means "unlimited" only because better-auth
+ * Which quota variant (Q0..Q3) the apikey table allows. Invariant: a
+ * missing remaining column means "unlimited" only because better-auth
  * had no quota then; a missing refill column means no refill, which can
- * only keep an exhausted key exhausted. 0..2, or -1 (error recorded).
+ * only keep an exhausted key exhausted. The rate-limit columns came with
+ * the same plugin: a table with some of them, or with them but without
+ * the quota's, is not one better-auth made (a limit the decision would
+ * silently drop): a problem. 0..3, or -1 (error recorded).
  */
 static int
 key_quota(struct store *s)
 {
-	int rc, i;
+	int rc, i, q = 2, nrate = 0;
 
-	if ((rc = schema_has_column(s, "apikey", "remaining")) <= 0)
-		return rc;
-	for (i = 0; cols_refill[i] != NULL; i++)
-		if ((rc = schema_has_column(s, "apikey", cols_refill[i])) <= 0)
-			return rc < 0 ? -1 : 1;
-	return 2;
+	for (i = 0; cols_rate[i] != NULL; i++) {
+		if ((rc = schema_has_column(s, "apikey", cols_rate[i])) < 0)
+			return -1;
+		nrate += rc;
+	}
+	if ((rc = schema_has_column(s, "apikey", "remaining")) < 0)
+		return -1;
+	if (rc == 0)
+		q = 0;
+	for (i = 0; q == 2 && cols_refill[i] != NULL; i++)
+		if ((rc = schema_has_column(s, "apikey", cols_refill[i])) <= 0) {
+			if (rc < 0)
+				return -1;
+			q = 1;
+		}
+	/* updatedAt alone is not a rate limit (every version has it) */
+	if (nrate == 0 || (nrate == 1 && schema_has_column(s, "apikey",
+	    "updatedAt") == 1))
+		return q;
+	if (nrate != 6 || q != 2) {
+		schema_problem(s, "table apikey has only part of better-auth's"
+		    " rate-limit and quota columns");
+		return -1;
+	}
+	return 3;
 }
 
 /*
@@ -621,13 +654,35 @@ col_count(sqlite3_stmt *st, int col, long long *v)
 	}
 }
 
-/* remaining, refillInterval, refillAmount, lastRefillAt, createdAt from
- * column c on. A value that is not a count reads as "bad" (remaining) or
- * "no refill" (the refill pair): both can only deny. */
+/* Whether a column holds an explicit false (0, "0", "false"): better-
+ * auth turns a key's rate limit off only so; NULL or anything else
+ * leaves it on. */
+static int
+col_false(sqlite3_stmt *st, int col)
+{
+	const char *t;
+
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		return sqlite3_column_int64(st, col) == 0;
+	case SQLITE_TEXT:
+		t = (const char *)sqlite3_column_text(st, col);
+		return t != NULL && (strcmp(t, "0") == 0 ||
+		    strcmp(t, "false") == 0);
+	default:
+		return 0;
+	}
+}
+
+/* remaining, refillInterval, refillAmount, lastRefillAt, createdAt,
+ * then the rate limit's six, from column c on. A value that is not a
+ * count reads as "bad" (remaining, a rate limit's window, max or count)
+ * or "no refill" (the refill pair): all of them can only deny. */
 static void
 quota_from(sqlite3_stmt *st, int c, struct store_key_quota *q)
 {
-	int rc;
+	int rc, w, m, n;
 
 	memset(q, 0, sizeof(*q));
 	rc = col_count(st, c, &q->remaining);
@@ -638,6 +693,18 @@ quota_from(sqlite3_stmt *st, int c, struct store_key_quota *q)
 		q->refill_interval = q->refill_amount = 0;
 	db_col_time(st, c + 3, &q->last_refill);
 	db_col_time(st, c + 4, &q->created);
+	q->rate_enabled = !col_false(st, c + 5);
+	w = col_count(st, c + 6, &q->rate_window);
+	m = col_count(st, c + 7, &q->rate_max);
+	n = col_count(st, c + 8, &q->request_count);
+	db_col_time(st, c + 9, &q->last_request);
+	db_col_time(st, c + 10, &q->updated);
+	q->rate_on = q->rate_enabled && w > 0 && m > 0;
+	if (q->rate_on && (n < 0 || q->rate_window < 0 || q->rate_max < 0 ||
+	    q->last_request.bad))
+		q->bad = 1;
+	if (w < 0 || m < 0)
+		q->bad = 1;
 }
 
 /* One probe of the key statement with one hash form. */
@@ -685,6 +752,30 @@ store_apikey_find(struct store *s, const char *hash_b64url,
 	if ((rc = apikey_probe(s, st, hash_b64url, out)) != 0)
 		return rc;
 	return apikey_probe(s, st, hash_hex, out);
+}
+
+/* The quota columns of each variant, for one key by id (the CLI). */
+#define KEY_QUOTA(q)	"SELECT " q " FROM apikey k WHERE k.id = ?1"
+static const char *const sql_key_quota[4] = { KEY_QUOTA(Q0), KEY_QUOTA(Q1),
+	KEY_QUOTA(Q2), KEY_QUOTA(Q3) };
+
+int
+store_key_quota(struct store *s, const char *id, struct store_key_quota *q)
+{
+	sqlite3_stmt *st;
+	int v, rc;
+
+	memset(q, 0, sizeof(*q));
+	if ((v = schema_has_table(s, "apikey")) <= 0)
+		return v;
+	if ((v = key_quota(s)) < 0 || (st = db_stmt(s, sql_key_quota[v])) ==
+	    NULL)
+		return -1;
+	db_bind_text(st, 1, id);
+	if ((rc = db_step_row(s, st, "key quota")) == 1)
+		quota_from(st, 0, q);
+	db_done(st);
+	return rc;
 }
 
 int

@@ -39,7 +39,9 @@ struct store_session {
 /*
  * better-auth's usage quota of a key, as stored: limited 0 means
  * remaining is NULL (or there is no such column): unlimited. A refill
- * pair of 0 means no refill. authz_key_exhausted reads it.
+ * pair of 0 means no refill. A value that can only be read as a limit
+ * the decision cannot check sets bad (deny). authz turns it into
+ * usage.h's limits.
  */
 struct store_key_quota {
 	int		 limited;	/* remaining is not NULL */
@@ -49,6 +51,15 @@ struct store_key_quota {
 	long long	 refill_amount;		/* 0: none */
 	struct store_time last_refill;	/* lastRefillAt */
 	struct store_time created;	/* createdAt: the base without one */
+	/* the rate limit: on when rateLimitEnabled is not false and both
+	 * the window (ms) and the max are set */
+	int		 rate_enabled;
+	int		 rate_on;
+	long long	 rate_window;
+	long long	 rate_max;
+	long long	 request_count;	/* requestCount; NULL: 0 */
+	struct store_time last_request;	/* lastRequest */
+	struct store_time updated;	/* updatedAt: a newer key object */
 };
 
 /*
@@ -125,6 +136,11 @@ int	store_apikey_find(struct store *s, const char *hash_b64url,
  * Returns 0, or -1 on an error or when the list does not fit outsz (out
  * is then ""). Without the column or table: 0 and "".
  */
+/* The quota and rate limit of key id as stored (the CLI's listing).
+ * 1 found, 0 no such key (or no key table), -1 error. */
+int	store_key_quota(struct store *s, const char *id,
+	    struct store_key_quota *q) UTIL_MUST_CHECK;
+
 int	store_permissions(struct store *s, int of_key, const char *id,
 	    char *out, size_t outsz) UTIL_MUST_CHECK;
 

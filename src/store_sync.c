@@ -59,6 +59,9 @@ enum wstmt_id {
 	W_COUNT
 };
 
+/* A key limit column: the sent value, null included, else the stored. */
+#define LIM_SET(p, col) ", " col " = CASE WHEN :" p "_present THEN :" p \
+	" ELSE " col " END"
 static const char *const wsql[W_COUNT] = {
 	[W_EVENT_INSERT] = "INSERT INTO authgate_event (id, type, received_at,"
 	    " outcome) VALUES (?1, ?2, ?3, 'pending') ON CONFLICT (id) DO"
@@ -153,14 +156,19 @@ static const char *const wsql[W_COUNT] = {
 	[W_KEY_UPDATED] = "SELECT updatedAt FROM apikey WHERE id = ?1",
 	[W_KEY_UPSERT] = "INSERT INTO apikey (id, configId, name, start,"
 	    " referenceId, prefix, key, enabled, expiresAt, createdAt,"
-	    " updatedAt, permissions, metadata, rateLimitEnabled, requestCount)"
+	    " updatedAt, permissions, metadata, rateLimitEnabled, requestCount,"
+	    " remaining, refillInterval, refillAmount, lastRefillAt,"
+	    " rateLimitTimeWindow, rateLimitMax, lastRequest)"
 	    " VALUES (:id, coalesce(:config_id, 'default'), :name, :start,"
 	    " coalesce(:user_id, (SELECT referenceId FROM apikey WHERE id ="
 	    " :id)), :prefix,"
 	    " coalesce(:key_hash, (SELECT key FROM apikey WHERE id = :id)),"
 	    " coalesce(:enabled, 1), :expires_at, coalesce(:created_at, :now),"
 	    " coalesce(:updated_at, :created_at, :now),"
-	    " :permissions, :metadata, 0, 0) ON CONFLICT (id) DO UPDATE SET"
+	    " :permissions, :metadata, coalesce(:rate_limit_enabled, 0),"
+	    " coalesce(:request_count, 0), :remaining, :refill_interval,"
+	    " :refill_amount, :last_refill_at, :rate_limit_time_window,"
+	    " :rate_limit_max, :last_request) ON CONFLICT (id) DO UPDATE SET"
 	    " configId = coalesce(:config_id, configId), name ="
 	    " coalesce(:name, name),"
 	    " start = coalesce(:start, start),"
@@ -172,7 +180,16 @@ static const char *const wsql[W_COUNT] = {
 	    " expiresAt END,"
 	    " updatedAt = coalesce(:updated_at, updatedAt),"
 	    " permissions = coalesce(:permissions, permissions),"
-	    " metadata = coalesce(:metadata, metadata)",
+	    " metadata = coalesce(:metadata, metadata)" 
+	    LIM_SET("remaining", "remaining")
+	    LIM_SET("refill_interval", "refillInterval")
+	    LIM_SET("refill_amount", "refillAmount")
+	    LIM_SET("last_refill_at", "lastRefillAt")
+	    LIM_SET("rate_limit_enabled", "rateLimitEnabled")
+	    LIM_SET("rate_limit_time_window", "rateLimitTimeWindow")
+	    LIM_SET("rate_limit_max", "rateLimitMax")
+	    LIM_SET("request_count", "requestCount")
+	    LIM_SET("last_request", "lastRequest"),
 	[W_KEY_DEL] = "DELETE FROM apikey WHERE id = ?1",
 };
 
@@ -316,6 +333,18 @@ static const struct {
 	OBJ("prefix", BIND_TEXT, prefix), OBJ("enabled", BIND_BOOL, enabled),
 	OBJ("permissions", BIND_TEXT, permissions),
 	OBJ("config_id", BIND_TEXT, config_id),
+#define LIM(name, i) OBJ(name, BIND_TEXT, lim[i]), \
+	OBJ(name "_present", BIND_FLAG, lim_present[i])
+	LIM("remaining", LIM_REMAINING),
+	LIM("refill_interval", LIM_REFILL_INTERVAL),
+	LIM("refill_amount", LIM_REFILL_AMOUNT),
+	LIM("last_refill_at", LIM_LAST_REFILL_AT),
+	LIM("rate_limit_enabled", LIM_RATE_ENABLED),
+	LIM("rate_limit_time_window", LIM_RATE_WINDOW),
+	LIM("rate_limit_max", LIM_RATE_MAX),
+	LIM("request_count", LIM_REQUEST_COUNT),
+	LIM("last_request", LIM_LAST_REQUEST),
+#undef LIM
 };
 #undef OBJ
 

@@ -64,6 +64,21 @@ struct store_object {
 	int			 enabled;
 	const char		*permissions;
 	const char		*config_id;
+	/* apikey: better-auth's quota and rate limit (enum store_lim), as
+	 * SQL text the INTEGER columns take; present even if null (null is
+	 * a value: unlimited, no refill), absent keeps the stored one */
+	const char		*lim[9];
+	int			 lim_present[9];
+};
+
+/* The key limit fields of store_object.lim, in better-auth's names:
+ * remaining, refillInterval, refillAmount, lastRefillAt,
+ * rateLimitEnabled, rateLimitTimeWindow, rateLimitMax, requestCount,
+ * lastRequest. */
+enum store_lim {
+	LIM_REMAINING = 0, LIM_REFILL_INTERVAL, LIM_REFILL_AMOUNT,
+	LIM_LAST_REFILL_AT, LIM_RATE_ENABLED, LIM_RATE_WINDOW, LIM_RATE_MAX,
+	LIM_REQUEST_COUNT, LIM_LAST_REQUEST, LIM_N
 };
 
 /* Outcome of applying one object or event. */

@@ -4,8 +4,16 @@
  * Trusts nothing it is given; every loop is bounded by an explicit
  * length. Never allocates.
  */
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -349,4 +357,92 @@ util_mono_ms(void)
 	    clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The owner of the directory path is in. 0, or -1. */
+static int
+dir_owner(const char *path, struct stat *st)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return stat(".", st);
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return stat(dir, st);
+}
+
+void *
+util_map_file(const char *what, const char *path, size_t size, unsigned mode,
+    int *fd, int *fresh, char *err, size_t errsz)
+{
+	struct stat st, dst;
+	void *m;
+
+	*fresh = 0;
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    (mode_t)mode)) < 0) {
+		snprintf(err, errsz, "%s: cannot open %s: %s", what, path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (flock(*fd, LOCK_EX) != 0 || fstat(*fd, &st) != 0) {
+		snprintf(err, errsz, "%s: cannot lock %s: %s", what, path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: %s is not a regular file", what,
+		    path);
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		/* Made by root (`authgate serve` before it drops root, an
+		 * admin's command): owned like its directory, as SQLite
+		 * does with the -wal and -shm it makes, so the processes
+		 * of the user that owns the directory can share it. */
+		if (geteuid() == 0 && dir_owner(path, &dst) == 0 &&
+		    fchown(*fd, dst.st_uid, dst.st_gid) != 0) {
+			snprintf(err, errsz, "%s: cannot hand %s to its"
+			    " directory's owner: %s", what, path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (ftruncate(*fd, (off_t)size) != 0) {
+			snprintf(err, errsz, "%s: cannot size %s: %s", what,
+			    path, strerror(errno));
+			goto fail;
+		}
+		*fresh = 1;
+	} else if ((uint64_t)st.st_size != (uint64_t)size) {
+		snprintf(err, errsz, "%s: %s is not a %s file of this version"
+		    " (size %lld; remove it while authgate is stopped)", what,
+		    path, what, (long long)st.st_size);
+		goto fail;
+	}
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (m != MAP_FAILED)
+		return m;
+	snprintf(err, errsz, "%s: cannot map %s: %s", what, path,
+	    strerror(errno));
+fail:
+	util_map_release(*fd);
+	*fd = -1;
+	return NULL;
+}
+
+void
+util_map_release(int fd)
+{
+	/* Invariant: unlocked explicitly; the mapping keeps what it needs
+	 * of the open file after close. */
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
 }

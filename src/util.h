@@ -100,4 +100,21 @@ int64_t	util_mono_ms(void);
  */
 int	util_parse_u64(const char *s, size_t n, uint64_t *v) UTIL_MUST_CHECK;
 
+/*
+ * Maps path, a file of exactly size bytes that every process mapping it
+ * shares (MAP_SHARED), and returns it with the file locked (flock
+ * LOCK_EX) in *fd, so that two processes starting together agree on
+ * who made it. A file that is absent or empty is made at that size
+ * (mode, owned like its directory when root makes it, all zero) and
+ * *fresh is 1; then the caller writes its header, else checks it, and
+ * calls util_map_release(*fd) either way. NULL with one line in err,
+ * which names the file by what ("metrics", "state file"): not a
+ * regular file, another size, or a system call that failed.
+ */
+void	*util_map_file(const char *what, const char *path, size_t size,
+	    unsigned mode, int *fd, int *fresh, char *err, size_t errsz);
+
+/* Ends util_map_file's lock; the mapping stays. */
+void	 util_map_release(int fd);
+
 #endif

@@ -332,7 +332,8 @@ def in_process(dbs):
         log("== in-process: authz_decide vs the reference, %s sessions" % label)
         p = subprocess.run([DECIDE, db, label, SECRET,
                             os.path.join(d, "cookies.txt"),
-                            os.path.join(d, "keys.txt"), str(DECIDE_MS),
+                            os.path.join(d, "keys.txt"),
+                            os.path.join(d, "limited_key.txt"), str(DECIDE_MS),
                             str(DECIDE_ROUNDS)],
                            capture_output=True, text=True)
         sys.stdout.write(p.stdout)
@@ -542,7 +543,8 @@ def perf_decide(d, db, label):
     p = subprocess.run(["perf", "record", "-g", "-F", "1999", "-o", data, "--",
                         DECIDE, db, label, SECRET,
                         os.path.join(d, "cookies.txt"),
-                        os.path.join(d, "keys.txt"), "1000", "1"],
+                        os.path.join(d, "keys.txt"),
+                        os.path.join(d, "limited_key.txt"), "1000", "1"],
                        env=env, capture_output=True, text=True)
     if p.returncode != 0:
         return []

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "authz.h"
 #include "reference.h"
 
@@ -32,7 +34,7 @@
 #define MAX_ROUNDS	64
 
 enum impl { AUTHGATE, REFERENCE };
-enum kind { PUBLIC, DENY, SESSION, APIKEY };
+enum kind { PUBLIC, DENY, SESSION, APIKEY, LIMITED };
 
 struct bcase {
 	const char	*name;
@@ -49,6 +51,9 @@ static const struct bcase cases[] = {
 	{ "session_fixed",	SESSION, "/b/ag/f.txt",  0, 200, 1 },
 	{ "session_random",	SESSION, "/b/ag/f.txt",  1, 200, 1 },
 	{ "apikey_fixed",	APIKEY,  "/b/ag/f.txt",  0, 200, 1 },
+	/* a key with a quota and a rate limit: a use counted in the
+	 * state file on every decision */
+	{ "apikey_limited",	LIMITED, "/b/ag/f.txt",  0, 200, 1 },
 };
 
 static struct authz az;
@@ -57,7 +62,7 @@ static struct ref *ref;
 static struct ref_identity rid;
 static char **cookies;
 static size_t ncookies;
-static char key[MAX_LINE];
+static char key[MAX_LINE], lkey[MAX_LINE];
 
 static double
 clock_ns(clockid_t c)
@@ -94,10 +99,12 @@ decide_one(const struct bcase *c, enum impl im, size_t i)
 {
 	struct authz_input in;
 	const char *ck = cookies[c->rotate ? i % ncookies : 0];
+	const char *k = c->kind == LIMITED ? lkey : key;
 
 	if (im == REFERENCE)
-		return c->kind == APIKEY ? ref_apikey(ref, key, strlen(key),
-		    &rid) : ref_session(ref, ck, strlen(ck), &rid);
+		return c->kind == APIKEY || c->kind == LIMITED ?
+		    ref_apikey(ref, k, strlen(k), &rid) :
+		    ref_session(ref, ck, strlen(ck), &rid);
 	memset(&in, 0, sizeof(in));
 	in.method.p = "GET";
 	in.method.n = 3;
@@ -106,9 +113,9 @@ decide_one(const struct bcase *c, enum impl im, size_t i)
 	if (c->kind == SESSION) {
 		in.cookie.p = ck;
 		in.cookie.n = strlen(ck);
-	} else if (c->kind == APIKEY) {
-		in.api_key.p = key;
-		in.api_key.n = strlen(key);
+	} else if (c->kind == APIKEY || c->kind == LIMITED) {
+		in.api_key.p = k;
+		in.api_key.n = strlen(k);
 	}
 	authz_decide(&az, &in, &dec);
 	return dec.status;
@@ -173,29 +180,39 @@ main(int argc, char **argv)
 	double cpu[2][MAX_ROUNDS], wall[2][MAX_ROUNDS], ms;
 	long runs[2];
 	struct store *s;
-	char err[256], *keys[1];
+	char err[256], *keys[1], *lkeys[1], state[4096];
 	const char *label, *only_case, *only_impl;
 	size_t ci;
 	int rounds, r, k, im;
 
-	if (argc != 8) {
+	if (argc != 9) {
 		fprintf(stderr, "usage: bench_decide DB LABEL SECRET COOKIES"
-		    " KEYS MS ROUNDS\n");
+		    " KEYS LIMITED_KEY MS ROUNDS\n");
 		return 2;
 	}
 	label = argv[2];
 	only_case = getenv("BENCH_CASE");
 	only_impl = getenv("BENCH_IMPL");
-	ms = strtod(argv[6], NULL);
-	rounds = (int)strtol(argv[7], NULL, 10);
+	ms = strtod(argv[7], NULL);
+	rounds = (int)strtol(argv[8], NULL, 10);
 	if (ms <= 0 || rounds < 1 || rounds > MAX_ROUNDS ||
 	    (cookies = calloc(MAX_COOKIES, sizeof(*cookies))) == NULL ||
 	    (ncookies = read_lines(argv[4], cookies, MAX_COOKIES)) == 0 ||
-	    read_lines(argv[5], keys, 1) != 1) {
+	    read_lines(argv[5], keys, 1) != 1 ||
+	    read_lines(argv[6], lkeys, 1) != 1) {
 		fprintf(stderr, "bench_decide: bad arguments or input files\n");
 		return 2;
 	}
 	snprintf(key, sizeof(key), "%s", keys[0]);
+	snprintf(lkey, sizeof(lkey), "%s", lkeys[0]);
+	/* the host's state file next to the database, as the server maps
+	 * it; uses are counted (a fresh file per run) */
+	snprintf(state, sizeof(state), "%s.bench-state", argv[1]);
+	unlink(state);
+	if (usage_open(state, 0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench_decide: %s\n", err);
+		return 2;
+	}
 	if (store_open(&s, argv[1], STORE_READONLY, err, sizeof(err)) != 0 ||
 	    authz_init(&az, s, (const unsigned char *)argv[3], strlen(argv[3]),
 	    "better-auth", 0) != 0 ||
@@ -205,6 +222,7 @@ main(int argc, char **argv)
 		    err);
 		return 2;
 	}
+	az.count_uses = 1;
 	for (ci = 0; ci < sizeof(cases) / sizeof(cases[0]); ci++) {
 		const struct bcase *c = &cases[ci];
 		int nimpl = c->has_ref ? 2 : 1;

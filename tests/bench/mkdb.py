@@ -23,7 +23,8 @@ benchmark's paths (/b/**, authenticated).
 Writes next to the database (SEED_DIR): tokens.txt (up to 10,000 tokens of
 valid sessions with an active organization, in random order; the first is
 the "fixed" session), keys.txt (valid user keys with an organization, raw;
-the first is the "fixed" key). These are throwaway benchmark credentials.
+the first is the "fixed" key), limited_key.txt (one key with a quota and a
+rate limit it never reaches). These are throwaway benchmark credentials.
 Asserts nothing about speed; exits non-zero when it cannot build.
 """
 
@@ -163,9 +164,21 @@ def build(bin_path, db, n_sessions, seed_dir):
             meta = None
         elif kind == 6:
             expires = "future"
-        rows.append((kid, raw[:6], ref, stored, enabled, expires, meta, k))
+        rows.append((kid, raw[:6], ref, stored, enabled, expires, meta, k, 0,
+                     None, None))
         if kind >= 7:
             good.append(raw)
+    # One key with a quota and a rate limit it never reaches: what
+    # counting a use costs (the others have better-auth's rate limit
+    # turned off; its default, 10 a day, would deny the benchmark).
+    _, uid, oid = users[0]
+    limited = "ba_" + "".join(secrets.choice(LETTERS) for _ in range(64))
+    rows.append(("".join(secrets.choice(ALNUM) for _ in range(32)),
+                 limited[:6], uid, base64.urlsafe_b64encode(
+                     hashlib.sha256(limited.encode()).digest()).rstrip(
+                         b"=").decode(), 1, None,
+                 '{"organizationId":"%s"}' % oid, n_keys, 1, 60000,
+                 10 ** 15))
     con.executemany("""
         INSERT INTO apikey (id, configId, name, start, referenceId, prefix,
                             key, refillInterval, refillAmount, lastRefillAt,
@@ -174,7 +187,7 @@ def build(bin_path, db, n_sessions, seed_dir):
                             lastRequest, expiresAt, createdAt, updatedAt,
                             permissions, metadata)
         VALUES (?1, 'default', 'key ' || ?8, ?2, ?3, 'ba_', ?4, NULL, NULL,
-                NULL, ?5, 1, 86400000, 10, 0, NULL, NULL,
+                NULL, ?5, ?9, ?10, ?11, 0, ?11, NULL,
                 CASE ?6 WHEN 'past' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 days')
                         WHEN 'future' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+365 days')
                         ELSE NULL END,
@@ -206,6 +219,8 @@ def build(bin_path, db, n_sessions, seed_dir):
         f.write("\n".join(toks) + "\n")
     with open(os.path.join(seed_dir, "keys.txt"), "w") as f:
         f.write("\n".join(good) + "\n")
+    with open(os.path.join(seed_dir, "limited_key.txt"), "w") as f:
+        f.write(limited + "\n")
 
 
 def main():

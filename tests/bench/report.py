@@ -34,7 +34,7 @@ T_RSS_MB = 16.0
 T_WEBHOOK_PER_S = 1000
 
 DECIDE_CASES = ("public", "deny", "session_fixed", "session_random",
-                "apikey_fixed")
+                "apikey_fixed", "apikey_limited")
 
 
 def med(xs):

@@ -226,8 +226,8 @@ t_ok key-141 test "$(q "select role from authgate_key_role where key_id = '$K_GR
 # --- key list: never a secret
 t_run list-001 0 "$AG" key list
 t_noerr list-002
-t_out list-003 '^ID +NAME +START +OWNER +ORG +ROLE +ENABLED +EXPIRES +CREATED$'
-t_out list-004 "^$K1_ID +ci-deploy +${K1:0:6} +user:u_mia +org_acme +member +yes +$(q "select expiresAt from apikey where id = '$K1_ID'") +$(q "select createdAt from apikey where id = '$K1_ID'")$"
+t_out list-003 '^ID +NAME +START +OWNER +ORG +ROLE +ENABLED +EXPIRES +CREATED +REMAINING +RATE +LAST USE$'
+t_out list-004 "^$K1_ID +ci-deploy +${K1:0:6} +user:u_mia +org_acme +member +yes +$(q "select expiresAt from apikey where id = '$K1_ID'") +$(q "select createdAt from apikey where id = '$K1_ID'") +unlimited +- +-$"
 t_out list-005 "^$K2_ID +org-bot +acme_l +org:org_acme +org_acme +admin +yes +never"
 t_out list-006 '^k_old +Revoked key +ag_demo +user:u_mia +- +- +no '
 t_out list-007 '^k_expired .*2020-01-01T00:00:00.000Z \(expired\)'
@@ -236,7 +236,7 @@ SECRETS_RE="$K1|$K2|$K3|$(b64hash "$K1")|$(b64hash "$K2")|4rESNPElRNMCAVpWXfoj8n
 t_lacks list-008 "$SECRETS_RE" "$T_DIR/out" "?$T_DIR/err"
 t_run list-009 0 "$AG" key list --json
 t_same list-010 "$(json 'len(d)')" "$(q 'select count(*) from apikey')"
-t_ok list-011 test "$(json 'sorted(d[0].keys())')" = "['created_at', 'enabled', 'expired', 'expires_at', 'id', 'name', 'org_id', 'owner', 'owner_kind', 'prefix', 'role', 'start']"
+t_ok list-011 test "$(json 'sorted(d[0].keys())')" = "['created_at', 'enabled', 'expired', 'expires_at', 'id', 'last_use', 'name', 'org_id', 'owner', 'owner_kind', 'prefix', 'rate_limit_enabled', 'rate_limit_max', 'rate_limit_window_ms', 'refill_amount', 'refill_interval_ms', 'remaining', 'request_count', 'role', 'start', 'uses_here']"
 t_ok list-012 test "$(json '[k["expired"] for k in d if k["id"]=="k_expired"][0]')" = True
 t_lacks list-013 "$SECRETS_RE" "$T_DIR/out"
 t_run list-014 0 "$AG" key list --user u_nora
@@ -331,7 +331,7 @@ q "delete from authgate_role_permission"
 # init brings a database of an older authgate up to date, idempotently
 OLD="$T_DIR/old-perm.db"
 t_db "$OLD" || t_fail perm-020 "cannot build the test database"
-sqlite3 "$OLD" "alter table authgate_rule drop column require_permission; drop table authgate_role_permission" && t_pass perm-020 || t_fail perm-020 "cannot make the old shape"
+sqlite3 "$OLD" "drop view authgate_rules; alter table authgate_rule drop column require_permission; drop table authgate_role_permission" && t_pass perm-020 || t_fail perm-020 "cannot make the old shape"
 t_ok perm-021 test "$(sqlite3 "$OLD" "select count(*) from pragma_table_info('authgate_rule') where name = 'require_permission'")" = 0
 t_run perm-022 0 env BETTER_AUTH_SECRET="$T_SECRET" "$AG" check --db "$OLD" --method GET --path /api/projects --cookie "$PMEMBER"	# old shape: still decided
 t_run perm-023 0 "$AG" init --db "$OLD"

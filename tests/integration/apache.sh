@@ -351,6 +351,9 @@ head -c 1100000 /dev/zero | tr '\0' a > "$T_DIR/toobig"
 t_status wh-013 413 -X POST -H 'Expect:' --data-binary @"$T_DIR/toobig" "$W"
 t_status wh-014 400 -X POST --data-binary "$BODY" "$W"	# unsigned
 
+# --- a key's rate limit: authgate's 429, Retry-After and JSON reach the client
+t_rate_limited rate "$DB" "$U/api/projects"
+
 # --- authgate unreachable: Apache answers 500, never allow
 kill "$T_SERVE_PID"
 for _ in $(seq 1 50); do kill -0 "$T_SERVE_PID" 2>/dev/null || break; sleep 0.1; done

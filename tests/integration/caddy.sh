@@ -203,6 +203,9 @@ mx_store_down "$U" "$DB"
 L="$T_DIR/serve.log"
 mx_serve_log "$L"
 
+# forward_auth copies authgate's 429 (a key's rate limit) as it is.
+t_rate_limited rate "$DB" "$U/api/projects"
+
 # authgate unreachable: Caddy's 502, never an allow.
 kill "$T_SERVE_PID"
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$AG_PORT") 2>/dev/null || break; sleep 0.1; done

@@ -238,6 +238,10 @@ else
 	t_fail regex-000 "second nginx did not start: $(tail -n 3 "$N2/error.log")"
 fi
 
+# 429s (a key's rate limit, a throttled client) reach the client as 429
+# with authgate's Retry-After and message, not as auth_request's 500.
+t_rate_limited rate "$DB" "$U/api/projects"
+
 # authgate unreachable: 503, never an allow.
 kill "$T_SERVE_PID"
 for _ in $(seq 1 50); do [ -S "$SOCK" ] || break; sleep 0.1; done

@@ -22,6 +22,10 @@ T_PIDS=""
 T_SECRET="test-secret-for-integration-0123456789abcdef"
 
 t_setup() {
+	# The suites send bad credentials by the hundred from one address
+	# on purpose; the client throttle (AUTHGATE_FAIL_LIMIT, default 20
+	# a minute) is tested by limits.sh, which sets its own budget.
+	export AUTHGATE_FAIL_LIMIT=${AUTHGATE_FAIL_LIMIT:-0}
 	T_NAME=$1
 	T_DIR="$T_ROOT/tests/tmp/$T_NAME"
 	rm -rf "$T_DIR"
@@ -268,14 +272,30 @@ t_unlock_db() {
 	wait "$T_LOCK_PID"
 }
 
-# t_lighttpd PORT STATE_DIR DB [BIN]: starts the shipped lighttpd.conf.
+# t_rate_limited PREFIX DB URL: k_refilled (KEY_REFILLED) limited to one
+# request a minute in DB; the first passes, the second is authgate's 429
+# with Retry-After and its JSON message, whatever server is in between.
+t_rate_limited() {
+	sqlite3 "$2" "update apikey set remaining = NULL, rateLimitEnabled = 1, rateLimitTimeWindow = 60000, rateLimitMax = 1, requestCount = 0, lastRequest = NULL, updatedAt = '2031-01-01T00:00:00.000Z' where id = 'k_refilled'"
+	t_status "$1-001" 200 -H "x-api-key: $KEY_REFILLED" "$3"
+	t_status "$1-002" 429 -H "x-api-key: $KEY_REFILLED" "$3"
+	t_header "$1-003" '^Retry-After: (59|60)'
+	t_header "$1-004" '^Content-Type: application/json'
+	t_header "$1-005" '^Cache-Control: no-store'
+	t_body   "$1-006" '^\{"error":"Too Many Requests - API key rate limit exceeded"\}$'
+	t_nobody "$1-007" '^(backend|X-Auth-User-Id)'
+}
+
+# t_lighttpd PORT STATE_DIR DB [BIN]: starts the shipped lighttpd.conf
+# (T_LIGHTTPD_CONF: another config, e.g. a copy with more processes).
 t_lighttpd() {
 	local port=$1 state=$2 db=$3 bin=${4:-$T_ROOT/build/asan/authgate}
 	mkdir -p "$state"
 	AUTHGATE_ROOT=$T_ROOT AUTHGATE_PORT=$port AUTHGATE_STATE=$state \
 	AUTHGATE_BIN=$bin AUTHGATE_DB=$db BETTER_AUTH_SECRET=$T_SECRET \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	    lighttpd -D -f "$T_ROOT/lighttpd.conf" >"$state/error.log" 2>&1 &
+	    lighttpd -D -f "${T_LIGHTTPD_CONF:-$T_ROOT/lighttpd.conf}" \
+	    >"$state/error.log" 2>&1 &
 	T_LPID=$!
 	T_PIDS="$T_PIDS $T_LPID"
 	t_wait_port "$port"

@@ -88,6 +88,8 @@ struct req {
 	const char	*override;	/* X-HTTP-Method-Override */
 };
 
+static const char *client;	/* the address the server saw, or NULL */
+
 static void
 decide(const struct req *r)
 {
@@ -121,6 +123,10 @@ decide(const struct req *r)
 	if (r->override != NULL) {
 		in.overrides[0].p = r->override;
 		in.overrides[0].n = strlen(r->override);
+	}
+	if (client != NULL) {
+		in.client.p = client;
+		in.client.n = strlen(client);
 	}
 	authz_decide(&az, &in, &d);
 }
@@ -308,6 +314,8 @@ main(void)
 	T_EQ_INT("authz-init-6", store_open(&s, DB, STORE_READONLY, err,
 	    sizeof(err)), 0);
 	store_set_quiet(s, 1);
+	/* the host's key counts in this process's memory */
+	T_EQ_INT("authz-init-8", usage_open(NULL, 0, err, sizeof(err)), 0);
 	T_EQ_INT("authz-init-7", authz_init(&az, s,
 	    (const unsigned char *)SECRET, strlen(SECRET), "better-auth", 0),
 	    0);
@@ -421,23 +429,141 @@ main(void)
 		T_EQ_STR("quota-039", d.reason, "api_key_exhausted");
 		T_CHECK("quota-040", sql("update apikey set remaining = 0"
 		    " where id = 'k_exhausted'"));
-		/* an apikey table from before the quota: every key
-		 * unlimited; one without the refill columns: no refill */
+		/* better-auth's plugin brought the quota and the rate
+		 * limit together: a table with the rate-limit columns but
+		 * without a quota column is not one it made (a limit the
+		 * decision would drop): 503, never unlimited */
+		T_CHECK("quota-040b", sql("drop view authgate_keys"));
 		drift("quota-041", "alter table apikey drop column remaining",
 		    "alter table apikey add column remaining integer", &ex,
-		    200, "allow");
+		    503, "store_schema");
 		T_CHECK("quota-042", sql("update apikey set remaining = 0"
 		    " where id in ('k_exhausted', 'k_refilled')"));
 		drift("quota-043", "alter table apikey drop column"
 		    " refillAmount", "alter table apikey add column"
 		    " refillAmount integer", &(struct req){ "GET",
-		    "/api/projects", NULL, K_REFILLED, NULL, NULL }, 401,
-		    "api_key_exhausted");
+		    "/api/projects", NULL, K_REFILLED, NULL, NULL }, 503,
+		    "store_schema");
+		/* without any rate-limit column: the quota alone is read */
+		drift("quota-046", "alter table apikey drop column"
+		    " rateLimitEnabled; alter table apikey drop column"
+		    " rateLimitTimeWindow; alter table apikey drop column"
+		    " rateLimitMax; alter table apikey drop column requestCount;"
+		    " alter table apikey drop column lastRequest", "alter table"
+		    " apikey add column rateLimitEnabled integer; alter table"
+		    " apikey add column rateLimitTimeWindow integer; alter table"
+		    " apikey add column rateLimitMax integer; alter table apikey"
+		    " add column requestCount integer; alter table apikey add"
+		    " column lastRequest date", &ex, 401, "api_key_exhausted");
+		/* only some of them: 503 */
+		drift("quota-047", "alter table apikey drop column"
+		    " rateLimitMax", "alter table apikey add column"
+		    " rateLimitMax integer", &ex, 503, "store_schema");
 		T_CHECK("quota-044", sql("update apikey set refillAmount = 10"
 		    " where id in ('k_exhausted', 'k_refilled')"));
 		decide(&(struct req){ "GET", "/api/projects", NULL,
 		    K_REFILLED, NULL, NULL });
 		T_EQ_STR("quota-045", d.reason, "allow");
+	}
+
+	/* uses counted on the host (usage.c), on a cache hit too */
+	{
+		static const struct req kr = { "GET", "/api/projects", NULL,
+		    K_REFILLED, NULL, NULL };
+		static const struct req bad = { "GET", "/api/projects", NULL,
+		    "ag_not_a_key_of_anyone_000000000000000000000", NULL,
+		    NULL };
+		int i, ok = 0;
+
+		az.count_uses = 1;
+		T_CHECK("use-001", sql("update apikey set remaining = 2,"
+		    " refillInterval = NULL, refillAmount = NULL"
+		    " where id = 'k_refilled'"));
+		for (i = 0; i < 2; i++) {
+			decide(&kr);
+			ok += d.status == 200;
+		}
+		T_EQ_INT("use-002", ok, 2);
+		decide(&kr);
+		T_EQ_INT("use-003", d.status, 401);
+		T_EQ_STR("use-004", d.reason, "api_key_exhausted");
+		T_EQ_STR("use-005", d.id.api_key_id, "");
+		/* a newer key object (the IdP's values) restarts the count */
+		T_CHECK("use-006", sql("update apikey set remaining = 1"
+		    " where id = 'k_refilled'"));
+		decide(&kr);
+		T_EQ_INT("use-007", d.status, 200);
+		decide(&kr);
+		T_EQ_STR("use-008", d.reason, "api_key_exhausted");
+		/* the rate limit: 2 per minute, then 429 with Retry-After */
+		T_CHECK("use-010", sql("update apikey set remaining = NULL,"
+		    " rateLimitEnabled = 1, rateLimitTimeWindow = 60000,"
+		    " rateLimitMax = 2, requestCount = 0, lastRequest = NULL"
+		    " where id = 'k_refilled'"));
+		decide(&kr);
+		T_EQ_INT("use-011", d.status, 200);
+		decide(&kr);
+		T_EQ_INT("use-012", d.status, 200);
+		decide(&kr);
+		T_EQ_INT("use-013", d.status, 429);
+		T_EQ_STR("use-014", d.reason, "api_key_rate_limited");
+		T_CHECK("use-015", d.retry_after >= 59 && d.retry_after <= 60);
+		/* rateLimitEnabled false: no limit */
+		T_CHECK("use-016", sql("update apikey set rateLimitEnabled = 0"
+		    " where id = 'k_refilled'"));
+		decide(&kr);
+		T_EQ_INT("use-017", d.status, 200);
+		/* `check` evaluates: nothing counted */
+		T_CHECK("use-018", sql("update apikey set rateLimitEnabled ="
+		    " NULL, remaining = 1 where id = 'k_refilled'"));
+		az.count_uses = 0;
+		decide(&kr);
+		decide(&kr);
+		T_EQ_INT("use-019", d.status, 200);
+		az.count_uses = 1;
+		decide(&kr);
+		T_EQ_INT("use-020", d.status, 200);
+		decide(&kr);
+		T_CHECK("use-021", d.status == 429 || d.status == 401);
+		T_CHECK("use-022", sql("update apikey set remaining = 0,"
+		    " refillInterval = 86400000, refillAmount = 10,"
+		    " rateLimitEnabled = 0, rateLimitTimeWindow = NULL,"
+		    " rateLimitMax = NULL where id = 'k_refilled'"));
+
+		/* the throttle: 20 failed credentials a minute per address */
+		client = "203.0.113.5";
+		for (i = 0, ok = 0; i < 20; i++) {
+			decide(&bad);
+			ok += d.status == 401;
+		}
+		T_EQ_INT("use-030", ok, 20);
+		decide(&bad);
+		T_EQ_INT("use-031", d.status, 429);
+		T_EQ_STR("use-032", d.reason, "client_throttled");
+		T_CHECK("use-033", d.retry_after == 300);
+		/* a valid credential from that address waits too */
+		decide(&(struct req){ "GET", "/api/projects", MIA, NULL, NULL,
+		    NULL });
+		T_EQ_INT("use-034", d.status, 429);
+		/* a public path does not */
+		decide(&(struct req){ "GET", "/", NULL, NULL, NULL, NULL });
+		T_EQ_INT("use-035", d.status, 200);
+		/* another address is not affected */
+		client = "203.0.113.6";
+		decide(&(struct req){ "GET", "/api/projects", MIA, NULL, NULL,
+		    NULL });
+		T_EQ_INT("use-036", d.status, 200);
+		decide(&bad);
+		T_EQ_INT("use-037", d.status, 401);
+		/* expired or revoked credentials are not guesses */
+		client = "203.0.113.7";
+		for (i = 0, ok = 0; i < 30; i++) {
+			decide(&(struct req){ "GET", "/api/projects", NULL,
+			    K_EXHAUSTED, NULL, NULL });
+			ok += d.status == 401;
+		}
+		T_EQ_INT("use-038", ok, 30);
+		client = NULL;
 	}
 
 	/* require_permission: a key's permissions JSON, a session's role
@@ -511,7 +637,8 @@ main(void)
 		T_EQ_STR("perm-031", d.reason, "rules_invalid");
 		/* an authgate_rule without the column: nothing required; no
 		 * role table: no role grants anything */
-		drift("perm-032", "alter table authgate_rule drop column"
+		drift("perm-032", "drop view authgate_rules; alter table"
+		    " authgate_rule drop column"
 		    " require_permission", "alter table authgate_rule add"
 		    " column require_permission text", &sgus, 200, "allow");
 		T_CHECK("perm-033", sql("update authgate_rule set"

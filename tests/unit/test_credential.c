@@ -22,7 +22,8 @@
 #define DEMO_TOKEN	"demo-session-mia-member"
 #define DEMO_SIG	"ZhAPwbZTp4OZfFc18ADksUlONzVmXHudi5whkJ+mxO8="
 
-/* better-auth 1.7.5, tests/vectors/betterauth/vectors.json "cookie-alice" */
+/* better-auth 1.7.5: "cookie-alice" of tests/vectors/betterauth/vectors.json
+ * as committed in f1880fc (each run of gen.mjs makes new tokens) */
 #define BA_SECRET	"authgate-test-secret-0123456789abcdef0123456789"
 #define BA_FOREIGN	"foreign-better-auth-secret-ZYXWVUTSRQ9876543210zyxw"
 #define BA_TOKEN	"wVxWw2royLvtfA14J3OkSggAZf1isD4H"

@@ -168,8 +168,8 @@ main(void)
 	    "reason=\"allow\"} 1"));
 	T_CHECK("m-002", has_line("authgate_decisions_total{outcome="
 	    "\"redirect\",reason=\"no_credentials\"} 1"));
-	T_CHECK("m-003", has_line("authgate_decisions_total{outcome=\"deny\","
-	    "reason=\"other\"} 1"));
+	T_CHECK("m-003", has_line("authgate_decisions_total{outcome="
+	    "\"too_many_requests\",reason=\"other\"} 1"));
 	T_CHECK("m-004", has_line("authgate_decisions_total{outcome="
 	    "\"bad_request\",reason=\"path_dot_segment\"} 1"));
 	T_CHECK("m-005", has_line("authgate_decisions_total{outcome="

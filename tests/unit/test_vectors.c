@@ -8,12 +8,19 @@
  * init` added only its own tables (no rules in them), so the default
  * rule ('authenticated') applies. The untouched file, without
  * authgate_rule, is refused: no rules table is never "no rules".
+ *
+ * Then the keys with better-auth's usage fields ("uses"): each is used
+ * as many times in a row as better-auth's own verifyApiKey was, with
+ * uses counted, and every answer is compared with better-auth's answer
+ * at that use. Last, keys with permissions ("permission_cases") against
+ * rules requiring them, compared with verifyApiKey's permissions check.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
 
 #include "authz.h"
 #include "schema.h"
@@ -57,6 +64,156 @@ str(const cJSON *c, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+static const cJSON *
+get(const cJSON *c, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(c, k);
+}
+
+static long long
+num(const cJSON *c, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, k);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+}
+
+/* One decision for the API key val (an x-api-key header) at uri. */
+static void
+decide_key(const char *val, const char *uri)
+{
+	struct authz_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.method.p = "GET";
+	in.method.n = 3;
+	in.uri.p = uri;
+	in.uri.n = strlen(uri);
+	in.api_key.p = val;
+	in.api_key.n = strlen(val);
+	authz_decide(&az, &in, &d);
+}
+
+/*
+ * The usage keys, uses counted as the authorizer counts them: every
+ * answer must be the expected one, and better-auth's own answer at that
+ * use (in authgate's terms) wherever vectors.json says the two agree; a
+ * disagreement must be one gen.mjs explains.
+ */
+static void
+uses_check(const cJSON *root)
+{
+	const cJSON *u, *st, *exp, *baa, *tai;
+	char id[160];
+	long long n, want;
+	int agrees, same;
+
+	az.count_uses = 1;
+	T_CHECK("vec-020", cJSON_GetArraySize(get(root, "uses")) >= 9);
+	cJSON_ArrayForEach(u, get(root, "uses")) {
+		snprintf(id, sizeof(id), "vec-use:%s", str(u, "id"));
+		T_CHECK(id, cJSON_GetArraySize(get(u, "uses")) >= 2);
+		n = 0;
+		cJSON_ArrayForEach(st, get(u, "uses")) {
+			n++;
+			exp = get(st, "expect");
+			baa = get(st, "better_auth_as_authgate");
+			decide_key(str(u, "value"), "/api/vectors/uses");
+			snprintf(id, sizeof(id), "vec-use:%s:%lld",
+			    str(u, "id"), n);
+			T_EQ_INT(id, num(st, "n"), n);
+			T_EQ_INT(id, d.status, num(exp, "status"));
+			T_EQ_STR(id, d.reason, str(exp, "reason"));
+			if (d.status == 200) {
+				T_EQ_STR(id, d.id.api_key_id,
+				    str(u, "api_key_id"));
+				T_EQ_STR(id, d.id.user_id, str(u, "user_id"));
+			} else {
+				T_EQ_STR(id, d.id.api_key_id, "");
+			}
+			/* better-auth's answer, or an explained difference */
+			snprintf(id, sizeof(id), "vec-use-ba:%s:%lld",
+			    str(u, "id"), n);
+			agrees = cJSON_IsTrue(get(st, "better_auth_agrees"));
+			same = num(baa, "status") == num(exp, "status") &&
+			    strcmp(str(baa, "reason"), str(exp, "reason")) == 0;
+			T_EQ_INT(id, agrees, same);
+			if (agrees) {
+				T_EQ_INT(id, d.status, num(baa, "status"));
+				T_EQ_STR(id, d.reason, str(baa, "reason"));
+			} else {
+				T_CHECK(id, strlen(str(st,
+				    "better_auth_differs_because")) > 0 &&
+				    strstr(str(st, "better_auth_differs_because"),
+				    "unexplained") == NULL);
+			}
+			/* Retry-After: better-auth's tryAgainIn (ms) in whole
+			 * seconds, rounded up, within a second */
+			tai = get(get(st, "better_auth"), "tryAgainIn");
+			if (d.status == 429 && cJSON_IsNumber(tai)) {
+				want = ((long long)tai->valuedouble + 999) / 1000;
+				T_CHECK(id, d.retry_after >= want - 1 &&
+				    d.retry_after <= want + 1);
+			}
+		}
+	}
+}
+
+/*
+ * The keys with permissions: one rule per case (its own path, access
+ * api_key, require_permission), added to the copy by a second
+ * connection as an admin in sqlite3 would; authgate must allow exactly
+ * when better-auth's verifyApiKey granted the same permissions.
+ */
+static void
+perms_check(const cJSON *root)
+{
+	const cJSON *c;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char id[160], path[64];
+	int i = 0, ok;
+
+	T_CHECK("vec-030", cJSON_GetArraySize(get(root,
+	    "permission_cases")) >= 5);
+	ok = sqlite3_open(DB, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "insert into authgate_rule (priority,"
+	    " path, access, require_permission) values (?, ?, 'api_key', ?)",
+	    -1, &st, NULL) == SQLITE_OK;
+	cJSON_ArrayForEach(c, get(root, "permission_cases")) {
+		snprintf(path, sizeof(path), "/api/vperm/%d", ++i);
+		ok = ok && sqlite3_bind_int(st, 1, i) == SQLITE_OK &&
+		    sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT) ==
+		    SQLITE_OK && sqlite3_bind_text(st, 3,
+		    str(c, "require_permission"), -1, SQLITE_TRANSIENT) ==
+		    SQLITE_OK && sqlite3_step(st) == SQLITE_DONE &&
+		    sqlite3_reset(st) == SQLITE_OK;
+	}
+	T_CHECK("vec-031", ok);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	i = 0;
+	cJSON_ArrayForEach(c, get(root, "permission_cases")) {
+		int allow = strcmp(str(c, "expect"), "allow") == 0;
+
+		snprintf(path, sizeof(path), "/api/vperm/%d", ++i);
+		decide_key(str(c, "value"), path);
+		snprintf(id, sizeof(id), "vec-perm:%s", str(c, "id"));
+		T_EQ_INT(id, d.status, allow ? 200 : 403);
+		T_EQ_STR(id, d.reason, allow ? "allow" : "permission_required");
+		T_EQ_INT(id, num(c, "expect_status"), d.status);
+		T_EQ_STR(id, str(c, "expect_reason"), d.reason);
+		if (!allow)
+			T_CHECK(id, strstr(d.message, "missing permission") !=
+			    NULL);
+		snprintf(id, sizeof(id), "vec-perm-ba:%s", str(c, "id"));
+		T_CHECK(id, cJSON_IsTrue(get(c, "better_auth_agrees")));
+		T_EQ_INT(id, cJSON_IsTrue(get(get(c, "better_auth"), "valid")),
+		    allow);
+	}
+}
+
 /* The reason codes authgate gives for each kind of refusal. */
 static int
 reason_matches(const char *want, const struct authz_decision *dd)
@@ -90,6 +247,12 @@ main(void)
 	struct store *s = NULL;
 	cJSON *root;
 	const char *secret;
+	{
+		char uerr[128];
+
+		T_EQ_INT("vec-usage", usage_open(NULL, 0, uerr,
+		    sizeof(uerr)), 0);
+	}
 
 	T_CHECK("vec-000", json != NULL);
 	if (json == NULL)
@@ -186,6 +349,9 @@ main(void)
 			T_EQ_STR(id, d.id.user_id, "");
 		}
 	}
+
+	uses_check(root);
+	perms_check(root);
 
 	/* The same cookies must fail under another secret. */
 	authz_fini(&az);

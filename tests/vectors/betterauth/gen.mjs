@@ -7,6 +7,10 @@
 // captures the exact Set-Cookie headers better-auth emits, creates API keys through the
 // plugin, derives negative cases, then replays every case through better-auth's own
 // getSession on a throw-away copy of the database and records what better-auth said.
+// Keys with usage limits (USE_CASES) are then verified again and again by better-auth's own
+// verifyApiKey on another copy, every answer and the row after it recorded per use ("uses"),
+// and keys with permissions are verified with body.permissions ("permission_cases").
+// betterauth.db is the database before any of those verifications.
 // Output: OUTDIR/betterauth.db, OUTDIR/vectors.json and (when the sqlite3 shell is
 // installed) OUTDIR/schema.sql.
 //
@@ -80,6 +84,85 @@ const USERS = [
   { key: "frank", name: "Frank NoOrg", orgRole: null, globalRole: "user" },
   { key: "grace", name: "Grace Multi", orgRole: ["member", "admin"], globalRole: "user" },
 ];
+
+// Keys with usage limits. body: createApiKey's server-only fields. sql: one column set after
+// capture (a refill made due). uses: how many times better-auth's verifyApiKey, and later
+// authgate, is asked in a row. expect: authgate's answer per use (SPEC §5, src/usage.c).
+// Every outcome must not depend on when the vectors are replayed: windows start at the first
+// use (lastRequest is NULL as created), refills are due since 2020 or not for a century.
+const OK = { status: 200, reason: "allow" };
+const EXH = { status: 401, reason: "api_key_exhausted" };
+const RL = { status: 429, reason: "api_key_rate_limited" };
+const HOUR = 3600 * 1000;
+const CENTURY = 100 * 365 * 24 * HOUR;
+const rep = (n, a) => Array.from({ length: n }, () => a);
+const USE_CASES = [
+  { id: "quota-3", body: { remaining: 3 }, uses: 5, expect: [OK, OK, OK, EXH, EXH],
+    note: "remaining 3, no refill, plugin-default rate limit (10 per day, never reached here)" },
+  { id: "refill-due-last-refill", body: { remaining: 0, refillInterval: HOUR, refillAmount: 2 },
+    sql: { column: "lastRefillAt", value: PAST }, uses: 3, expect: [OK, OK, EXH],
+    note: "remaining 0, refill 2 per hour, lastRefillAt set to 2020 by SQL: the first use refills to 2 and takes one" },
+  { id: "refill-due-created", body: { remaining: 0, refillInterval: HOUR, refillAmount: 2 },
+    sql: { column: "createdAt", value: PAST }, uses: 3, expect: [OK, OK, EXH],
+    note: "as refill-due-last-refill, but lastRefillAt stays NULL (never refilled) and createdAt is set to 2020 by SQL: the refill counts from createdAt" },
+  { id: "refill-due-replaces", body: { remaining: 1, refillInterval: HOUR, refillAmount: 3 },
+    sql: { column: "lastRefillAt", value: PAST }, uses: 4, expect: [OK, OK, OK, EXH],
+    note: "remaining 1 and a refill of 3 due: remaining becomes 3 (not 1 + 3), so 3 uses, not 4" },
+  { id: "refill-not-due", body: { remaining: 0, refillInterval: CENTURY, refillAmount: 5 }, uses: 2, expect: [EXH, EXH],
+    note: "remaining 0, refill every 100 years counted from createdAt (lastRefillAt NULL): not due" },
+  { id: "rate-2-per-minute", body: { rateLimitEnabled: true, rateLimitMax: 2, rateLimitTimeWindow: 60000 }, uses: 4,
+    expect: [OK, OK, RL, RL], note: "no quota; at most 2 uses per 60 s window counted from the first use" },
+  { id: "rate-default", body: {}, uses: 11, expect: [...rep(10, OK), RL],
+    note: "created without limits: the plugin's default rate limit (rateLimitEnabled 1, 10 per 86400000 ms)" },
+  { id: "rate-disabled", body: { rateLimitEnabled: false }, uses: 12, expect: rep(12, OK),
+    note: "rateLimitEnabled false: more than the default 10 uses" },
+  { id: "quota-and-rate", body: { remaining: 3, rateLimitEnabled: true, rateLimitMax: 2, rateLimitTimeWindow: 60000 }, uses: 4,
+    expect: [OK, OK, RL, RL], note: "remaining 3 and at most 2 per minute: the order of the two checks shows" },
+];
+// Keys with permissions and what is asked of them (authgate: a rule's require_permission;
+// better-auth: verifyApiKey's body.permissions).
+const PERM_KEYS = {
+  "projects-rw": { permissions: { projects: ["read", "write"] } },
+  "projects-rw-billing-r": { permissions: { projects: ["read", "write"], billing: ["read"] } },
+  none: {},
+};
+const PERMISSION_CASES = [
+  { id: "rw-read", key: "projects-rw", require: "projects:read", expect: "allow" },
+  { id: "rw-read-write", key: "projects-rw", require: "projects:read,projects:write", expect: "allow" },
+  { id: "rw-delete", key: "projects-rw", require: "projects:delete", expect: "deny" },
+  { id: "rw-write-delete", key: "projects-rw", require: "projects:write,projects:delete", expect: "deny" },
+  { id: "rw-billing", key: "projects-rw", require: "billing:read", expect: "deny" },
+  { id: "rwb-billing", key: "projects-rw-billing-r", require: "billing:read", expect: "allow" },
+  { id: "rwb-all", key: "projects-rw-billing-r", require: "projects:write,billing:read", expect: "allow" },
+  { id: "rwb-billing-write", key: "projects-rw-billing-r", require: "billing:write", expect: "deny" },
+  { id: "none-read", key: "none", require: "projects:read", expect: "deny" },
+];
+const permsObject = (req) => {
+  const o = {};
+  for (const item of req.split(",")) {
+    const [r, a] = item.split(":");
+    (o[r] ??= []).push(a);
+  }
+  return o;
+};
+// better-auth's verifyApiKey answer in authgate's terms
+function baAsAuthgate(ans) {
+  if (ans.valid) return OK;
+  switch (ans.code) {
+    case "USAGE_EXCEEDED": return EXH;
+    case "RATE_LIMITED": return RL;
+    case "INVALID_API_KEY": return { status: 401, reason: "api_key_unknown" };
+    default: return { status: null, reason: `better-auth ${ans.code}` };
+  }
+}
+function whyUseDiffers(uc, n, ans) {
+  if (ans.code === "INVALID_API_KEY" && ans.row === null)
+    return "better-auth DELETED the key row at the verification that found remaining 0 with no refillAmount (validateApiKey's deleteExhaustedKey), so this verification finds no key. The mirror keeps the row until the IdP's webhook says so: authgate still answers api_key_exhausted";
+  if (uc.id === "quota-and-rate" && ans.code === "USAGE_EXCEEDED")
+    return "better-auth takes a use of the quota BEFORE it checks the rate limit, and does not give it back when the rate limit then refuses (claimUsageInDatabase: consumeRemaining, then consumeRateLimit, no transaction): use 3 was RATE_LIMITED but remaining went 1 -> 0, so use 4 finds remaining 0 (and deletes the key). authgate checks the rate limit first and a 429 costs no quota (src/usage.c usage_step), so remaining is still 1 and use 4 is again a 429";
+  return "unexplained — investigate";
+}
+
 const ROLE_ORDER = ["guest", "member", "admin", "owner"];
 const highestRole = (roles) =>
   roles
@@ -100,7 +183,7 @@ const versions = {
   node: process.version,
 };
 
-function makeAuth(db, { secret = SECRET, baseURL = BASE_URL } = {}) {
+function makeAuth(db, { secret = SECRET, baseURL = BASE_URL, quiet = false } = {}) {
   return betterAuth({
     appName: "authgate-vectors",
     baseURL,
@@ -109,7 +192,7 @@ function makeAuth(db, { secret = SECRET, baseURL = BASE_URL } = {}) {
     emailAndPassword: { enabled: true, autoSignIn: false },
     telemetry: { enabled: false },
     rateLimit: { enabled: false },
-    logger: { level: "error" },
+    logger: quiet ? { disabled: true } : { level: "error" }, // quiet: refusals are expected
     plugins: [
       organization(),
       admin(),
@@ -123,6 +206,7 @@ function makeAuth(db, { secret = SECRET, baseURL = BASE_URL } = {}) {
   });
 }
 
+const one2 = (db, sql, ...a) => db.prepare(sql).get(...a);
 const cookiePairFromSetCookie = (setCookie) => setCookie.split(";")[0]; // "name=value"
 function sessionSetCookie(res, name) {
   const all = res.headers.getSetCookie();
@@ -256,6 +340,15 @@ async function main() {
   await auth.api.updateApiKey({ body: { keyId: keys.carol_disabled.id, userId: users.carol.id, enabled: false } });
   keys.carol_expired = await createKey("carol", { name: "carol-expired", expiresIn: 60 * 60 * 24 });
 
+  // Keys with better-auth's usage fields (quota, refill, rate limit), all owned by carol and
+  // created with server-only body fields of createApiKey. Each is verified again and again
+  // later (USE_CASES) by better-auth's verifyApiKey on a copy of the finished database.
+  const useKeys = {};
+  for (const uc of USE_CASES) useKeys[uc.id] = await createKey("carol", { name: `use-${uc.id}`, ...uc.body });
+  // Keys with permissions (JSON), for PERMISSION_CASES.
+  const permKeys = {};
+  for (const [k, body] of Object.entries(PERM_KEYS)) permKeys[k] = await createKey("carol", { name: `perm-${k}`, ...body });
+
   // ---- banned user ----------------------------------------------------------------------
   // admin.banUser would also delete erin's sessions; to keep a live session row for a banned
   // user we set the admin plugin's columns directly, as an admin would in sqlite3.
@@ -278,6 +371,10 @@ async function main() {
   q(`UPDATE session SET expiresAt = ?`, FAR_FUTURE);
   q(`UPDATE session SET expiresAt = ? WHERE id = ?`, PAST, sessions.carol_expired.session_id);
   q(`UPDATE apikey SET expiresAt = ? WHERE id = ?`, PAST, keys.carol_expired.id);
+  // a refill due now: the date the plugin counts from (lastRefillAt, NULL at creation, else
+  // createdAt) moved to the past, as an admin would in sqlite3; the interval stays the one given
+  for (const uc of USE_CASES)
+    if (uc.sql) q(`UPDATE apikey SET ${uc.sql.column} = ? WHERE id = ?`, uc.sql.value, useKeys[uc.id].id);
   const keyWithExpiry = one(`SELECT count(*) AS n FROM apikey WHERE expiresAt IS NOT NULL AND id <> ?`, keys.carol_expired.id);
   if (keyWithExpiry.n !== 0) q(`UPDATE apikey SET expiresAt = ? WHERE expiresAt IS NOT NULL AND id <> ?`, FAR_FUTURE, keys.carol_expired.id);
 
@@ -289,10 +386,32 @@ async function main() {
     const ok = sig === s.sig && encodeURIComponent(`${s.token}.${sig}`) === s.cookie_value;
     checks.push({ check: `cookie ${k}: value == encodeURIComponent(token + "." + base64(HMAC-SHA256(secret, token)))`, ok });
   }
-  for (const [k, kk] of Object.entries(keys)) {
+  for (const [k, kk] of Object.entries({ ...keys, ...useKeys, ...permKeys })) {
     const stored = one(`SELECT key FROM apikey WHERE id = ?`, kk.id).key;
     const ok = stored === createHash("sha256").update(kk.key).digest("base64url");
     checks.push({ check: `apikey ${k}: key column == base64url-nopad(SHA-256(raw key))`, ok });
+  }
+  // the usage fields as the plugin stored them (before any verification)
+  for (const uc of USE_CASES) {
+    const row = one(`SELECT * FROM apikey WHERE id = ?`, useKeys[uc.id].id);
+    const want = {
+      remaining: uc.body.remaining ?? uc.body.refillAmount ?? null,
+      refillInterval: uc.body.refillInterval ?? null,
+      refillAmount: uc.body.refillAmount ?? null,
+      rateLimitEnabled: uc.body.rateLimitEnabled === false ? 0 : 1,
+      rateLimitMax: uc.body.rateLimitMax ?? 10,
+      rateLimitTimeWindow: uc.body.rateLimitTimeWindow ?? 86400000,
+      requestCount: 0,
+      lastRequest: null,
+      lastRefillAt: uc.sql?.column === "lastRefillAt" ? uc.sql.value : null,
+    };
+    const got = Object.fromEntries(Object.keys(want).map((f) => [f, row[f]]));
+    checks.push({ check: `apikey use ${uc.id}: stored ${JSON.stringify(want)}`, ok: JSON.stringify(got) === JSON.stringify(want), got });
+  }
+  for (const [k, body] of Object.entries(PERM_KEYS)) {
+    const row = one(`SELECT permissions FROM apikey WHERE id = ?`, permKeys[k].id);
+    const want = body.permissions ? JSON.stringify(body.permissions) : null;
+    checks.push({ check: `apikey perm ${k}: permissions == ${JSON.stringify(want)}`, ok: row.permissions === want });
   }
   if (checks.some((c) => !c.ok)) throw new Error("self-check failed: " + JSON.stringify(checks.filter((c) => !c.ok)));
 
@@ -476,6 +595,69 @@ async function main() {
   }
   rdb.close();
 
+  // ---- the usage keys: better-auth's verifyApiKey, again and again, on another copy ------
+  // (the committed database stays the one before any verification: the mirror as the IdP
+  // wrote it). After each verification, the row as better-auth left it.
+  const usesPath = path.join(work, "uses.db");
+  copyFileSync(dbPath, usesPath);
+  const udb = new Database(usesPath);
+  const uAuth = makeAuth(udb, { quiet: true });
+  const rowState = (id) => {
+    const r = udb.prepare(`SELECT remaining, requestCount, lastRequest, lastRefillAt FROM apikey WHERE id = ?`).get(id);
+    return r ?? null;
+  };
+  async function verify(key, permissions) {
+    const r = await uAuth.api.verifyApiKey({ body: permissions ? { key, permissions } : { key } });
+    const ans = { valid: !!r.valid };
+    if (r.valid) ans.remaining = r.key?.remaining ?? null;
+    else {
+      ans.code = r.error?.code ?? null;
+      if (r.error?.details?.tryAgainIn !== undefined) ans.tryAgainIn = r.error.details.tryAgainIn;
+    }
+    return ans;
+  }
+  const uses = [];
+  for (const uc of USE_CASES) {
+    const kk = useKeys[uc.id];
+    const row0 = one2(udb, `SELECT remaining, refillInterval, refillAmount, lastRefillAt, createdAt, rateLimitEnabled, rateLimitMax, rateLimitTimeWindow, requestCount, lastRequest FROM apikey WHERE id = ?`, kk.id);
+    const steps = [];
+    let before = rowState(kk.id);
+    for (let n = 1; n <= uc.uses; n++) {
+      const ans = await verify(kk.key);
+      ans.row = rowState(kk.id);
+      const mapped = baAsAuthgate(ans);
+      const exp = uc.expect[n - 1];
+      const step = { n, expect: exp, better_auth: ans, better_auth_as_authgate: mapped };
+      step.better_auth_agrees = mapped.status === exp.status && mapped.reason === exp.reason;
+      if (!step.better_auth_agrees) step.better_auth_differs_because = whyUseDiffers(uc, n, ans);
+      if (!ans.valid && before?.remaining != null && ans.row?.remaining != null && ans.row.remaining < before.remaining)
+        step.note = `better-auth refused (${ans.code}) and still took a use of the quota: remaining ${before.remaining} -> ${ans.row.remaining}. authgate's 429 takes none`;
+      before = ans.row;
+      steps.push(step);
+    }
+    uses.push({
+      id: uc.id, kind: "api_key", header: "x-api-key", value: kk.key, api_key_id: kk.id, user_id: users.carol.id,
+      note: uc.note, created_with: uc.body, sql_edit: uc.sql ? `UPDATE apikey SET ${uc.sql.column} = '${uc.sql.value}'` : null,
+      row_before: row0, uses: steps,
+    });
+  }
+  const permission_cases = [];
+  for (const pc of PERMISSION_CASES) {
+    const kk = permKeys[pc.key];
+    const ans = await verify(kk.key, permsObject(pc.require));
+    const agrees = ans.valid === (pc.expect === "allow");
+    const c = {
+      id: pc.id, kind: "api_key", header: "x-api-key", value: kk.key, api_key_id: kk.id, user_id: users.carol.id,
+      key_permissions: PERM_KEYS[pc.key].permissions ?? null, require_permission: pc.require,
+      better_auth_permissions: permsObject(pc.require), expect: pc.expect,
+      expect_status: pc.expect === "allow" ? 200 : 403, expect_reason: pc.expect === "allow" ? "allow" : "permission_required",
+      better_auth: ans, better_auth_agrees: agrees,
+    };
+    if (!agrees) c.better_auth_differs_because = "unexplained — investigate";
+    permission_cases.push(c);
+  }
+  udb.close();
+
   // ---- write outputs --------------------------------------------------------------------
   const outDb = path.join(OUTDIR, "betterauth.db");
   for (const f of [outDb, outDb + "-wal", outDb + "-shm", outDb + "-journal"]) rmSync(f, { force: true });
@@ -509,6 +691,8 @@ async function main() {
     },
     checks,
     cases,
+    uses,
+    permission_cases,
   };
   writeFileSync(path.join(OUTDIR, "vectors.json"), JSON.stringify(vectors, null, 2) + "\n");
 
@@ -523,6 +707,9 @@ async function main() {
 
   const disagreements = cases.filter((c) => !c.better_auth_agrees).map((c) => c.id);
   console.log(`wrote ${outDb} and vectors.json: ${cases.length} cases; better-auth disagrees with expect on: ${disagreements.join(", ") || "none"}`);
+  const useDis = uses.flatMap((u) => u.uses.filter((s) => !s.better_auth_agrees).map((s) => `${u.id}:${s.n}`));
+  console.log(`${uses.length} usage keys, ${uses.reduce((a, u) => a + u.uses.length, 0)} verifications; better-auth disagrees on: ${useDis.join(", ") || "none"}`);
+  console.log(`${permission_cases.length} permission cases; better-auth disagrees on: ${permission_cases.filter((c) => !c.better_auth_agrees).map((c) => c.id).join(", ") || "none"}`);
 }
 
 await main();
