@@ -751,7 +751,8 @@ authenticate(struct authz *a, const struct authz_input *in,
 			goto out;
 		}
 		if (sess.p != NULL)
-			kind = authjs ? KIND_AUTHJS_COOKIE : KIND_SESSION_COOKIE;
+			kind = authjs ? KIND_AUTHJS_COOKIE :
+			    KIND_SESSION_COOKIE;
 	} else {
 		kind = key.p != NULL ? KIND_API_KEY : KIND_SESSION_BEARER;
 	}

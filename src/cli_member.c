@@ -50,7 +50,8 @@ who_from(const char *cmd, struct opt *o, struct store_member_who *w)
 		    " characters", STORE_MAX_ID);
 	if (w->email != NULL && (!cli_valid_text(w->email, STORE_MAX_EMAIL) ||
 	    strchr(w->email, '@') == NULL || strchr(w->email, ' ') != NULL))
-		return cli_failf(cmd, "--email takes an address (local@domain)");
+		return cli_failf(cmd, "--email takes an address"
+		    " (local@domain)");
 	return 0;
 }
 

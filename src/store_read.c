@@ -594,7 +594,7 @@ store_authjs_session_find(struct store *s, const char *token, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	if (s->look.authjs == NULL)
-		return s->look.probed ? 0 : -1;	/* a better-auth database */
+		return s->look.probed ? 0 : -1;	/* better-auth's tables */
 	if ((st = db_stmt(s, s->look.authjs)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token, (int)n, SQLITE_STATIC);
