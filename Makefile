@@ -24,9 +24,9 @@ LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
 MODULES	= util opt log metrics usage fcgi_proto request credential jwe stateless policy config sqlmem db schema \
-	  store_read store_sync store_admin authz event reply webhook sandbox \
+	  store_read store_sync store_admin store_member authz event reply webhook sandbox \
 	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
-	  cli_rule cli_check cli main schema_sql
+	  cli_rule cli_check cli_member cli main schema_sql
 D_util	=
 D_opt	=
 D_fcgi_proto =
@@ -46,6 +46,7 @@ D_schema = db
 D_store_read = db schema
 D_store_sync = db util
 D_store_admin = db schema store_read util
+D_store_member = db
 D_authz	= credential db log policy request stateless store_read usage util
 D_event	= credential store_sync util
 D_webhook = event store_sync util
@@ -61,7 +62,8 @@ D_cli_util = config db policy store_admin usage util opt
 D_cli_key = admin authz cli_util credential opt policy store_admin usage util reply
 D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli_check = authz cli_util config opt policy reply store_read util
-D_cli	= authz cli_check cli_key cli_rule cli_util config credential db doctor event \
+D_cli_member = cli_util opt policy store_admin store_member
+D_cli	= authz cli_check cli_key cli_member cli_rule cli_util config credential db doctor event \
 	  opt policy reply request schema schema_sql store_admin usage util webhook
 D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
 	  serve usage util webhook
@@ -102,6 +104,7 @@ T_test_webhook = webhook
 T_test_gate = gate
 T_test_fcgi_proto = fcgi_proto
 T_test_sandbox = sandbox db store_read schema schema_sql credential
+T_test_store_read = store_read schema schema_sql
 UNIT_BINS = $(UNIT:%=build/test/%)
 
 # libFuzzer targets (tests/fuzz/fuzz_X.c), built by clang the same way.

@@ -110,6 +110,38 @@ create table if not exists authgate_key_role (
   note        text
 );
 
+-- Organizations and roles for identities whose IdP has none of its own:
+-- NextAuth v4 / Auth.js v5 users (database or JWT sessions). A user is
+-- named by the IdP's user id or, failing that, by e-mail address (never
+-- both in one row). The identity's organization is that of its oldest row
+-- (lowest id) among the rows with its user id, or, when it has none, among
+-- the rows with its address; its roles are all its rows there, like
+-- better-auth's member.role. Written by `authgate member add|remove` or in
+-- the sqlite3 shell; read on the next request. better-auth sessions and
+-- keys never read these tables (their organization is better-auth's).
+create table if not exists authgate_organization (
+  id          text primary key,
+  slug        text not null unique,
+  name        text
+);
+
+create table if not exists authgate_membership (
+  id              integer primary key,
+  user_id         text,
+  email           text collate nocase,
+  organization_id text not null
+                  references authgate_organization (id) on delete cascade,
+  role            text not null
+                  check (role in ('guest', 'member', 'admin', 'owner')),
+  created_at      text not null
+                  default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  check ((user_id is null) <> (email is null))
+);
+create index if not exists authgate_membership_user
+  on authgate_membership (user_id);
+create index if not exists authgate_membership_email
+  on authgate_membership (email);
+
 -- @authgate-views
 -- Part 3, the views for the sqlite3 shell, is db/admin.sql: the build
 -- appends that file here, so `authgate init` runs it after part 2 (and

@@ -22,7 +22,8 @@ enum cred_kind {
 	KIND_SESSION_COOKIE,
 	KIND_SESSION_BEARER,
 	KIND_API_KEY,
-	KIND_AUTHJS		/* an Auth.js / NextAuth session cookie */
+	KIND_AUTHJS,		/* Auth.js cookies, JWT secrets configured */
+	KIND_AUTHJS_COOKIE	/* an Auth.js cookie, no JWT secret */
 };
 
 /*
@@ -423,17 +424,27 @@ by_cache(struct authz *a, const struct slice *hdr, const char *tok,
 }
 
 /*
- * Organization and role of an Auth.js / NextAuth JWT identity (issue 13,
- * item 4: from authgate's own membership tables by user id or email).
- * The hook that mapping fills in; until then a JWT session has no
- * organization and no role, so role rules deny it. 0, or -1 with a 503
- * in d on a store error.
+ * Organization and role of an Auth.js / NextAuth JWT identity: from
+ * authgate's own membership tables, by user id, else by e-mail address
+ * (store_read_authgate_member). 0, or -1 with a 503 in d on a store
+ * error or a value no header can carry.
  */
 static int
 authjs_membership(struct authz *a, struct authz_decision *d)
 {
-	(void)a;
-	(void)d;
+	struct store_membership m;
+	int oversize = 0;
+
+	if (store_read_authgate_member(a->store, d->id.user_id, d->id.email,
+	    &m) < 0) {
+		deny(d, 503, "store_error", "Service Unavailable - store error");
+		return -1;
+	}
+	set_member_org(&d->id, &m, NULL, &oversize);
+	if (oversize) {
+		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return -1;
+	}
 	return 0;
 }
 
@@ -448,55 +459,6 @@ has_authjs_cookie(const struct slice *c)
 		if (c->p[i] == 's' && memcmp(c->p + i, needle, k) == 0)
 			return 1;
 	return 0;
-}
-
-static enum auth_rc
-by_authjs(struct authz *a, const struct authz_input *in,
-    struct authz_decision *d, int64_t now)
-{
-	struct stateless_id sid;
-	struct authz_cached *e;
-	struct store_time until;
-	unsigned char dg[32];
-	const char *why;
-
-	/* The identity cache, keyed by the whole Cookie header (the JWT is
-	 * in there, maybe in chunks), until the JWT's exp: a hit skips the
-	 * decryption, as it skips the HMAC of a better-auth cookie. */
-	e = cache_slot(a, in->cookie.p, in->cookie.n, dg);
-	if (cache_hit(a, e, 'j', dg, now)) {
-		d->id = e->id;
-		return AUTH_OK;
-	}
-	switch (stateless_authjs(&a->st, in->cookie.p, in->cookie.n, now,
-	    &sid, &why)) {
-	case STATELESS_OK:
-		break;
-	case STATELESS_ABSENT:
-		deny(d, 401, "no_credentials", "Unauthorized - sign in required");
-		return AUTH_DENIED;
-	case STATELESS_NOT_JWT:
-		/* An Auth.js database session (issue 13 item 1): looked up
-		 * in the adapter's tables by that code; not a JWT here. */
-		deny(d, 401, "session_unknown", "Unauthorized - invalid session");
-		return AUTH_DENIED;
-	default:
-		deny(d, 401, why, strcmp(why, "jwt_expired") == 0 ?
-		    "Unauthorized - session expired" :
-		    "Unauthorized - invalid session");
-		return AUTH_DENIED;
-	}
-	if (set_stateless(&d->id, &sid) != 0) {
-		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		return AUTH_DENIED;
-	}
-	if (authjs_membership(a, d) != 0)
-		return AUTH_DENIED;
-	until.present = 1;
-	until.bad = 0;
-	until.ms = sid.expires_ms;
-	cache_put(a, e, 'j', dg, &until, &d->id);
-	return AUTH_OK;
 }
 
 static enum auth_rc
@@ -567,6 +529,154 @@ by_session(struct authz *a, const char *v, size_t n, const struct slice *hdr,
 		return AUTH_DENIED;
 	}
 	cache_put(a, e, 's', dg, &s.expires, &d->id);
+	return AUTH_OK;
+}
+
+/*
+ * An Auth.js / NextAuth database session: the cookie's value is the
+ * adapter's sessionToken, unsigned (Auth.js signs nothing here; the token
+ * is 32 random bytes). Organization and role come from authgate's own
+ * membership tables, by user id, else by e-mail address, in the same
+ * statement (store_authjs_session_find).
+ */
+static enum auth_rc
+by_authjs_db(struct authz *a, const char *v, size_t n,
+    struct authz_decision *d, int64_t now)
+{
+	struct store_session s;
+	struct authz_cached *e;
+	unsigned char dg[32];
+	int rc, oversize = 0;
+
+	e = cache_slot(a, v, n, dg);
+	if (cache_hit(a, e, 'd', dg, now)) {
+		d->id = e->id;
+		return AUTH_OK;
+	}
+	rc = store_authjs_session_find(a->store, v, n, &s);
+	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
+		return AUTH_DENIED;
+	if (!s.expires.present || store_time_past(&s.expires, now)) {
+		deny(d, 401, "session_expired", "Unauthorized - session expired");
+		return AUTH_DENIED;
+	}
+	if (banned(&s.user, now)) {
+		deny(d, 403, "user_banned", "Forbidden - banned");
+		return AUTH_DENIED;
+	}
+	set_user(&d->id, &s.user);
+	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
+	memcpy(d->id.method, "session", sizeof("session"));
+	if (util_time_format(s.expires.ms, d->id.expires_at,
+	    sizeof(d->id.expires_at)) != 0)
+		oversize = 1;
+	set_member_org(&d->id, &s.org, NULL, &oversize);
+	if (s.oversize || s.user.oversize || oversize) {
+		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	cache_put(a, e, 'd', dg, &s.expires, &d->id);
+	return AUTH_OK;
+}
+
+/*
+ * The NextAuth v4 / Auth.js v5 session cookie when no JWT secret is
+ * configured: a database session token, or a JWT this host cannot open
+ * (401, never an allow).
+ */
+static enum auth_rc
+by_authjs_cookie(struct authz *a, const char *v, size_t n,
+    struct authz_decision *d, int64_t now)
+{
+	if (req_looks_like_jwe(v, n)) {
+		deny(d, 401, "jwt_no_secret", "Unauthorized - invalid session");
+		return AUTH_DENIED;
+	}
+	return by_authjs_db(a, v, n, d, now);
+}
+
+/* A cookie by_authjs found not to be a JWT: the database session token,
+ * read from the header again (the first Auth.js name present). */
+static enum auth_rc
+by_authjs_token(struct authz *a, const struct authz_input *in,
+    struct authz_decision *d, int64_t now)
+{
+	char v[REQ_MAX_COOKIE_VALUE + 1];
+	enum auth_rc arc = AUTH_DENIED;
+	size_t n = 0;
+
+	switch (req_authjs_cookie_find(in->cookie.p, in->cookie.n, v,
+	    sizeof(v), &n)) {
+	case REQ_COOKIE_FOUND:
+		arc = req_looks_like_jwe(v, n) ?
+		    (deny(d, 401, "jwt_invalid", "Unauthorized - invalid"
+		    " session"), AUTH_DENIED) : by_authjs_db(a, v, n, d, now);
+		break;
+	case REQ_COOKIE_DUPLICATE:
+		deny(d, 401, "cookie_duplicate",
+		    "Unauthorized - conflicting session cookies");
+		break;
+	case REQ_COOKIE_TOO_LONG:
+		deny(d, 401, "cookie_too_long", "Unauthorized - invalid session");
+		break;
+	default:	/* absent after all, or malformed */
+		deny(d, 401, "cookie_malformed",
+		    "Unauthorized - invalid session");
+		break;
+	}
+	OPENSSL_cleanse(v, n + 1 < sizeof(v) ? n + 1 : sizeof(v));
+	return arc;
+}
+
+/*
+ * The Auth.js / NextAuth cookies when JWT secrets are configured: a JWT
+ * session (chunks rejoined, opened by stateless.c), or, for a value that
+ * is no JWT, the database session token (by_authjs_token).
+ */
+static enum auth_rc
+by_authjs(struct authz *a, const struct authz_input *in,
+    struct authz_decision *d, int64_t now)
+{
+	struct stateless_id sid;
+	struct authz_cached *e;
+	struct store_time until;
+	unsigned char dg[32];
+	const char *why;
+
+	/* The identity cache, keyed by the whole Cookie header (the JWT is
+	 * in there, maybe in chunks), until the JWT's exp: a hit skips the
+	 * decryption, as it skips the HMAC of a better-auth cookie. */
+	e = cache_slot(a, in->cookie.p, in->cookie.n, dg);
+	if (cache_hit(a, e, 'j', dg, now)) {
+		d->id = e->id;
+		return AUTH_OK;
+	}
+	switch (stateless_authjs(&a->st, in->cookie.p, in->cookie.n, now,
+	    &sid, &why)) {
+	case STATELESS_OK:
+		break;
+	case STATELESS_ABSENT:
+		deny(d, 401, "no_credentials", "Unauthorized - sign in required");
+		return AUTH_DENIED;
+	case STATELESS_NOT_JWT:
+		/* an Auth.js database session: the adapter's tables */
+		return by_authjs_token(a, in, d, now);
+	default:
+		deny(d, 401, why, strcmp(why, "jwt_expired") == 0 ?
+		    "Unauthorized - session expired" :
+		    "Unauthorized - invalid session");
+		return AUTH_DENIED;
+	}
+	if (set_stateless(&d->id, &sid) != 0) {
+		deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	if (authjs_membership(a, d) != 0)
+		return AUTH_DENIED;
+	until.present = 1;
+	until.bad = 0;
+	until.ms = sid.expires_ms;
+	cache_put(a, e, 'j', dg, &until, &d->id);
 	return AUTH_OK;
 }
 
@@ -769,8 +879,9 @@ authenticate(struct authz *a, const struct authz_input *in,
 	char cookie[REQ_MAX_COOKIE_VALUE + 1], btok[REQ_MAX_CREDENTIAL + 1];
 	struct slice bearer, key = { NULL, 0 }, sess = { NULL, 0 };
 	enum cred_kind kind = KIND_NONE;
+	enum req_cookie_rc crc;
 	size_t cn = 0, cwipe = 0, bwipe = 0;
-	int rc;
+	int rc, authjs = 0;
 
 	switch (req_authz_bearer(in->authorization.p, in->authorization.n,
 	    &bearer)) {
@@ -812,9 +923,25 @@ authenticate(struct authz *a, const struct authz_input *in,
 		}
 	}
 	if (key.p == NULL && sess.p == NULL) {
-		switch (req_session_cookie_find(in->cookie.p, in->cookie.n,
+		/* better-auth's cookie first (one scan when it is there),
+		 * then NextAuth's / Auth.js's */
+		crc = req_session_cookie_find(in->cookie.p, in->cookie.n,
 		    a->cookie_prefix, strlen(a->cookie_prefix), cookie,
-		    sizeof(cookie), &cn)) {
+		    sizeof(cookie), &cn);
+		/* Invariant: no better-auth cookie costs one substring scan;
+		 * with JWT secrets configured, by_authjs reads the Auth.js
+		 * cookies itself (chunked JWTs, or a database token). */
+		if (crc == REQ_COOKIE_ABSENT && stateless_authjs_on(&a->st) &&
+		    has_authjs_cookie(&in->cookie)) {
+			kind = KIND_AUTHJS;
+			goto chosen;
+		}
+		if (crc == REQ_COOKIE_ABSENT) {
+			crc = req_authjs_cookie_find(in->cookie.p,
+			    in->cookie.n, cookie, sizeof(cookie), &cn);
+			authjs = 1;
+		}
+		switch (crc) {
 		case REQ_COOKIE_FOUND:
 			sess.p = cookie;
 			sess.n = cn;
@@ -842,16 +969,12 @@ authenticate(struct authz *a, const struct authz_input *in,
 			goto out;
 		}
 		if (sess.p != NULL)
-			kind = KIND_SESSION_COOKIE;
-		/* Invariant: no better-auth cookie costs one substring scan;
-		 * JWEs are parsed only when an Auth.js cookie may be there. */
-		else if (stateless_authjs_on(&a->st) &&
-		    has_authjs_cookie(&in->cookie))
-			kind = KIND_AUTHJS;
+			kind = authjs ? KIND_AUTHJS_COOKIE :
+			    KIND_SESSION_COOKIE;
 	} else {
 		kind = key.p != NULL ? KIND_API_KEY : KIND_SESSION_BEARER;
 	}
-
+chosen:
 	if (kind == KIND_NONE) {
 		deny(d, 401, "no_credentials", "Unauthorized - sign in required");
 		arc = AUTH_DENIED;
@@ -877,6 +1000,8 @@ authenticate(struct authz *a, const struct authz_input *in,
 		arc = by_api_key(a, &key, d, now);
 	else if (kind == KIND_AUTHJS)
 		arc = by_authjs(a, in, d, now);
+	else if (kind == KIND_AUTHJS_COOKIE)
+		arc = by_authjs_cookie(a, sess.p, sess.n, d, now);
 	else
 		arc = by_session(a, sess.p, sess.n, kind == KIND_SESSION_COOKIE ?
 		    &in->cookie : NULL, d, now);

@@ -76,6 +76,9 @@ static const char usage[] =
 "  key rotate ID [--expires E] [--prefix P] [--json]\n"
 "                            a new key with the same owner and role; the\n"
 "                            old one is disabled\n"
+"  member add|list|remove    organizations and roles of NextAuth / Auth.js\n"
+"                            users, by user id or e-mail (see 'authgate\n"
+"                            member --help')\n"
 "  rule list [--json]        the rules in the order they are tried, with\n"
 "                            invalid and unreachable ones marked\n"
 "  rule add --path GLOB --access A [--method M] [--min-role R]\n"
@@ -718,6 +721,8 @@ cli_main(int argc, char **argv)
 		return cli_key_main(argc, argv);
 	if (strcmp(c, "rule") == 0)
 		return cli_rule_main(argc, argv);
+	if (strcmp(c, "member") == 0)
+		return cli_member_main(argc, argv);
 	if (strcmp(c, "stats") == 0)
 		return cmd_stats(argc, argv);
 	if (strcmp(c, "doctor") == 0)

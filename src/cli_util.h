@@ -62,10 +62,11 @@ int	cli_valid_text(const char *s, size_t max);
 int	cli_valid_id(const char *s);
 char	*cli_cell(const char *s);
 
-/* The key, rule and check commands (cli_key.c, cli_rule.c,
- * cli_check.c): argv[1] is the command word. Return the exit code. */
+/* The key, rule, check and member commands (cli_key.c, cli_rule.c,
+ * cli_check.c, cli_member.c): argv[1] is the command word. Return the exit code. */
 int	cli_key_main(int argc, char **argv);
 int	cli_rule_main(int argc, char **argv);
 int	cli_check_main(int argc, char **argv);
+int	cli_member_main(int argc, char **argv);
 
 #endif

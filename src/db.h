@@ -57,7 +57,10 @@ struct db_slot {
 
 /* The decision's view of the schema: which variant of each lookup fits. */
 struct db_lookups {
-	const char	*session;	/* NULL until probed */
+	int		 probed;	/* 0 until the schema was probed */
+	const char	*session;	/* NULL: no better-auth sessions */
+	const char	*authjs;	/* NULL: no Auth.js adapter sessions */
+	int		 memberships;	/* authgate_membership exists */
 	const char	*apikey;	/* NULL: no apikey table */
 	int		 orgs;		/* organization + member tables */
 	const char	*rules;		/* with or without require_permission */

@@ -603,8 +603,8 @@ doctor_store(struct doctor_report *r, struct store *s, const char *db,
 	 * is a 503 for every request (and may also stop the counts below). */
 	if (store_decision_check(s) != 0 && (m = store_schema_problem(s))[0]) {
 		say(fix, sizeof(fix), "put the table back as better-auth"
-		    " creates it (authgate init --db %s adds what is missing)",
-		    db);
+		    " (or the Auth.js adapter) creates it (authgate init --db"
+		    " %s adds what is missing of authgate's)", db);
 		doctor_report_add(r, DOCTOR_FAIL, "schema", fix, "%s: every"
 		    " request gets 503", m);
 	}

@@ -58,7 +58,7 @@ static const char *const reasons[] = {
 	"path_unknown", "api_key_exhausted", "api_key_rate_limited",
 	"client_throttled", "usage_unavailable", "permission_required",
 	"jwt_expired", "jwt_not_yet_valid", "jwt_bad_tag", "jwt_unsupported",
-	"jwt_invalid",
+	"jwt_invalid", "jwt_no_secret",
 	"other"
 };
 #define NREASONS	(sizeof(reasons) / sizeof(reasons[0]))

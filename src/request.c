@@ -486,6 +486,42 @@ req_session_cookie_find(const char *hdr, size_t n, const char *prefix,
 	    len - (sizeof(secure) - 1), out, outsz, outn);
 }
 
+enum req_cookie_rc
+req_authjs_cookie_find(const char *hdr, size_t n, char *out, size_t outsz,
+    size_t *outn)
+{
+	/* Invariant: __Secure- forms first, v5 before v4 at each level. */
+	static const char *const names[] = {
+		"__Secure-authjs.session-token",
+		"__Secure-next-auth.session-token",
+		"authjs.session-token",
+		"next-auth.session-token",
+	};
+	enum req_cookie_rc rc = REQ_COOKIE_ABSENT;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = req_cookie_find(hdr, n, names[i], strlen(names[i]), out,
+		    outsz, outn);
+		if (rc != REQ_COOKIE_ABSENT)
+			break;
+	}
+	return rc;
+}
+
+int
+req_looks_like_jwe(const char *v, size_t n)
+{
+	size_t i, dots = 0;
+
+	if (n >= 3 && memcmp(v, "eyJ", 3) == 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (v[i] == '.')
+			dots++;
+	return dots >= 2;
+}
+
 static int
 visible_ascii(const char *s, size_t n)
 {

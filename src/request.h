@@ -103,6 +103,27 @@ enum req_cookie_rc req_cookie_chunked(const char *hdr, size_t n,
 	    const char *name, size_t name_n, char *out, size_t outsz,
 	    size_t *outn) UTIL_MUST_CHECK;
 
+/*
+ * Finds the NextAuth v4 / Auth.js v5 session cookie, trying in turn
+ * "__Secure-authjs.session-token", "__Secure-next-auth.session-token"
+ * (only settable over https), "authjs.session-token",
+ * "next-auth.session-token": the first name present decides (a cookie a
+ * neighbour host tossed in without __Secure- never outranks one with it).
+ * Same results as req_cookie_find. The value is either a database
+ * session token or a JWT session (req_looks_like_jwe); chunked JWT
+ * cookies (NAME.0, NAME.1) are not this function's.
+ */
+enum req_cookie_rc req_authjs_cookie_find(const char *hdr, size_t n,
+	    char *out, size_t outsz, size_t *outn) UTIL_MUST_CHECK;
+
+/*
+ * Returns 1 if an Auth.js cookie value has the shape of a JWT session
+ * (a compact JWE: two or more dots, or the "eyJ" of a JSON header in
+ * base64url), 0 if it can only be a database session token (Auth.js
+ * makes those from a UUID or hex: never a dot).
+ */
+int	req_looks_like_jwe(const char *v, size_t n);
+
 enum req_authz_rc {
 	REQ_AUTHZ_ABSENT = 0,		/* no header, or another scheme */
 	REQ_AUTHZ_BEARER,		/* *tok is set */

@@ -134,15 +134,19 @@ stateless_authjs(const struct stateless *st, const char *hdr, size_t n,
 
 	memset(id, 0, sizeof(*id));
 	*reason = "cookie_malformed";
-	/* v5 first (its __Secure- form first), then v4 */
+	/* The __Secure- forms first (only https can set them: a plain
+	 * cookie a neighbour host tossed in never outranks one), v5 before
+	 * v4 in each: the order req_authjs_cookie_find uses for a database
+	 * session's token, so both read the same cookie. */
 	for (i = 0; i < 4 && crc == REQ_COOKIE_ABSENT; i++) {
-		const char *name = i < 2 ? v5_names[i] : v4_names[i - 2];
+		int v5 = i % 2 == 0;
+		const char *name = v5 ? v5_names[i / 2] : v4_names[i / 2];
 
 		crc = req_cookie_chunked(hdr, n, name, strlen(name), tok,
 		    sizeof(tok), &tn);
 		if (crc == REQ_COOKIE_FOUND) {
-			keys = i < 2 ? st->v5[i] : &st->v4;
-			nkeys = i < 2 ? st->nv5 : (size_t)st->v4_on;
+			keys = v5 ? st->v5[i / 2] : &st->v4;
+			nkeys = v5 ? st->nv5 : (size_t)st->v4_on;
 		}
 	}
 	if (crc == REQ_COOKIE_ABSENT)

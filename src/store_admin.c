@@ -47,6 +47,7 @@ enum wstmt_id {
 	W_N_EVENTS,
 	W_LAST_EVENT,
 	W_SESSION_TIMES,
+	W_SESSION_TIMES_AUTHJS,
 	W_KEY_STATES,
 	W_JOURNAL_MODE,
 	W_PAGE_COUNT,
@@ -116,6 +117,8 @@ static const char *const wsql[W_COUNT] = {
 	[W_LAST_EVENT] = "SELECT received_at, type FROM authgate_event"
 	    " ORDER BY received_at DESC LIMIT 1",
 	[W_SESSION_TIMES] = "SELECT expiresAt, updatedAt, createdAt FROM session",
+	/* an Auth.js adapter's session table: an expiry, no other dates */
+	[W_SESSION_TIMES_AUTHJS] = "SELECT expires, NULL, NULL FROM session",
 	[W_KEY_STATES] = "SELECT enabled, expiresAt FROM apikey",
 	[W_JOURNAL_MODE] = "PRAGMA journal_mode",
 	[W_PAGE_COUNT] = "PRAGMA page_count",
@@ -456,12 +459,19 @@ stats_sessions(struct store *s, int64_t now, struct store_stats *o)
 {
 	struct store_time t;
 	sqlite3_stmt *st;
-	int rc, col;
+	int rc, col, shape, authjs;
 
 	o->sessions = o->sessions_live = -1;
-	if ((rc = schema_has_column(s, "session", "expiresAt")) != 1)
+	/* better-auth's session table or an Auth.js adapter's; an
+	 * ambiguous one is not counted (doctor's schema check says why) */
+	if ((shape = store_session_shape(s)) < 0)
+		return s->last_kind == STORE_ERR_SCHEMA ? 0 : -1;
+	authjs = shape == STORE_SHAPE_AUTHJS;
+	if ((rc = schema_has_column(s, "session", authjs ? "expires" :
+	    "expiresAt")) != 1)
 		return rc;
-	if ((st = db_stmt(s, wsql[W_SESSION_TIMES])) == NULL)
+	if ((st = db_stmt(s, wsql[authjs ? W_SESSION_TIMES_AUTHJS :
+	    W_SESSION_TIMES])) == NULL)
 		return -1;
 	o->sessions = o->sessions_live = 0;
 	while ((rc = db_step_row(s, st, "sessions")) == 1) {

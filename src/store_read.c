@@ -99,6 +99,62 @@ static const char sql_member[] = "SELECT o.id, o.slug, "
     ROLES("o.id", "?1") " FROM organization o WHERE o.id = ?2";
 
 /*
+ * Auth.js / NextAuth database sessions, in the tables of the official
+ * SQLite adapters: Kysely's "Session" and "User", Drizzle's "session"
+ * and "user". SQLite's table names ignore case, so these are the tables
+ * better-auth calls session and user, and a database holds one shape or
+ * the other (probe decides which, from the columns). sessionToken is the
+ * cookie's value; expires is ISO-8601 text (Kysely) or epoch ms
+ * (Drizzle), both read by db_col_time; Kysely keys a session by id,
+ * Drizzle by the token itself, which is never shown: no id then.
+ */
+/*
+ * authgate's own memberships (db/schema.sql, authgate_membership), for
+ * the user id and address expressions uid and email: AG_FIRST is the id
+ * of the identity's oldest row among those with its user id or, when it
+ * has none, those with its address (the column ignores case); joined as
+ * k, AG_ORG gives that row's organization and every role the identity
+ * holds there: rows with k's user id, or, for a row by address, with k's
+ * address (the table's check makes a row one or the other, so the OR
+ * takes only rows of k's kind). Index searches, no temporary tables.
+ * One text for both users: the Auth.js session statement (one statement,
+ * one read lock) and store_read_authgate_member.
+ */
+#define AG_FIRST(uid, email) \
+    "(SELECT m.id FROM authgate_membership m WHERE m.user_id = " uid \
+    " OR (" email " <> '' AND m.email = " email " AND NOT EXISTS" \
+    " (SELECT 1 FROM authgate_membership n WHERE n.user_id = " uid "))" \
+    " ORDER BY m.id LIMIT 1)"
+#define AG_ORG \
+    "o.id, o.slug, (SELECT group_concat(x.role) FROM authgate_membership x" \
+    " WHERE x.organization_id = k.organization_id AND" \
+    " (x.user_id = k.user_id OR x.email = k.email))"
+#define AG_JOIN(join) \
+    " " join " authgate_membership k ON k.id = t.mid " join \
+    " authgate_organization o ON o.id = k.organization_id"
+
+#define AUTHJS_T(sid, ban, mid) \
+    "SELECT " sid " AS sid, s.expires AS expires, u.id AS uid, u.email" \
+    " AS email, u.name AS name, " ban ", " mid " AS mid" \
+    " FROM session s JOIN \"user\" u ON u.id = s.userId" \
+    " WHERE s.sessionToken = ?1"
+#define AUTHJS_M(sid, ban) \
+    "SELECT t.* , " AG_ORG " FROM (" \
+    AUTHJS_T(sid, ban, AG_FIRST("u.id", "u.email")) ") t" AG_JOIN("LEFT JOIN")
+#define AUTHJS_0(sid, ban) \
+    "SELECT t.*, NULL, NULL, NULL FROM (" AUTHJS_T(sid, ban, "NULL") ") t"
+#define AUTHJS(sid, ban) { AUTHJS_0(sid, ban), AUTHJS_M(sid, ban) }
+/* [ban][session has id][authgate's membership tables] */
+static const char *const sql_authjs[3][2][2] = {
+	{ AUTHJS("NULL", BAN0), AUTHJS("s.id", BAN0) },
+	{ AUTHJS("NULL", BAN1), AUTHJS("s.id", BAN1) },
+	{ AUTHJS("NULL", BAN2), AUTHJS("s.id", BAN2) },
+};
+static const char sql_membership[] =
+    "SELECT " AG_ORG " FROM (SELECT " AG_FIRST("?1", "?2") " AS mid) t"
+    AG_JOIN("JOIN");
+
+/*
  * One statement for the decision and the CLI's listing. An authgate_rule
  * from before require_permission (authgate init adds it) has no rule that
  * requires a permission: a column that is not there cannot hold a
@@ -140,6 +196,11 @@ static const char sql_data_version[] = "PRAGMA data_version";
 static const char *const cols_user[] = { "id", "email", "name", NULL };
 static const char *const cols_session[] = { "id", "token", "userId",
 	"expiresAt", NULL };
+static const char *const cols_authjs_session[] = { "sessionToken", "userId",
+	"expires", NULL };
+static const char *const cols_ag_org[] = { "id", "slug", NULL };
+static const char *const cols_ag_membership[] = { "id", "user_id", "email",
+	"organization_id", "role", NULL };
 static const char *const cols_rule[] = { "id", "priority", "method", "path",
 	"access", "min_role", "on_deny", "redirect_to", NULL };
 static const char *const cols_org[] = { "id", "slug", NULL };
@@ -201,6 +262,29 @@ key_quota(struct store *s)
 }
 
 /*
+ * Which sessions the session table holds: better-auth's (token,
+ * expiresAt) or an Auth.js adapter's (sessionToken, expires). Invariant:
+ * a table with both token columns is ambiguous (which one signs people
+ * in?) and refused; one with neither is reported by schema_table_ok as
+ * better-auth's table lacking its column. STORE_SHAPE_* or -1 (recorded).
+ */
+int
+store_session_shape(struct store *s)
+{
+	int ba, aj;
+
+	if ((ba = schema_has_column(s, "session", "token")) < 0 ||
+	    (aj = schema_has_column(s, "session", "sessionToken")) < 0)
+		return -1;
+	if (ba && aj) {
+		schema_problem(s, "table session has both token (better-auth)"
+		    " and sessionToken (Auth.js): ambiguous");
+		return -1;
+	}
+	return aj ? STORE_SHAPE_AUTHJS : STORE_SHAPE_BETTER_AUTH;
+}
+
+/*
  * Chooses the lookups that fit this schema. Called whenever
  * schema_version moves. Returns 0, or -1 when the schema is not one the
  * decision fully understands (problem recorded) or on error.
@@ -209,12 +293,14 @@ static int
 probe(struct store *s)
 {
 	int banned, ban_exp, active_org, org, member, key, ref = 1, grants;
-	int ban, quota, rc;
+	int ban, quota, rc, shape, sid = 0, ag_org, ag_mem;
 
 	memset(&s->look, 0, sizeof(s->look));
 	s->problem[0] = '\0';
-	if (schema_table_ok(s, "user", cols_user, 1) != 1 ||
-	    schema_table_ok(s, "session", cols_session, 1) != 1 ||
+	if ((shape = store_session_shape(s)) < 0 ||
+	    schema_table_ok(s, "user", cols_user, 1) != 1 ||
+	    schema_table_ok(s, "session", shape == STORE_SHAPE_AUTHJS ?
+	    cols_authjs_session : cols_session, 1) != 1 ||
 	    schema_table_ok(s, "authgate_rule", cols_rule, 1) != 1 ||
 	    (org = schema_table_ok(s, "organization", cols_org, 0)) < 0 ||
 	    (member = schema_table_ok(s, "member", cols_member, 0)) < 0 ||
@@ -226,6 +312,21 @@ probe(struct store *s)
 		    "organization");
 		return -1;
 	}
+	/* authgate's memberships (Auth.js identities): absent in a database
+	 * from before them, which then gives such identities no role */
+	if ((ag_org = schema_table_ok(s, "authgate_organization", cols_ag_org,
+	    0)) < 0 || (ag_mem = schema_table_ok(s, "authgate_membership",
+	    cols_ag_membership, 0)) < 0)
+		return -1;
+	if (ag_org != ag_mem) {
+		schema_problem(s, "table %s is there without table %s",
+		    ag_org ? "authgate_organization" : "authgate_membership",
+		    ag_org ? "authgate_membership" : "authgate_organization");
+		return -1;
+	}
+	if (shape == STORE_SHAPE_AUTHJS &&
+	    (sid = schema_has_column(s, "session", "id")) < 0)
+		return -1;
 	if ((banned = schema_has_column(s, "user", "banned")) < 0 ||
 	    (ban_exp = schema_has_column(s, "user", "banExpires")) < 0 ||
 	    (active_org = schema_has_column(s, "session",
@@ -261,7 +362,12 @@ probe(struct store *s)
 		s->look.apikey = sql_apikey[ref][ban][org][grants][quota];
 	}
 	s->look.orgs = org;
-	s->look.session = sql_session[ban][org && active_org];
+	s->look.memberships = ag_mem;
+	if (shape == STORE_SHAPE_AUTHJS)
+		s->look.authjs = sql_authjs[ban][sid][ag_mem];
+	else
+		s->look.session = sql_session[ban][org && active_org];
+	s->look.probed = 1;
 	return 0;
 }
 
@@ -308,7 +414,7 @@ store_read_begin(struct store *s, int *changed)
 		db_abort(s);
 		return -1;
 	}
-	if (sv != s->schema_version || s->look.session == NULL) {
+	if (sv != s->schema_version || !s->look.probed) {
 		if (probe(s) != 0) {
 			if (s->last_kind == STORE_ERR_SCHEMA) {
 				s->bad_schema = sv;
@@ -344,7 +450,7 @@ store_generation(const struct store *s)
 int
 store_unchanged(struct store *s)
 {
-	return s->look.session != NULL && db_unchanged(s);
+	return s->look.probed && db_unchanged(s);
 }
 
 void
@@ -466,8 +572,9 @@ store_session_find(struct store *s, const char *token, size_t n,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (s->look.session == NULL ||
-	    (st = db_stmt(s, s->look.session)) == NULL)
+	if (s->look.session == NULL)
+		return s->look.probed ? 0 : -1;	/* an Auth.js database */
+	if ((st = db_stmt(s, s->look.session)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token, (int)n, SQLITE_STATIC);
 	if ((rc = db_step_row(s, st, "session lookup")) == 1) {
@@ -496,6 +603,50 @@ store_member_find(struct store *s, const char *user_id, const char *org_id,
 	sqlite3_bind_text(st, 2, org_id, -1, SQLITE_STATIC);
 	if ((rc = db_step_row(s, st, "member lookup")) == 1)
 		org_from(st, 0, 2, m);
+	db_done(st);
+	return rc;
+}
+
+int
+store_authjs_session_find(struct store *s, const char *token, size_t n,
+    struct store_session *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (s->look.authjs == NULL)
+		return s->look.probed ? 0 : -1;	/* better-auth's tables */
+	if ((st = db_stmt(s, s->look.authjs)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token, (int)n, SQLITE_STATIC);
+	if ((rc = db_step_row(s, st, "auth.js session lookup")) == 1) {
+		db_col_text(st, 0, out->id, sizeof(out->id), &out->oversize);
+		db_col_time(st, 1, &out->expires);
+		user_from(st, 2, &out->user);
+		org_from(st, 8, 10, &out->org);	/* 7 is the row's id */
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_read_authgate_member(struct store *s, const char *user_id,
+    const char *email, struct store_membership *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s->look.memberships)
+		return s->look.probed ? 0 : -1;	/* no such tables */
+	if ((st = db_stmt(s, sql_membership)) == NULL)
+		return -1;
+	db_bind_text(st, 1, user_id);
+	db_bind_text(st, 2, email != NULL ? email : "");
+	if ((rc = db_step_row(s, st, "membership lookup")) == 1) {
+		org_from(st, 0, 2, out);
+	}
 	db_done(st);
 	return rc;
 }

@@ -154,6 +154,44 @@ int	store_permissions(struct store *s, int of_key, const char *id,
 int	store_member_find(struct store *s, const char *user_id,
 	    const char *org_id, struct store_membership *m) UTIL_MUST_CHECK;
 
+/*
+ * Auth.js / NextAuth database session by its sessionToken (the cookie's
+ * value, n bytes), with its user and the user's membership in authgate's
+ * own tables (out->org, as store_read_authgate_member would give it for
+ * the user's id and address), in one statement. out->id is "" for adapters
+ * whose sessions have no id (Drizzle). 1 found, 0 absent (also when the
+ * database holds better-auth's sessions instead), -1 error.
+ */
+int	store_authjs_session_find(struct store *s, const char *token, size_t n,
+	    struct store_session *out) UTIL_MUST_CHECK;
+
+/*
+ * The organization and roles authgate itself gives an identity whose IdP
+ * has none (NextAuth / Auth.js, database or JWT sessions), from
+ * authgate_membership and authgate_organization: the rows with user_id,
+ * or, when there are none, the rows with email (ignoring case; NULL or ""
+ * matches nothing); the organization of the oldest such row, and all the
+ * identity's roles there, comma separated. One statement. 1 found (out
+ * filled, out->member set), 0 none (or no such tables: out empty), -1
+ * error (deny with 503).
+ */
+int	store_read_authgate_member(struct store *s, const char *user_id,
+	    const char *email, struct store_membership *out) UTIL_MUST_CHECK;
+
+/* What store_session_shape finds in the session table. */
+enum store_session_shape {
+	STORE_SHAPE_BETTER_AUTH = 0,	/* token, expiresAt */
+	STORE_SHAPE_AUTHJS		/* sessionToken, expires */
+};
+
+/*
+ * Which kind of session table the database has (part of the probe that
+ * store_read_begin runs when the schema changes; also for doctor and the
+ * tests). A STORE_SHAPE_*, or -1: both token columns (ambiguous, the
+ * problem recorded) or an error.
+ */
+int	store_session_shape(struct store *s) UTIL_MUST_CHECK;
+
 /* 1 if an organization with this id exists, 0 if not, -1 error. */
 int	store_org_exists(struct store *s, const char *id) UTIL_MUST_CHECK;
 

@@ -45,6 +45,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    REQ_MAX_COOKIE_VALUE + 1, &on) == REQ_COOKIE_FOUND &&
 		    (on > REQ_MAX_COOKIE_VALUE || strlen(out) != on))
 			__builtin_trap();
+		/* NextAuth's / Auth.js's names: the same bounds */
+		if (req_authjs_cookie_find(s, n, out, REQ_MAX_COOKIE_VALUE + 1,
+		    &on) == REQ_COOKIE_FOUND && (on > REQ_MAX_COOKIE_VALUE ||
+		    strlen(out) != on))
+			__builtin_trap();
+		sink += req_looks_like_jwe(s, n);
 		break;
 	case 2:
 		if (req_authz_bearer(s, n, &sl) == REQ_AUTHZ_BEARER &&

@@ -84,7 +84,7 @@ t_run init-001 0 "$AG" init --db "$DB"
 t_out init-002 'schema version 1'
 t_ok init-003 test "$(sqlite3 "$DB" 'pragma journal_mode')" = wal
 tables=$(sqlite3 "$DB" "select group_concat(name, ' ') from (select name from sqlite_schema where type = 'table' order by name)")
-t_ok init-004 test "$tables" = "account apikey authgate_event authgate_key_role authgate_role_permission authgate_rule authgate_schema authgate_tombstone authgate_version invitation member organization session user verification"
+t_ok init-004 test "$tables" = "account apikey authgate_event authgate_key_role authgate_membership authgate_organization authgate_role_permission authgate_rule authgate_schema authgate_tombstone authgate_version invitation member organization session user verification"
 sqlite3 "$DB" < "$T_ROOT/db/demo.sql"
 # dump_sum DB: a checksum of the whole database, nothing if it cannot be read
 dump_sum() { local d; d=$(sqlite3 "$1" .dump) && [ -n "$d" ] && printf '%s' "$d" | md5sum; }
@@ -117,7 +117,7 @@ t_run init-020 0 "$AG" init --db "$T_DIR/ba.db"
 t_same init-021 "$(ba_schema "$T_DIR/ba.db")" "$s1"
 t_same init-022 "$(ba_data "$T_DIR/ba.db")" "$d1"
 t_same init-023 "$(sqlite3 "$T_DIR/ba.db" 'pragma journal_mode')" "$j1"
-t_ok init-024 test "$(sqlite3 "$T_DIR/ba.db" "select count(*) from sqlite_schema where name like 'authgate_%' and type = 'table'")" = 7
+t_ok init-024 test "$(sqlite3 "$T_DIR/ba.db" "select count(*) from sqlite_schema where name like 'authgate_%' and type = 'table'")" = 9   # with authgate_membership, authgate_organization (issue 13)
 t_run init-025 0 "$AG" init --db "$T_DIR/ba.db"
 
 # --- check: exit codes and what it prints

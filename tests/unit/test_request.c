@@ -766,6 +766,84 @@ test_session_cookie(void)
 	T_EQ_INT("req-sess-026", rc, REQ_COOKIE_ABSENT);
 }
 
+/* ---- req_authjs_cookie_find, req_looks_like_jwe ------------------- */
+
+static void
+test_authjs_cookie(void)
+{
+	static const struct {
+		const char		*id;
+		const char		*hdr;
+		enum req_cookie_rc	 rc;
+		const char		*val;
+	} c[] = {
+		{ "req-ajs-001", "next-auth.session-token=v4", REQ_COOKIE_FOUND,
+		    "v4" },
+		{ "req-ajs-002", "__Secure-next-auth.session-token=v4s",
+		    REQ_COOKIE_FOUND, "v4s" },
+		{ "req-ajs-003", "authjs.session-token=v5", REQ_COOKIE_FOUND,
+		    "v5" },
+		{ "req-ajs-004", "__Secure-authjs.session-token=v5s",
+		    REQ_COOKIE_FOUND, "v5s" },
+		/* __Secure- first, then v5 before v4 */
+		{ "req-ajs-005", "authjs.session-token=plain; "
+		    "__Secure-next-auth.session-token=sec", REQ_COOKIE_FOUND,
+		    "sec" },
+		{ "req-ajs-006", "next-auth.session-token=four; "
+		    "authjs.session-token=five", REQ_COOKIE_FOUND, "five" },
+		{ "req-ajs-007", "__Secure-next-auth.session-token=four; "
+		    "__Secure-authjs.session-token=five", REQ_COOKIE_FOUND,
+		    "five" },
+		/* one name twice, two values: refused */
+		{ "req-ajs-008", "authjs.session-token=a; "
+		    "authjs.session-token=b", REQ_COOKIE_DUPLICATE, NULL },
+		/* look-alikes are other cookies */
+		{ "req-ajs-009", "authjs.session_token=x; "
+		    "next-auth.session-token.0=y; Authjs.session-token=z",
+		    REQ_COOKIE_ABSENT, NULL },
+		{ "req-ajs-010", "better-auth.session_token=x", REQ_COOKIE_ABSENT,
+		    NULL },
+		{ "req-ajs-011", "authjs.session-token=", REQ_COOKIE_ABSENT, NULL },
+		{ "req-ajs-012", "authjs.session-token=%zz", REQ_COOKIE_MALFORMED,
+		    NULL },
+	};
+	static const struct {
+		const char	*id;
+		const char	*v;
+		int		 jwe;
+	} j[] = {
+		{ "req-jwe-001", "0b9f4c62-6a51-4c47-9b1e-2f6f3d1a7c01", 0 },
+		{ "req-jwe-002", "a1b2c3d4e5f60718293a4b5c6d7e8f90", 0 },
+		{ "req-jwe-003", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.ct.tag",
+		    1 },
+		{ "req-jwe-004", "eyJ", 1 },
+		{ "req-jwe-005", "ey", 0 },
+		{ "req-jwe-006", "a.b", 0 },
+		{ "req-jwe-007", "a.b.c", 1 },
+		{ "req-jwe-008", "....", 1 },
+		{ "req-jwe-009", "", 0 },
+	};
+	char out[REQ_MAX_COOKIE_VALUE + 1];
+	enum req_cookie_rc rc;
+	size_t i, outn;
+
+	for (i = 0; i < NELEM(c); i++) {
+		outn = 777;
+		rc = req_authjs_cookie_find(c[i].hdr, strlen(c[i].hdr), out,
+		    sizeof(out), &outn);
+		T_EQ_INT(c[i].id, rc, c[i].rc);
+		if (c[i].rc == REQ_COOKIE_FOUND && rc == REQ_COOKIE_FOUND) {
+			T_EQ_STR(c[i].id, out, c[i].val);
+			T_EQ_INT(c[i].id, outn, strlen(c[i].val));
+		}
+	}
+	T_EQ_INT("req-ajs-013", req_authjs_cookie_find(NULL, 0, out,
+	    sizeof(out), &outn), REQ_COOKIE_ABSENT);
+	for (i = 0; i < NELEM(j); i++)
+		T_EQ_INT(j[i].id, req_looks_like_jwe(j[i].v, strlen(j[i].v)),
+		    j[i].jwe);
+}
+
 /* ---- req_authz_bearer --------------------------------------------- */
 
 static void
@@ -1149,6 +1227,7 @@ main(void)
 	test_cookie_table();
 	test_cookie_limits();
 	test_session_cookie();
+	test_authjs_cookie();
 	test_bearer();
 	test_api_key();
 	test_signed_token();

@@ -1,0 +1,17 @@
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE IF NOT EXISTS "User" ("id" text default (lower(hex(randomblob(16)))) primary key, "name" text, "email" text not null unique, "emailVerified" text, "image" text);
+INSERT INTO User VALUES('0e38d009-8bb2-499a-87a6-891def1182d7','Alice Owner','alice@example.test',NULL,NULL);
+INSERT INTO User VALUES('82600ddf-8b86-40a0-bc87-1bac80cd9b2b','Bob Member','bob@example.test',NULL,NULL);
+INSERT INTO User VALUES('3788648e-e6cb-4892-b612-01c0138b24f4','Carol Nobody','carol@example.test',NULL,NULL);
+CREATE TABLE IF NOT EXISTS "Account" ("id" text default (lower(hex(randomblob(16)))) primary key, "userId" text not null references "User" ("id") on delete cascade, "type" text not null, "provider" text not null, "providerAccountId" text not null, "refresh_token" text, "access_token" text, "expires_at" bigint, "token_type" text, "scope" text, "id_token" text, "session_state" text);
+CREATE TABLE IF NOT EXISTS "Session" ("id" text default (lower(hex(randomblob(16)))) primary key, "userId" text not null references "User" ("id") on delete cascade, "sessionToken" text not null unique, "expires" text not null);
+INSERT INTO Session VALUES('a0bf19a2ba087d5386c0b05e4bf3aa05','0e38d009-8bb2-499a-87a6-891def1182d7','ky-v5-0b9f4c62-6a51-4c47-9b1e-2f6f3d1a7c01','2099-01-01T00:00:00.000Z');
+INSERT INTO Session VALUES('da77a62610418ad336cddfa17f909dc4','0e38d009-8bb2-499a-87a6-891def1182d7','kyv4a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8','2099-01-01T00:00:00.000Z');
+INSERT INTO Session VALUES('dd11678664b8eec4019a15c7fcf0e532','82600ddf-8b86-40a0-bc87-1bac80cd9b2b','ky-v5-7d3e9a10-1c2b-4e5f-8a9b-0c1d2e3f4a5b','2099-01-01T00:00:00.000Z');
+INSERT INTO Session VALUES('fe3b1a024ef6eeb73f0b848d1dec07d8','3788648e-e6cb-4892-b612-01c0138b24f4','ky-v5-c4a7e2d9-5b6f-4a3c-9d8e-1f2a3b4c5d6e','2099-01-01T00:00:00.000Z');
+INSERT INTO Session VALUES('55f471651f90e5c38bc1f17e2e4b032b','0e38d009-8bb2-499a-87a6-891def1182d7','ky-expired-5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9','2020-01-01T00:00:00.000Z');
+CREATE TABLE IF NOT EXISTS "VerificationToken" ("identifier" text not null, "token" text not null unique, "expires" text not null);
+CREATE INDEX "Account_userId_index" on "Account" ("userId");
+CREATE INDEX "Session_userId_index" on "Session" ("userId");
+COMMIT;
