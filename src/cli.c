@@ -27,6 +27,7 @@
 #include "admin.h"
 #include "authz.h"
 #include "cli.h"
+#include "follow.h"
 #include "cli_util.h"
 #include "config.h"
 #include "doctor.h"
@@ -683,6 +684,8 @@ cli_main(int argc, char **argv)
 		return cmd_cookie(argc, argv);
 	if (strcmp(c, "import") == 0)
 		return cmd_import(argc, argv);
+	if (strcmp(c, "follow") == 0)
+		return follow_main(argc, argv);
 	fprintf(stderr, "authgate: unknown command '%s'; see 'authgate"
 	    " --help'\n", c);
 	return 2;
