@@ -170,6 +170,36 @@ bus_config_wipe(struct bus_config *c)
 	c->key_n = 0;
 }
 
+/* With a callback, a connect that fails at first returns at once and
+ * goes on in the background (without one it would block start-up). */
+static void
+on_connected(natsConnection *nc, void *closure)
+{
+	(void)nc;
+	(void)closure;
+	log_msg("nats: connected");
+}
+
+#define BUS_MAX_SERVERS	16
+
+/* The comma list of server URLs (libnats takes a list, not a string). */
+static natsStatus
+set_servers(natsOptions *o, const char *url)
+{
+	char buf[BUS_MAX_URL], *p, *save = NULL;
+	const char *list[BUS_MAX_SERVERS];
+	int n = 0;
+
+	if (util_copy(buf, sizeof(buf), url, strlen(url)) != 0)
+		return NATS_INVALID_ARG;
+	for (p = strtok_r(buf, ", ", &save); p != NULL && n < BUS_MAX_SERVERS;
+	    p = strtok_r(NULL, ", ", &save))
+		list[n++] = p;
+	if (n == 0)
+		return NATS_INVALID_ARG;
+	return natsOptions_SetServers(o, list, n);
+}
+
 int
 bus_open(struct bus **bp, const struct bus_config *c, const char *name,
     char *err, size_t errsz)
@@ -186,7 +216,7 @@ bus_open(struct bus **bp, const struct bus_config *c, const char *name,
 	b->cfg = c;
 	s = natsOptions_Create(&o);
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(o, c->url);
+		s = set_servers(o, c->url);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, name);
 	if (s == NATS_OK)
@@ -196,7 +226,8 @@ bus_open(struct bus **bp, const struct bus_config *c, const char *name,
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(o, 250);
 	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+		s = natsOptions_SetRetryOnFailedConnect(o, true, on_connected,
+		    NULL);
 	if (s == NATS_OK && c->creds[0] != '\0')
 		s = natsOptions_SetUserCredentialsFromFiles(o, c->creds, NULL);
 	if (s == NATS_OK && c->ca[0] != '\0')
@@ -265,7 +296,9 @@ stream_ensure(struct bus *b)
 		sc.Storage = js_FileStorage;
 		sc.Replicas = c->replicas;
 		sc.MaxAge = c->max_age_s * 1000000000LL;
-		sc.Duplicates = 120 * 1000000000LL;	/* the IdP's retries */
+		/* the IdP's quick retries; never past the retention */
+		sc.Duplicates = (c->max_age_s < 120 ? c->max_age_s : 120) *
+		    1000000000LL;
 		s = js_AddStream(&si, b->js, &sc, &jo, &je);
 		if (s == NATS_OK)
 			log_msg("nats: created stream %s (subject %s, %lld"

@@ -186,14 +186,22 @@ follow_main(int argc, char **argv)
 		fprintf(stderr, "authgate: follow: %s\n", err);
 		goto out;
 	}
-	if ((r = bus_follow_start(b, name, opt_set(o, "--reset"), err,
-	    sizeof(err))) != 0) {
+	/* NATS may come up after us: wait for the stream, not forever for
+	 * a signal. */
+	while ((r = bus_follow_start(b, name, opt_set(o, "--reset"), err,
+	    sizeof(err))) == -1 && !stopping) {
+		log_msg("follow: %s; retrying", err);
+		sleep_ms(1000);
+	}
+	if (r != 0 || stopping) {
 		if (r == -2) {
 			log_msg("follow: ERROR: %s", err);
 			fprintf(stderr, "authgate: follow: %s\n", err);
 			rc = 3;
-		} else {
+		} else if (r != 0) {
 			fprintf(stderr, "authgate: follow: %s\n", err);
+		} else {
+			rc = 0;
 		}
 		goto out;
 	}
