@@ -65,7 +65,7 @@ D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli_check = authz cli_util config opt policy reply store_read util
 D_follow = bus cli_util db log opt store_sync webhook
 D_cli	= authz cli_check follow cli_key cli_rule cli_util config credential db doctor event \
-	  opt policy reply request schema schema_sql store_admin util webhook
+	  opt policy reply request schema schema_sql store_admin store_sync util webhook
 D_main	= authz bus cli config db fcgi_server gate log metrics reply sandbox \
 	  serve webhook
 D_schema_sql =
