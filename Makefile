@@ -129,7 +129,7 @@ DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
 	     $(DEBS_PACKAGE)
 # tests/integration/package.sh: builds, lints and installs the .deb.
 DEBS_PACKAGE = debhelper dpkg-dev lintian fakeroot scdoc man-db systemd
-DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk
+DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk nats-server
 
 .PHONY: all man install uninstall run test bench soak fuzz clean \
 	deps-build deps-run deps-test deps-bench \
