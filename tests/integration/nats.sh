@@ -239,5 +239,19 @@ for _ in $(seq 1 100); do [ "$(sids "${DB[f]}")" = "$(sids "${DB[a]}")" ] && bre
 t_same boot-003 "$(sids "${DB[f]}")" "$(sids "${DB[a]}")"
 t_same boot-004 "$(sqlite3 "${DB[f]}" "select count(*) from session where id = 's_n1'")" 0
 
+# --- authgate serve publishes too: its webhook process connects before
+# its sandbox (SANDBOX_WEBHOOK_NET), as user nobody
+mkdir -p "$T_DIR/e"
+t_db "$T_DIR/e/authgate.db" || t_fail serve-000 "cannot build the e database"
+SPORT=$(t_port)
+t_serve "127.0.0.1:$SPORT" "$T_DIR/e/authgate.db" --workers 1 || t_fail serve-000 "serve did not start"
+BODY=$(sess 300)
+printf '%s' "$BODY" | env -i REQUEST_METHOD=POST REQUEST_URI=/webhooks/optare CONTENT_LENGTH=${#BODY} \
+    HTTP_X_OPTARE_SIGNATURE="sha256=$(wh_optare_sig "$BODY")" timeout 15 \
+    cgi-fcgi -bind -connect "127.0.0.1:$SPORT" > "$T_DIR/serve.answer" 2>&1
+t_has serve-001 '"outcome":"applied"' "$T_DIR/serve.answer"
+t_ok serve-002 until_code 200 10 b "$(t_cookie nats-token-300)"
+t_lacks serve-003 'died|signal 31|sandbox:' "$T_DIR/serve.log"
+
 for h in a b c; do t_sanitizers "san-$h" "$T_DIR/$h/state/error.log"; t_sanitizers "san-f-$h" "$T_DIR/$h/follow.log"; done
 t_finish
