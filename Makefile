@@ -315,11 +315,16 @@ install: $(BIN) $(MANPAGES)
 	sed -e 's#/usr/sbin/authgate#$(BINDIR)/authgate#g' \
 	  conf/systemd/authgate.service > $(DESTDIR)$(EXDIR)/systemd/authgate.service
 	chmod 0644 $(DESTDIR)$(EXDIR)/systemd/authgate.service
+	sed -e 's#/usr/sbin/authgate#$(BINDIR)/authgate#g' \
+	  conf/systemd/authgate-follow.service > \
+	  $(DESTDIR)$(EXDIR)/systemd/authgate-follow.service
+	chmod 0644 $(DESTDIR)$(EXDIR)/systemd/authgate-follow.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authgate $(DESTDIR)$(MANDIR)/man8/authgate.8 \
 	  $(DESTDIR)$(MANDIR)/man5/authgate.db.5 $(DESTDIR)$(DOCDIR)/LICENSE \
-	  $(DESTDIR)$(EXDIR)/systemd/authgate.service
+	  $(DESTDIR)$(EXDIR)/systemd/authgate.service \
+	  $(DESTDIR)$(EXDIR)/systemd/authgate-follow.service
 	@for e in $(EXAMPLES); do \
 	  echo "rm -f $(DESTDIR)$(EXDIR)/$${e#*:}"; \
 	  rm -f $(DESTDIR)$(EXDIR)/$${e#*:}; done
