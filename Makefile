@@ -100,6 +100,7 @@ T_test_vectors = authz schema schema_sql
 T_test_events = webhook schema schema_sql
 T_test_webhook = webhook
 T_test_bus = bus
+T_test_follow = follow
 T_test_gate = gate
 T_test_fcgi_proto = fcgi_proto
 T_test_sandbox = sandbox db store_read schema schema_sql credential
