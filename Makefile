@@ -19,14 +19,18 @@ LDHARD	= -pie -Wl,-z,relro,-z,now
 SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
 LIBS	= -lfcgi -lsqlite3 -lcrypto -lcjson -lseccomp
+# libnats only where bus.c is linked (the binary, and the units whose
+# closure reaches it): the decision never calls it.
+NATS_LIBS = -lnats
+nats_libs = $(if $(filter bus,$(1)),$(NATS_LIBS))
 
 # The modules, and for each the modules it may call. The unit test of a
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
 MODULES	= util opt log metrics usage fcgi_proto request credential jwe stateless policy config sqlmem db schema \
 	  store_read store_sync store_admin store_member authz event reply webhook sandbox \
-	  admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
-	  cli_rule cli_check cli_member cli main schema_sql
+	  bus admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
+	  cli_rule cli_check cli_member follow cli main schema_sql
 D_util	=
 D_opt	=
 D_fcgi_proto =
@@ -51,9 +55,10 @@ D_authz	= credential db log policy request stateless store_read usage util
 D_event	= credential store_sync util
 D_webhook = event store_sync util
 D_sandbox = log
+D_bus	= config log util
 D_admin	= policy store_read util
 D_doctor = admin config db store_admin store_read util webhook
-D_gate	= authz db log metrics reply sandbox store_sync util webhook config
+D_gate	= authz bus db log metrics reply sandbox store_sync util webhook config
 D_serve	= log metrics opt util
 D_whproc = fcgi_proto gate log sandbox
 D_serve_conn = fcgi_proto log
@@ -63,9 +68,10 @@ D_cli_key = admin authz cli_util credential opt policy store_admin usage util re
 D_cli_rule = admin authz cli_util opt policy store_admin reply
 D_cli_check = authz cli_util config opt policy reply store_read util
 D_cli_member = cli_util opt policy store_admin store_member
+D_follow = bus cli_util db log opt store_sync webhook
 D_cli	= authz cli_check cli_key cli_member cli_rule cli_util config credential db doctor event \
-	  opt policy reply request schema schema_sql store_admin usage util webhook
-D_main	= authz cli config db fcgi_server gate log metrics reply sandbox \
+	  follow opt policy reply request schema schema_sql store_admin store_sync usage util webhook
+D_main	= authz bus cli config db fcgi_server gate log metrics reply sandbox \
 	  serve usage util webhook
 D_schema_sql =
 # A module and everything it may reach.
@@ -101,6 +107,8 @@ T_test_authz = authz schema schema_sql
 T_test_vectors = authz schema schema_sql
 T_test_events = webhook schema schema_sql
 T_test_webhook = webhook
+T_test_bus = bus
+T_test_follow = follow
 T_test_gate = gate
 T_test_fcgi_proto = fcgi_proto
 T_test_sandbox = sandbox db store_read schema schema_sql credential
@@ -124,15 +132,15 @@ DEMO_SECRET = demo-secret-change-me-0123456789abcdef
 DEMO_WEBHOOK_SECRET = demo-webhook-secret-change-me
 
 DEBS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libssl-dev \
-	     libcjson-dev libseccomp-dev scdoc
+	     libcjson-dev libseccomp-dev libnats-dev scdoc
 DEBS_RUN   = lighttpd sqlite3 curl openssl
 DEBS_TEST  = $(DEBS_BUILD) $(DEBS_RUN) clang libclang-rt-14-dev spawn-fcgi \
-	     libfcgi-bin lighttpd-modules-lua \
+	     libfcgi-bin lighttpd-modules-lua nats-server \
 	     python3 apache2 nginx caddy fcgiwrap faketime prometheus wrk jq \
 	     $(DEBS_PACKAGE)
 # tests/integration/package.sh: builds, lints and installs the .deb.
 DEBS_PACKAGE = debhelper dpkg-dev lintian fakeroot scdoc man-db systemd
-DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk
+DEBS_BENCH = $(DEBS_BUILD) $(DEBS_RUN) python3 nginx wrk nats-server
 
 .PHONY: all man install uninstall run test bench soak fuzz clean \
 	deps-build deps-run deps-test deps-bench \
@@ -234,10 +242,10 @@ build/fuzzobj/schema_sql.o: $(SCHEMA_C)
 
 $(BIN): $(OBJS)
 	@mkdir -p cgi-bin
-	$(CC) $(CFLAGS) $(LDFLAGS) $(LDHARD) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(LDHARD) -o $@ $(OBJS) $(LIBS) $(NATS_LIBS)
 
 $(ASAN_BIN): $(ASAN_OBJS)
-	$(CC) $(LDFLAGS) $(SAN) -o $@ $(ASAN_OBJS) $(LIBS)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ $(ASAN_OBJS) $(LIBS) $(NATS_LIBS)
 
 # Each unit test links its closure only (secondary expansion: the list
 # depends on the target's name).
@@ -248,7 +256,7 @@ build/test/%: tests/unit/%.c \
 	$(CC) $(WARN) $(DEFS) -DAUTHGATE_TEST_HOOKS $(CPPFLAGS) -O1 -g $(SAN) \
 	  -MMD -MP -Isrc -Itests/unit $(LDFLAGS) -o $@ $< \
 	  $(addprefix build/asan/,$(addsuffix .o,$(call closure,$(T_$*)))) \
-	  $(LIBS)
+	  $(LIBS) $(call nats_libs,$(call closure,$(T_$*)))
 build/fuzz/%: tests/fuzz/%.c \
     $$(addprefix build/fuzzobj/,$$(addsuffix .o,$$(call closure,$$(T_$$*))))
 	@mkdir -p build/fuzz
@@ -256,7 +264,7 @@ build/fuzz/%: tests/fuzz/%.c \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -MMD -MP -Isrc $(LDFLAGS) -o $@ $< \
 	  $(addprefix build/fuzzobj/,$(addsuffix .o,$(call closure,$(T_$*)))) \
-	  $(LIBS)
+	  $(LIBS) $(call nats_libs,$(call closure,$(T_$*)))
 
 units: $(UNIT_BINS)
 fuzzers: $(FUZZ_BINS)
@@ -318,11 +326,16 @@ install: $(BIN) $(MANPAGES)
 	sed -e 's#/usr/sbin/authgate#$(BINDIR)/authgate#g' \
 	  conf/systemd/authgate.service > $(DESTDIR)$(EXDIR)/systemd/authgate.service
 	chmod 0644 $(DESTDIR)$(EXDIR)/systemd/authgate.service
+	sed -e 's#/usr/sbin/authgate#$(BINDIR)/authgate#g' \
+	  conf/systemd/authgate-follow.service > \
+	  $(DESTDIR)$(EXDIR)/systemd/authgate-follow.service
+	chmod 0644 $(DESTDIR)$(EXDIR)/systemd/authgate-follow.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/authgate $(DESTDIR)$(MANDIR)/man8/authgate.8 \
 	  $(DESTDIR)$(MANDIR)/man5/authgate.db.5 $(DESTDIR)$(DOCDIR)/LICENSE \
-	  $(DESTDIR)$(EXDIR)/systemd/authgate.service
+	  $(DESTDIR)$(EXDIR)/systemd/authgate.service \
+	  $(DESTDIR)$(EXDIR)/systemd/authgate-follow.service
 	@for e in $(EXAMPLES); do \
 	  echo "rm -f $(DESTDIR)$(EXDIR)/$${e#*:}"; \
 	  rm -f $(DESTDIR)$(EXDIR)/$${e#*:}; done

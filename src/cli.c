@@ -27,6 +27,7 @@
 #include "admin.h"
 #include "authz.h"
 #include "cli.h"
+#include "follow.h"
 #include "cli_util.h"
 #include "config.h"
 #include "doctor.h"
@@ -101,6 +102,10 @@ static const char usage[] =
 "                            load a snapshot (arrays users, organizations,\n"
 "                            members, sessions, apiKeys in the webhook\n"
 "                            object shapes) in one transaction\n"
+"  export [--db PATH]        the snapshot import reads back, on stdout\n"
+"  follow [--name N] [--reset]\n"
+"                            multi-host: apply what other hosts publish to\n"
+"                            NATS JetStream (docs/multihost.md)\n"
 "  cookie TOKEN              print the signed session cookie better-auth\n"
 "                            would set for TOKEN (uses BETTER_AUTH_SECRET)\n"
 "  serve --listen ADDR [--workers N] [--user U] [--group G]\n"
@@ -405,6 +410,111 @@ out:
 	if (f != NULL)
 		fclose(f);
 	free(json);
+	store_close(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* export */
+
+static const char usage_export[] =
+"usage: authgate export [--db PATH]\n"
+"Writes a snapshot of the mirror (users, organizations, members,\n"
+"sessions, apiKeys with their hashed keys) as JSON on stdout, in the\n"
+"shape 'authgate import' reads back: bootstraps another host's mirror\n"
+"(docs/multihost.md). It holds session tokens: keep it like the database.\n";
+
+static const char *const export_names[STORE_EXPORT_SECTIONS] = {
+	"users", "organizations", "members", "sessions", "apiKeys"
+};
+
+static int
+export_row_json(void *ctx, int section, const struct store_export_col *c,
+    int n)
+{
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive((cJSON *)ctx,
+	    export_names[section]), *o, *v;
+	int i;
+
+	if (arr == NULL || (o = cJSON_CreateObject()) == NULL)
+		return -1;
+	cJSON_AddItemToArray(arr, o);
+	for (i = 0; i < n; i++) {
+		/* the stored hash goes back as hashedKey (key is a raw key) */
+		const char *name = section == 4 && strcmp(c[i].name, "key") ==
+		    0 ? "hashedKey" : c[i].name;
+
+		switch (c[i].type) {
+		case STORE_EXPORT_INT:
+			v = cJSON_CreateNumber((double)c[i].i);
+			break;
+		case STORE_EXPORT_REAL:
+			v = cJSON_CreateNumber(c[i].d);
+			break;
+		case STORE_EXPORT_TEXT:
+			v = cJSON_CreateString(c[i].t);
+			break;
+		default:
+			v = NULL;	/* absent: import keeps its default */
+			continue;
+		}
+		if (v == NULL)
+			return -1;
+		cJSON_AddItemToObject(o, name, v);
+	}
+	return 0;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	struct opt o[] = {
+		{ "--db", OPT_VALUE, NULL, 0, { NULL } },
+		{ NULL, OPT_FLAG, NULL, 0, { NULL } }
+	};
+	const char *db, *pos[1];
+	struct store *s = NULL;
+	cJSON *root = NULL;
+	char err[512], *text = NULL;
+	int rc = 2, npos, i;
+
+	if (opt_wants_help(argc, argv, 2)) {
+		fputs(usage_export, stdout);
+		return 0;
+	}
+	if (opt_parse("export", "export", argc, argv, 2, o, pos, 0,
+	    &npos) != 0)
+		return 2;
+	db = cli_db_default(opt_val(o, "--db"));
+	if (cli_db_exists("export", db) != 0)
+		return 2;
+	if (store_open(&s, db, STORE_READWRITE_EXISTING, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "authgate: export: %s\n", err);
+		return 2;
+	}
+	store_set_quiet(s, 1);
+	if ((root = cJSON_CreateObject()) == NULL)
+		goto out;
+	for (i = 0; i < STORE_EXPORT_SECTIONS; i++)
+		if (cJSON_AddArrayToObject(root, export_names[i]) == NULL)
+			goto out;
+	if (store_export(s, export_row_json, root) != 0) {
+		rc = cli_store_fail("export", db, s);
+		goto out;
+	}
+	if ((text = cJSON_PrintUnformatted(root)) == NULL ||
+	    printf("%s\n", text) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "authgate: export: cannot write the snapshot\n");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	cJSON_Delete(root);
 	store_close(s);
 	return rc;
 }
@@ -731,6 +841,10 @@ cli_main(int argc, char **argv)
 		return cmd_cookie(argc, argv);
 	if (strcmp(c, "import") == 0)
 		return cmd_import(argc, argv);
+	if (strcmp(c, "export") == 0)
+		return cmd_export(argc, argv);
+	if (strcmp(c, "follow") == 0)
+		return follow_main(argc, argv);
 	fprintf(stderr, "authgate: unknown command '%s'; see 'authgate"
 	    " --help'\n", c);
 	return 2;

@@ -283,6 +283,25 @@ metrics(const struct gate_request *rq, char *out, size_t outsz)
 	return n;
 }
 
+/* Publishes a committed delivery, signed with the cluster key. */
+static int
+gate_publish(void *ctx, const char *id, const char *type, const char *body,
+    size_t n)
+{
+	struct gate *g = ctx;
+	char sig[WEBHOOK_CLUSTER_SIG_LEN + 1];
+
+	if (g->bus == NULL) {
+		log_msg("nats: not connected (see the start-up log); answering"
+		    " 503");
+		return -1;
+	}
+	if (webhook_cluster_sign(g->bus_cfg->key, g->bus_cfg->key_n, id,
+	    type, body, n, sig) != 0)
+		return -1;
+	return bus_publish(g->bus, id, type, sig, body, n);
+}
+
 /* The webhook receiver, once the body is read: webhook_handle. */
 static size_t
 webhook_apply(struct gate *g, const struct gate_request *rq, char *body,
@@ -298,7 +317,8 @@ webhook_apply(struct gate *g, const struct gate_request *rq, char *body,
 		n = 0;
 	}
 	webhook_headers_read(&h, param_get, (void *)rq);
-	webhook_handle(g->secrets, webhook_store, g, &h, body, n, &r);
+	webhook_handle_pub(g->secrets, webhook_store, g, g->bus_cfg != NULL &&
+	    g->bus_cfg->enabled ? gate_publish : NULL, g, &h, body, n, &r);
 	metrics_webhook(delivery_verdict(&r));
 	if (r.status == 503 && strncmp(r.reason, "store_", 6) == 0)
 		metrics_store_error();
@@ -328,8 +348,28 @@ gate_init(struct gate *g, const struct config *cfg, struct authz *az,
 }
 
 void
+gate_set_bus(struct gate *g, const struct bus_config *c)
+{
+	g->bus_cfg = c;
+}
+
+int
+gate_bus_open(struct gate *g, const char *name, char *err, size_t errsz)
+{
+	if (g->bus_cfg == NULL || !g->bus_cfg->enabled || !g->webhook_ready)
+		return 0;
+	if (g->bus != NULL)
+		return 1;
+	if (bus_open(&g->bus, g->bus_cfg, name, err, errsz) != 0)
+		return -1;
+	return 1;
+}
+
+void
 gate_fini(struct gate *g)
 {
+	bus_close(g->bus);
+	g->bus = NULL;
 	store_close(g->wstore);
 	g->wstore = NULL;
 }

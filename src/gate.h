@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "authz.h"
+#include "bus.h"
 #include "config.h"
 #include "reply.h"
 #include "store.h"
@@ -42,6 +43,8 @@ struct gate {
 	const struct webhook_secrets	*secrets;
 	int				 webhook_ready;	/* a secret exists */
 	struct store			*wstore;
+	const struct bus_config		*bus_cfg;	/* NULL: no NATS */
+	struct bus			*bus;		/* gate_bus_open */
 	struct authz_decision		 dec;
 };
 
@@ -68,7 +71,23 @@ enum gate_refusal {
 void	gate_init(struct gate *g, const struct config *cfg, struct authz *az,
 	    const struct webhook_secrets *secrets);
 
-/* Closes the webhook store if it was opened. */
+/*
+ * Multi-host: deliveries are published to the stream c names (when
+ * c->enabled) before they are answered 2xx. c is owned by the caller and
+ * must outlive the gate. Call after gate_init.
+ */
+void	gate_set_bus(struct gate *g, const struct bus_config *c);
+
+/*
+ * In a process that applies deliveries, before its sandbox: connects to
+ * NATS when publishing is on. Returns 1 when connected (the process needs
+ * SANDBOX_WEBHOOK_NET), 0 when publishing is off, -1 with err set (the
+ * process answers every delivery 503 until restarted, and logs why).
+ */
+int	gate_bus_open(struct gate *g, const char *name, char *err,
+	    size_t errsz);
+
+/* Closes the webhook store and the NATS connection if they were opened. */
 void	gate_fini(struct gate *g);
 
 /*

@@ -18,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "authz.h"
+#include "bus.h"
 #include "cli.h"
 #include "config.h"
 #include "fcgi_server.h"
@@ -35,6 +36,7 @@
 static struct config		cfg;
 static struct authz		az;
 static struct webhook_secrets	secrets;
+static struct bus_config	bus_cfg;	/* AUTHGATE_NATS_*: multi-host */
 static struct gate		gate;
 static char			out[GATE_REPLY_MAX];
 static char			*body;		/* AUTHGATE_MAX_BODY + 1 */
@@ -112,6 +114,24 @@ handle(struct params *p, FCGX_Stream *in, FCGX_Stream *o)
 	send_reply(o, out, n);
 }
 
+/*
+ * What this process's sandbox allows: a process that applies deliveries
+ * and publishes them connects to NATS first (docs/multihost.md).
+ */
+static enum sandbox_kind
+main_sandbox_kind(void)
+{
+	char err[512];
+	int r;
+
+	if (secrets.n == 0)
+		return SANDBOX_DECIDE;
+	if ((r = gate_bus_open(&gate, "authgate-webhook", err,
+	    sizeof(err))) < 0)
+		log_msg("%s; deliveries get 503", err);
+	return r > 0 ? SANDBOX_WEBHOOK_NET : SANDBOX_WEBHOOK;
+}
+
 static int
 serve_fastcgi(void)
 {
@@ -122,8 +142,7 @@ serve_fastcgi(void)
 		fprintf(stderr, "authgate: cannot initialise FastCGI\n");
 		return 2;
 	}
-	if (sandbox_start(secrets.n ? SANDBOX_WEBHOOK : SANDBOX_DECIDE, cfg.db,
-	    0))
+	if (sandbox_start(main_sandbox_kind(), cfg.db, 0))
 		return 2;
 	while (FCGX_Accept_r(&req) >= 0) {
 		p.envp = req.envp;
@@ -155,7 +174,8 @@ main_setup(void)
 
 	if (config_load(&cfg, err, sizeof(err)) != 0 ||
 	    config_secret_check(&cfg, &unsigned_ok, err, sizeof(err)) != 0 ||
-	    webhook_secrets_load(&secrets, err, sizeof(err)) != 0) {
+	    webhook_secrets_load(&secrets, err, sizeof(err)) != 0 ||
+	    bus_config_load(&bus_cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "authgate: %s\n", err);
 		return 2;
 	}
@@ -199,6 +219,7 @@ main_setup(void)
 		    " cache decides without a session lookup; a revoked session"
 		    " passes until its cache cookie expires");
 	gate_init(&gate, &cfg, &az, &secrets);
+	gate_set_bus(&gate, &bus_cfg);
 	return 0;
 }
 
@@ -266,6 +287,7 @@ main_reload(void)
 	config_wipe(&ncfg);
 	webhook_secrets_wipe(&nsecrets);
 	gate_init(&gate, &cfg, &az, &secrets);
+	gate_set_bus(&gate, &bus_cfg);	/* the NATS settings stay */
 	log_msg("serve: reloaded the configuration: %zu better-auth"
 	    " secret(s), %zu webhook secret(s)", cfg.secret_n > 0 ?
 	    1 + cfg.nold : 0, secrets.n);
@@ -322,5 +344,6 @@ main(int argc, char **argv)
 	authz_fini(&az);
 	config_wipe(&cfg);
 	webhook_secrets_wipe(&secrets);
+	bus_config_wipe(&bus_cfg);
 	return rc;
 }

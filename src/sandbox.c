@@ -43,6 +43,10 @@
 #include "log.h"
 #include "sandbox.h"
 
+#ifndef CLONE_THREAD
+#define CLONE_THREAD	0x00010000	/* <sched.h> with _GNU_SOURCE */
+#endif
+
 /* The sanitizer runtime (test builds only) needs a few more calls. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_SANITIZER 1
@@ -133,6 +137,14 @@ static const char *const ll_read_files[] = {
 #endif
 };
 
+/* What a NATS publisher reads again when it reconnects by name. */
+static const char *const ll_net_files[] = {
+	"/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf",
+	"/etc/gai.conf", "/etc/host.conf",
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 /*
  * Seccomp: the allow-list, one group per need. Anything else kills the
  * process (SIGSYS, "worker died (signal 31)" in the serve log). A name
@@ -188,6 +200,18 @@ static const char *const sc_common[] = {
 /* A webhook worker commits: its writes are made durable. */
 static const char *const sc_webhook[] = {
 	"fsync", "fdatasync",
+};
+
+/*
+ * A NATS publisher (SANDBOX_WEBHOOK_NET, only with AUTHGATE_NATS_URL):
+ * libnats connects (again after a failure) from threads it starts, and
+ * waits on them. socket is limited to IPv4/IPv6 below; clone to threads
+ * (CLONE_THREAD) below; clone3 fails with ENOSYS so libc uses clone.
+ */
+static const char *const sc_net[] = {
+	"connect", "getsockname", "getpeername", "set_robust_list", "rseq",
+	"sched_yield", "sched_getaffinity", "pipe2", "uname", "getuid",
+	"getgid", "getegid",
 };
 
 #ifdef SANDBOX_SANITIZER
@@ -322,9 +346,11 @@ landlock_enter(enum sandbox_kind kind, const char *db_path, char *err,
 	attr.handled_access_fs = fs;
 	attr_size = sizeof(attr.handled_access_fs);
 	if (abi >= 4) {
-		/* No TCP bind or connect at all (no rule grants one). */
+		/* No TCP bind or connect at all (no rule grants one);
+		 * a publisher connects to its NATS servers, never binds. */
 		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
-		    LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		    (kind == SANDBOX_WEBHOOK_NET ? 0 :
+		    LANDLOCK_ACCESS_NET_CONNECT_TCP);
 		attr_size = offsetof(struct ll_ruleset_attr, scoped);
 	}
 	if (abi >= 6) {
@@ -340,13 +366,20 @@ landlock_enter(enum sandbox_kind kind, const char *db_path, char *err,
 		    " (ABI %d): %s", abi, strerror(errno));
 		goto done;
 	}
-	db_rights = (kind == SANDBOX_WEBHOOK ? LL_DB_WEBHOOK : LL_DB_DECIDE) &
+	db_rights = (kind != SANDBOX_DECIDE ? LL_DB_WEBHOOK : LL_DB_DECIDE) &
 	    fs;
 	if (ll_allow(ruleset, dir, db_rights, err, errsz) != 0)
 		goto done;
 	for (i = 0; i < sizeof(ll_read_files) / sizeof(ll_read_files[0]); i++)
 		if (ll_allow(ruleset, ll_read_files[i],
 		    LANDLOCK_ACCESS_FS_READ_FILE, err, errsz) != 0)
+			goto done;
+	/* A publisher's reconnects look its servers' names up again. */
+	for (i = 0; kind == SANDBOX_WEBHOOK_NET && i < NELEM(ll_net_files);
+	    i++)
+		if (access(ll_net_files[i], R_OK) == 0 && ll_allow(ruleset,
+		    ll_net_files[i], LANDLOCK_ACCESS_FS_READ_FILE, err,
+		    errsz) != 0)
 			goto done;
 #ifdef SANDBOX_SANITIZER
 	if (realpath("/proc/self/exe", dir) == NULL || ll_allow(ruleset, dir,
@@ -386,8 +419,6 @@ sc_allow(scmp_filter_ctx ctx, const char *const *list, size_t n, char *err,
 	return 0;
 }
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* Installs the allow-list for kind. Returns 0, or -1 with err set. */
 static int
 seccomp_enter(enum sandbox_kind kind, pid_t child, char *err, size_t errsz)
@@ -408,9 +439,24 @@ seccomp_enter(enum sandbox_kind kind, pid_t child, char *err, size_t errsz)
 		goto done;
 	}
 	if (sc_allow(ctx, sc_common, NELEM(sc_common), err, errsz) != 0 ||
-	    (kind == SANDBOX_WEBHOOK && sc_allow(ctx, sc_webhook,
-	    NELEM(sc_webhook), err, errsz) != 0))
+	    (kind != SANDBOX_DECIDE && sc_allow(ctx, sc_webhook,
+	    NELEM(sc_webhook), err, errsz) != 0) ||
+	    (kind == SANDBOX_WEBHOOK_NET && sc_allow(ctx, sc_net,
+	    NELEM(sc_net), err, errsz) != 0))
 		goto done;
+	if (kind == SANDBOX_WEBHOOK_NET && (
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_INET, 0))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_INET6, 0))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+	    SCMP_SYS(clone3), 0)) != 0)) {
+		snprintf(err, errsz, "seccomp: cannot add a rule: %s",
+		    strerror(-r));
+		goto done;
+	}
 #ifdef SANDBOX_SANITIZER
 	if (sc_allow(ctx, sc_sanitizer, NELEM(sc_sanitizer), err, errsz) != 0)
 		goto done;

@@ -20,7 +20,10 @@ enum sandbox_kind {
 	SANDBOX_DECIDE,		/* authorizer and check endpoint only: reads
 				 * the database (and SQLite's -wal and -shm) */
 	SANDBOX_WEBHOOK		/* also applies webhooks: creates, writes and
-				 * removes files in the database's directory */
+				 * removes files in the database's directory */,
+	SANDBOX_WEBHOOK_NET	/* SANDBOX_WEBHOOK that also publishes to NATS
+				 * (docs/multihost.md): TCP connections, the
+				 * client library's threads, name lookups */
 };
 
 /*

@@ -595,3 +595,72 @@ store_import_end(struct store *s, int commit)
 	return db_end(s, commit);
 }
 
+
+/* The snapshot's sections, in import's order, and their queries. */
+static const char *const export_sql[STORE_EXPORT_SECTIONS] = {
+	"SELECT * FROM \"user\" ORDER BY id",
+	"SELECT * FROM organization ORDER BY id",
+	"SELECT * FROM member ORDER BY id",
+	"SELECT * FROM session ORDER BY id",
+	"SELECT * FROM apikey ORDER BY id",
+};
+
+struct export_walk {
+	int			 section;
+	store_export_fn		 fn;
+	void			*ctx;
+};
+
+static int
+export_row(void *ctx, sqlite3_stmt *st)
+{
+	struct export_walk *w = ctx;
+	struct store_export_col c[STORE_EXPORT_MAX_COLS];
+	int i, n = sqlite3_column_count(st);
+
+	if (n > STORE_EXPORT_MAX_COLS)
+		return -1;
+	for (i = 0; i < n; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].name = sqlite3_column_name(st, i);
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_NULL:
+			c[i].type = STORE_EXPORT_NULL;
+			break;
+		case SQLITE_INTEGER:
+			c[i].type = STORE_EXPORT_INT;
+			c[i].i = sqlite3_column_int64(st, i);
+			break;
+		case SQLITE_FLOAT:
+			c[i].type = STORE_EXPORT_REAL;
+			c[i].d = sqlite3_column_double(st, i);
+			break;
+		default:
+			c[i].type = STORE_EXPORT_TEXT;
+			c[i].t = (const char *)sqlite3_column_text(st, i);
+			if (c[i].t == NULL)
+				c[i].type = STORE_EXPORT_NULL;
+			break;
+		}
+	}
+	return w->fn(w->ctx, w->section, c, n);
+}
+
+int
+store_export(struct store *s, store_export_fn fn, void *ctx)
+{
+	struct export_walk w = { 0, fn, ctx };
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_begin(s, DB_TX_READ)) != 0)
+		return rc;
+	for (w.section = 0; w.section < STORE_EXPORT_SECTIONS; w.section++) {
+		if ((st = db_stmt(s, export_sql[w.section])) == NULL ||
+		    db_each(s, st, "export", export_row, &w) != 0) {
+			db_abort(s);
+			return -1;
+		}
+	}
+	return db_end(s, 0) == 0 ? 0 : -1;
+}

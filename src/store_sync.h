@@ -117,4 +117,34 @@ int	store_import_object(struct store *s, const struct store_object *o,
 	    enum store_outcome *out) UTIL_MUST_CHECK;
 int	store_import_end(struct store *s, int commit) UTIL_MUST_CHECK;
 
+/*
+ * Export (`authgate export`, the snapshot import reads back): every row
+ * of user, organization, member, session and apikey, in that order, in
+ * one read snapshot, handed to fn column by column (names as in the
+ * table; values copied before the next row). Holds tokens and key
+ * hashes: the caller writes them only where the admin asked. Returns 0,
+ * -2 busy, -1 error or when fn returned non-zero.
+ */
+#define STORE_EXPORT_SECTIONS	5
+#define STORE_EXPORT_MAX_COLS	64	/* better-auth's apikey has ~25 */
+
+enum store_export_type {
+	STORE_EXPORT_NULL = 0, STORE_EXPORT_INT, STORE_EXPORT_REAL,
+	STORE_EXPORT_TEXT
+};
+
+struct store_export_col {
+	const char		*name;
+	enum store_export_type	 type;
+	int64_t			 i;
+	double			 d;
+	const char		*t;
+};
+
+typedef int (*store_export_fn)(void *ctx, int section,
+	    const struct store_export_col *c, int n);
+
+int	store_export(struct store *s, store_export_fn fn, void *ctx)
+	    UTIL_MUST_CHECK;
+
 #endif

@@ -326,15 +326,21 @@ result(struct webhook_result *r, int status, const char *reason,
 	snprintf(r->message, sizeof(r->message), "%s", message);
 }
 
-void
-webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
-    void *store_ctx, const struct webhook_headers *h, char *body, size_t n,
-    struct webhook_result *r)
+/*
+ * The part of a delivery after its bytes are verified: parse, choose the
+ * type and event id, check the body's age, normalize, apply. type_hdr is
+ * a signed or body-checked type (may be NULL), signed_id an id the
+ * signature covered (NULL: the body's id, else its hash); need_time says
+ * the signature covered no time, so the body must carry one. Fills r.
+ */
+static void
+apply_verified(webhook_store_fn open_store, void *store_ctx,
+    const char *type_hdr, const char *signed_id, int need_time,
+    const char *body, size_t n, struct webhook_result *r)
 {
 	struct store *s;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	const cJSON *t, *data;
-	enum webhook_verdict v;
 	struct event_norm nm;
 	cJSON *root = NULL;
 	const char *type = NULL;
@@ -343,23 +349,7 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 	int64_t ems = 0, now_ms = util_now_ms();
 	int rc, has_ems, found = 0;
 
-	memset(r, 0, sizeof(*r));
 	memset(&nm, 0, sizeof(nm));
-	result(r, 503, "internal", "Service Unavailable - internal error");
-	if (ws->n == 0) {
-		result(r, 503, "no_secret", "Service Unavailable - webhook"
-		    " secret not configured");
-		goto out;
-	}
-	v = webhook_verify(ws, h, body, n, now_ms / 1000);
-	if (v != WEBHOOK_OK) {
-		result(r, 400, webhook_verdict_name(v), v == WEBHOOK_STALE ?
-		    "Bad Request - timestamp outside tolerance" :
-		    "Bad Request - invalid signature");
-		goto out;
-	}
-
-	/* Verified: now, and only now, parse. */
 	root = cJSON_ParseWithLength(body, n);
 	if (!cJSON_IsObject(root)) {
 		result(r, 400, "json_malformed", "Bad Request - malformed JSON");
@@ -369,15 +359,15 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 	    "type")) || cJSON_IsString(t = cJSON_GetObjectItemCaseSensitive(
 	    root, "event")))
 		type = t->valuestring;
-	if (h->event != NULL && h->event[0] != '\0') {
+	if (type_hdr != NULL && type_hdr[0] != '\0') {
 		/* Invariant: the unsigned X-Optare-Event header may name the
 		 * type only where the signed body does not contradict it. */
-		if (type != NULL && strcmp(type, h->event) != 0) {
+		if (type != NULL && strcmp(type, type_hdr) != 0) {
 			result(r, 400, "type_mismatch", "Bad Request -"
 			    " X-Optare-Event differs from the body's type");
 			goto out;
 		}
-		type = h->event;
+		type = type_hdr;
 	}
 	if (type == NULL || strlen(type) >= sizeof(r->type) ||
 	    !util_header_value_ok(type, strlen(type))) {
@@ -388,9 +378,11 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 	memcpy(r->type, type, strlen(type) + 1);
 
 	/* Event id: the signed header, else the body's id, else its hash. */
-	if (h->id != NULL && h->optare_signature == NULL) {
-		/* webhook_verify took it only at most WEBHOOK_MAX_EVENT_ID */
-		if (util_copy(r->id, sizeof(r->id), h->id, strlen(h->id)) != 0) {
+	if (signed_id != NULL) {
+		if (strlen(signed_id) > WEBHOOK_MAX_EVENT_ID ||
+		    !util_header_value_ok(signed_id, strlen(signed_id)) ||
+		    util_copy(r->id, sizeof(r->id), signed_id,
+		    strlen(signed_id)) != 0) {
 			result(r, 400, "id_malformed", "Bad Request - event id");
 			goto out;
 		}
@@ -409,7 +401,7 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 	 * applied, so a replay cannot outlive the record of its event id.
 	 * Optare signatures cover no time of their own: the body's must. */
 	has_ems = event_time(root, &ems);
-	if (!has_ems && h->optare_signature != NULL) {
+	if (!has_ems && need_time) {
 		result(r, 400, "timestamp_missing", "Bad Request - an"
 		    " Optare-signed event needs a timestamp");
 		goto out;
@@ -454,7 +446,139 @@ webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
 out:
 	event_norm_free(&nm);
 	cJSON_Delete(root);
+}
+
+void
+webhook_handle(const struct webhook_secrets *ws, webhook_store_fn open_store,
+    void *store_ctx, const struct webhook_headers *h, char *body, size_t n,
+    struct webhook_result *r)
+{
+	webhook_handle_pub(ws, open_store, store_ctx, NULL, NULL, h, body, n,
+	    r);
+}
+
+void
+webhook_handle_pub(const struct webhook_secrets *ws,
+    webhook_store_fn open_store, void *store_ctx, webhook_publish_fn pub,
+    void *pub_ctx, const struct webhook_headers *h, char *body, size_t n,
+    struct webhook_result *r)
+{
+	enum webhook_verdict v;
+
+	memset(r, 0, sizeof(*r));
+	result(r, 503, "internal", "Service Unavailable - internal error");
+	if (ws->n == 0) {
+		result(r, 503, "no_secret", "Service Unavailable - webhook"
+		    " secret not configured");
+		goto out;
+	}
+	v = webhook_verify(ws, h, body, n, util_now_ms() / 1000);
+	if (v != WEBHOOK_OK) {
+		result(r, 400, webhook_verdict_name(v), v == WEBHOOK_STALE ?
+		    "Bad Request - timestamp outside tolerance" :
+		    "Bad Request - invalid signature");
+		goto out;
+	}
+	/* Verified: now, and only now, parse. webhook_verify took the
+	 * webhook-id only at most WEBHOOK_MAX_EVENT_ID. */
+	apply_verified(open_store, store_ctx, h->event,
+	    h->id != NULL && h->optare_signature == NULL ? h->id : NULL,
+	    h->optare_signature != NULL, body, n, r);
+	/* Invariant: a 2xx with publishing on means "in the stream too";
+	 * a duplicate is published again (the stream deduplicates by id),
+	 * so an earlier commit whose publish failed is completed now. */
+	if (r->status == 200 && pub != NULL &&
+	    pub(pub_ctx, r->id, r->type, body, n) != 0)
+		result(r, 503, "stream_unavailable", "Service Unavailable -"
+		    " event stream unavailable, retry");
+out:
 	/* Invariant: the body (tokens, raw keys) does not outlive us. */
 	OPENSSL_cleanse(body, n);
 }
 
+/* The bytes a cluster signature covers; see webhook.h. */
+static int
+cluster_mac(const unsigned char *key, size_t kn, const char *id,
+    const char *type, const char *body, size_t n, unsigned char out[32])
+{
+	char head[WEBHOOK_MAX_EVENT_ID + 128];
+	int k;
+
+	if (!util_header_value_ok(id, strlen(id)) ||
+	    !util_header_value_ok(type, strlen(type)))
+		return -1;
+	k = snprintf(head, sizeof(head), "%s\n%s\n%s\n", WEBHOOK_CLUSTER_V1,
+	    id, type);
+	if (k < 0 || (size_t)k >= sizeof(head))
+		return -1;
+	return mac3(key, kn, head, (size_t)k, body, n, NULL, 0, out);
+}
+
+int
+webhook_cluster_sign(const unsigned char *key, size_t kn, const char *id,
+    const char *type, const char *body, size_t n,
+    char out[WEBHOOK_CLUSTER_SIG_LEN + 1])
+{
+	unsigned char mac[32];
+
+	if (kn == 0 || cluster_mac(key, kn, id, type, body, n, mac) != 0)
+		return -1;
+	memcpy(out, "v1=", 3);
+	util_hex(mac, 32, out + 3);
+	out[WEBHOOK_CLUSTER_SIG_LEN] = '\0';
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return 0;
+}
+
+enum webhook_verdict
+webhook_cluster_verify(const unsigned char *key, size_t kn, const char *id,
+    const char *type, const char *sig, const char *body, size_t n)
+{
+	unsigned char want[32], got[32];
+	enum webhook_verdict v = WEBHOOK_MISMATCH;
+	size_t i;
+
+	if (id == NULL || type == NULL || sig == NULL)
+		return WEBHOOK_NO_SIGNATURE;
+	if (strlen(sig) != WEBHOOK_CLUSTER_SIG_LEN ||
+	    strncmp(sig, "v1=", 3) != 0 || id[0] == '\0' ||
+	    strlen(id) > WEBHOOK_MAX_EVENT_ID || type[0] == '\0' ||
+	    strlen(type) >= 64)
+		return WEBHOOK_MALFORMED;
+	for (i = 0; i < 32; i++) {
+		int hi = hexval(sig[3 + 2 * i]), lo = hexval(sig[4 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return WEBHOOK_MALFORMED;
+		got[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (kn == 0 || cluster_mac(key, kn, id, type, body, n, want) != 0)
+		v = WEBHOOK_MALFORMED;
+	else if (CRYPTO_memcmp(want, got, 32) == 0)
+		v = WEBHOOK_OK;
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(got, sizeof(got));
+	return v;
+}
+
+void
+webhook_follow(const unsigned char *key, size_t kn,
+    webhook_store_fn open_store, void *store_ctx, const char *id,
+    const char *type, const char *sig, char *body, size_t n,
+    struct webhook_result *r)
+{
+	enum webhook_verdict v;
+
+	memset(r, 0, sizeof(*r));
+	result(r, 503, "internal", "Service Unavailable - internal error");
+	v = webhook_cluster_verify(key, kn, id, type, sig, body, n);
+	if (v != WEBHOOK_OK) {
+		result(r, 400, webhook_verdict_name(v), "invalid cluster"
+		    " signature");
+		goto out;
+	}
+	/* Verified by the cluster key: the id and type are signed. The
+	 * original delivery's time was checked where it was received. */
+	apply_verified(open_store, store_ctx, type, id, 0, body, n, r);
+out:
+	OPENSSL_cleanse(body, n);
+}

@@ -116,4 +116,55 @@ void	webhook_handle(const struct webhook_secrets *ws,
 	    webhook_store_fn open_store, void *store_ctx,
 	    const struct webhook_headers *h, char *body, size_t n,
 	    struct webhook_result *r);
+/*
+ * Publishes a delivery that was just committed (bus.c through gate.c):
+ * id and type as applied, the verified raw body. Returns 0 once the
+ * stream holds it, -1 otherwise.
+ */
+typedef int (*webhook_publish_fn)(void *ctx, const char *id,
+	    const char *type, const char *body, size_t n);
+
+/*
+ * webhook_handle, and after a 200 (also for a duplicate, a stale or an
+ * unknown event) pub when it is not NULL: if pub fails the answer is 503
+ * "stream_unavailable" (the change is committed here; the IdP's retry
+ * is a duplicate locally and is published again).
+ */
+void	webhook_handle_pub(const struct webhook_secrets *ws,
+	    webhook_store_fn open_store, void *store_ctx,
+	    webhook_publish_fn pub, void *pub_ctx,
+	    const struct webhook_headers *h, char *body, size_t n,
+	    struct webhook_result *r);
+
+/*
+ * Cluster signatures (multi-host, docs/multihost.md): HMAC-SHA256 with
+ * the cluster key over "authgate-cluster-v1\n" id "\n" type "\n" body,
+ * written "v1=" + 64 lowercase hex. id and type hold no control bytes,
+ * so the pieces cannot be shifted into one another. No timestamp: a
+ * follower may apply a message long after the IdP signed it; the stream's
+ * retention and the event log bound replays.
+ */
+#define WEBHOOK_CLUSTER_V1	"authgate-cluster-v1"
+#define WEBHOOK_CLUSTER_SIG_LEN	(3 + 64)
+
+/* Signs; returns 0, or -1 (no key, an id or type with control bytes). */
+int	webhook_cluster_sign(const unsigned char *key, size_t kn,
+	    const char *id, const char *type, const char *body, size_t n,
+	    char out[WEBHOOK_CLUSTER_SIG_LEN + 1]) UTIL_MUST_CHECK;
+
+/* Verifies in constant time; any NULL argument is WEBHOOK_NO_SIGNATURE. */
+enum webhook_verdict webhook_cluster_verify(const unsigned char *key,
+	    size_t kn, const char *id, const char *type, const char *sig,
+	    const char *body, size_t n);
+
+/*
+ * A follower's message: verified with the cluster key (else 400 with the
+ * verdict as reason, nothing parsed or opened), then applied exactly as
+ * a webhook delivery (same checks, same store_apply_event) under the
+ * signed id and type. body is wiped before return. Fills r.
+ */
+void	webhook_follow(const unsigned char *key, size_t kn,
+	    webhook_store_fn open_store, void *store_ctx, const char *id,
+	    const char *type, const char *sig, char *body, size_t n,
+	    struct webhook_result *r);
 #endif

@@ -88,9 +88,14 @@ child_main(int fd, struct gate *g)
 	struct block b;
 	char *body;
 	size_t n;
+	char err[512];
 	int r, rc = 1;
 
-	if (sandbox_start(SANDBOX_WEBHOOK, g->cfg->db, 0))
+	/* A publisher connects before its sandbox closes the network. */
+	if ((r = gate_bus_open(g, "authgate-webhook", err, sizeof(err))) < 0)
+		log_msg("%s; deliveries get 503", err);
+	if (sandbox_start(r > 0 ? SANDBOX_WEBHOOK_NET : SANDBOX_WEBHOOK,
+	    g->cfg->db, 0))
 		return 2;
 	if ((body = malloc(g->cfg->max_body + 1)) == NULL)
 		return 1;

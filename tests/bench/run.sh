@@ -10,7 +10,17 @@
 # bounds (a locked store, a held write lock, a body never read, slow
 # clients beside check requests). Asserts nothing about speed: exits
 # non-zero only when something could not run.
+# Last, tests/bench/nats.sh: the multi-host figures (propagation delay
+# and ingest rate with a JetStream cluster in the path); BENCH_ONLY=nats
+# runs it alone.
 cd "$(dirname "$0")/../.." || exit 2
+if [ "${BENCH_ONLY:-}" = nats ]; then
+	exec bash tests/bench/nats.sh
+fi
 nice -n 10 python3 tests/bench/bench.py || exit $?
 echo
-exec bash tests/bench/liveness.sh
+bash tests/bench/liveness.sh || exit $?
+if [ -z "${BENCH_ONLY:-}" ] || echo nats | grep -Eq -- "$BENCH_ONLY"; then
+	echo
+	exec bash tests/bench/nats.sh
+fi

@@ -13,6 +13,8 @@
 #   cli.sh          checks on command-line runs
 #   walkthrough.sh  README and docs/ walkthroughs against `make run`
 #   fcgi_client.py  a FastCGI client for what cgi-fcgi cannot do
+#   nats.sh         a three-node NATS cluster and hosts beside it (multi-host)
+#   nats_pub.py     a raw NATS publisher (messages injected into the stream)
 
 set -u
 T_ROOT=${AUTHGATE_TEST_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

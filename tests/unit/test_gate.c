@@ -216,6 +216,30 @@ test_ops(void)
 	gate_fini(&g);
 }
 
+/*
+ * Multi-host: a process connects to NATS only when publishing is on AND
+ * it applies deliveries (a secret is configured): an authorizer-only
+ * process never does, whatever the settings.
+ */
+static void
+test_bus(void)
+{
+	static struct bus_config off, on;
+	struct gate g;
+	char err[256];
+
+	on.enabled = 1;
+	gate_init(&g, &cfg, &az, &one);
+	T_EQ_INT("gate-bus-001", gate_bus_open(&g, "t", err, sizeof(err)), 0);
+	gate_set_bus(&g, &off);
+	T_EQ_INT("gate-bus-002", gate_bus_open(&g, "t", err, sizeof(err)), 0);
+	gate_init(&g, &cfg, &az, &none);
+	gate_set_bus(&g, &on);
+	T_EQ_INT("gate-bus-003", gate_bus_open(&g, "t", err, sizeof(err)), 0);
+	T_CHECK("gate-bus-004", g.bus == NULL);
+	gate_fini(&g);
+}
+
 int
 main(void)
 {
@@ -231,5 +255,6 @@ main(void)
 	test_plan();
 	test_answers();
 	test_ops();
+	test_bus();
 	return t_done("test_gate");
 }

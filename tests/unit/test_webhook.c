@@ -211,6 +211,54 @@ run_optare(const cJSON *section)
 	}
 }
 
+/* Cluster signatures: a vector computed by Python's hmac, then every
+ * signed piece changed in turn. */
+static void
+test_cluster(void)
+{
+	static const unsigned char key[33] = "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk";
+	static const unsigned char other[33] = "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkj";
+	const char *body = "{\"a\":1}";
+	char sig[WEBHOOK_CLUSTER_SIG_LEN + 1], bad[WEBHOOK_CLUSTER_SIG_LEN + 1];
+	size_t n = strlen(body);
+
+	T_EQ_INT("wh-cl-001", webhook_cluster_sign(key, 32, "evt_1",
+	    "session.revoked", body, n, sig), 0);
+	T_EQ_STR("wh-cl-002", sig, "v1=0e75f179b2b257c10dd17fe9e0f065c0d4febd9"
+	    "f9e0851f2377c6c4951444b5b");
+	T_EQ_INT("wh-cl-003", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.revoked", sig, body, n), WEBHOOK_OK);
+	T_EQ_INT("wh-cl-004", webhook_cluster_verify(other, 32, "evt_1",
+	    "session.revoked", sig, body, n), WEBHOOK_MISMATCH);
+	T_EQ_INT("wh-cl-005", webhook_cluster_verify(key, 32, "evt_2",
+	    "session.revoked", sig, body, n), WEBHOOK_MISMATCH);
+	T_EQ_INT("wh-cl-006", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.created", sig, body, n), WEBHOOK_MISMATCH);
+	T_EQ_INT("wh-cl-007", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.revoked", sig, "{\"a\":2}", n), WEBHOOK_MISMATCH);
+	/* an id/type boundary shifted into the other piece */
+	T_EQ_INT("wh-cl-008", webhook_cluster_verify(key, 32, "evt_1\nsession",
+	    ".revoked", sig, body, n), WEBHOOK_MALFORMED);
+	T_EQ_INT("wh-cl-009", webhook_cluster_verify(key, 32, NULL,
+	    "session.revoked", sig, body, n), WEBHOOK_NO_SIGNATURE);
+	T_EQ_INT("wh-cl-010", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.revoked", NULL, body, n), WEBHOOK_NO_SIGNATURE);
+	memcpy(bad, sig, sizeof(bad));
+	bad[10] = 'G';
+	T_EQ_INT("wh-cl-011", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.revoked", bad, body, n), WEBHOOK_MALFORMED);
+	T_EQ_INT("wh-cl-012", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.revoked", "v1=00", body, n), WEBHOOK_MALFORMED);
+	memcpy(bad, sig, sizeof(bad));
+	bad[3] = bad[3] == '0' ? '1' : '0';
+	T_EQ_INT("wh-cl-013", webhook_cluster_verify(key, 32, "evt_1",
+	    "session.revoked", bad, body, n), WEBHOOK_MISMATCH);
+	T_EQ_INT("wh-cl-014", webhook_cluster_verify(key, 0, "evt_1",
+	    "session.revoked", sig, body, n), WEBHOOK_MALFORMED);
+	T_EQ_INT("wh-cl-015", webhook_cluster_sign(key, 0, "evt_1",
+	    "session.revoked", body, n, sig), -1);
+}
+
 int
 main(void)
 {
@@ -326,6 +374,7 @@ main(void)
 	    "signature_mismatch");
 	T_EQ_STR("wh-041", webhook_verdict_name((enum webhook_verdict)99), "?");
 
+	test_cluster();
 	cJSON_Delete(root);
 	free(json);
 	return t_done("test_webhook");
