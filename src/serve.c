@@ -118,6 +118,17 @@ static const struct {
 	{ "--auth-secret-2-file", "AUTH_SECRET_2_FILE" },
 	{ "--auth-secret-3-file", "AUTH_SECRET_3_FILE" },
 	{ "--trust-cookie-cache", "AUTHGATE_TRUST_COOKIE_CACHE" },
+	{ "--nats-url", "AUTHGATE_NATS_URL" },
+	{ "--nats-subject", "AUTHGATE_NATS_SUBJECT" },
+	{ "--nats-stream", "AUTHGATE_NATS_STREAM" },
+	{ "--nats-creds", "AUTHGATE_NATS_CREDS" },
+	{ "--nats-ca", "AUTHGATE_NATS_CA" },
+	{ "--nats-cert", "AUTHGATE_NATS_CERT" },
+	{ "--nats-key", "AUTHGATE_NATS_KEY" },
+	{ "--nats-timeout-ms", "AUTHGATE_NATS_TIMEOUT_MS" },
+	{ "--nats-replicas", "AUTHGATE_NATS_REPLICAS" },
+	{ "--nats-max-age", "AUTHGATE_NATS_MAX_AGE" },
+	{ "--cluster-key-file", "AUTHGATE_CLUSTER_KEY_FILE" },
 };
 
 #define NENV	(sizeof(env_flags) / sizeof(env_flags[0]))
@@ -130,8 +141,12 @@ static const char usage_serve[] =
 "       [--health-path P] [--metrics-path P] [--state-file F]\n"
 "       [--fail-limit N] [--fail-window S] [--fail-cooldown S] [--public]\n"
 "       [--unsigned-sessions] [--nextauth-secret-file F]\n"
-"       [--auth-secret-file F] [--auth-secret-N-file F (N: 1-3)]\n"
-"       [--trust-cookie-cache 0|1]\n"
+"       [--auth-secret-file F] [--auth-secret-1-file F]\n"
+"       [--auth-secret-2-file F] [--auth-secret-3-file F]\n"
+"       [--trust-cookie-cache 0|1] [--nats-url U] [--nats-subject S]\n"
+"       [--nats-stream S] [--nats-creds F] [--nats-ca F] [--nats-cert F]\n"
+"       [--nats-key F] [--nats-timeout-ms N] [--nats-replicas N]\n"
+"       [--nats-max-age S] [--cluster-key-file F]\n"
 "ADDR is a loopback address (127.0.0.0/8 or [::1]) with :PORT, or an\n"
 "absolute unix socket path (mode 0660, owner U, group G); any other\n"
 "address (0.0.0.0:PORT, a LAN address) only with --public, which says\n"

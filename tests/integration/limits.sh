@@ -47,16 +47,19 @@ start() {
 	W="$U/webhooks/optare"
 }
 
-# stop: lighttpd and every authgate process it spawned are gone.
+# stop: lighttpd and every authgate process it spawned (its children;
+# other suites run beside this one) are gone.
 stop() {
-	local i
+	local i k kids alive
+	kids=$(pgrep -P "$T_LPID")
 	kill "$T_LPID" 2>/dev/null
 	for i in $(seq 1 100); do
-		! kill -0 "$T_LPID" 2>/dev/null &&
-		    ! pgrep -f "^$T_ROOT/build/asan/authgate\$" >/dev/null && return 0
+		alive=0
+		for k in $T_LPID $kids; do kill -0 "$k" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && return 0
 		sleep 0.1
 	done
-	pkill -9 -f "^$T_ROOT/build/asan/authgate\$"
+	kill -9 $kids 2>/dev/null
 	return 1
 }
 
@@ -64,7 +67,7 @@ for P in 2 4; do
 	start "$P" || { t_fail "setup-$P" "lighttpd did not start: $(cat "$T_DIR/state/error.log")"; t_finish; }
 	# the authorizer's processes (and the webhook's 2) share one file
 	sleep 0.3
-	n=$(pgrep -f "^$T_ROOT/build/asan/authgate\$" | wc -l)
+	n=$(pgrep -P "$T_LPID" -f "^$T_ROOT/build/asan/authgate\$" | wc -l)
 	t_same "procs-$P" "$n" "$((P + 2))"
 
 	# --- a quota of 7, spent by 20 concurrent requests: exactly 7 pass
