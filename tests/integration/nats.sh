@@ -7,7 +7,8 @@
 # a follower in a burst (every mirror ends with the same tables), the
 # stream unreachable (503, then the IdP's retry is published), forged and
 # unsigned messages on the bus (refused, logged, the follower goes on), and
-# a follower behind the stream's retention (a loud error, exit 3).
+# a follower behind the stream's retention (a loud error, exit 3), and
+# a follower stopped for a minute that catches up.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/webhook.sh"
 . "$(dirname "$0")/../lib/nats.sh"
@@ -193,6 +194,26 @@ t_same kill-004 "$(sqlite3 "${DB[c]}" "select name from user where id = 'u_mia'"
 t_same kill-005 "$(sqlite3 "${DB[b]}" "select count(*) from session where id like 's_b%'")" "$(sqlite3 "${DB[a]}" "select count(*) from session where id like 's_b%'")"
 t_ok kill-006 test -n "$(tables "${DB[a]}")"
 t_has kill-007 'follow: consumer host-b ' "$T_DIR/b/follow.log"
+
+# --- a follower stopped for a minute catches up: C's follower is stopped
+# while A takes a delivery every 3 s for 60 s, then started again
+kill "${FPID[c]}"
+wait "${FPID[c]}" 2>/dev/null
+for k in $(seq 1 20); do
+	send "minute-$k" 200 "$(wh_event user.updated "evt-min$k" '{"id":"u_mia","name":"Minute '"$k"'","updatedAt":"2026-07-01T00:00:'"$(printf %02d "$k")"'.000Z"}')"
+	sleep 3
+done
+t_same minute-021 "$(sqlite3 "${DB[c]}" "select name from user where id = 'u_mia'")" "Mia $BURST"
+t0=$(date +%s%N)
+follower c
+for _ in $(seq 1 150); do
+	[ "$(sqlite3 "${DB[c]}" "select name from user where id = 'u_mia'")" = "Minute 20" ] && break
+	sleep 0.1
+done
+echo "catch-up after a minute stopped: $(( ($(date +%s%N) - t0) / 1000000 )) ms for 20 events"
+t_same minute-022 "$(sqlite3 "${DB[c]}" "select name from user where id = 'u_mia'")" "Minute 20"
+for _ in $(seq 1 50); do same_everywhere && break; sleep 0.2; done
+t_ok minute-023 same_everywhere
 
 # --- a follower behind the stream's retention: a stream that keeps
 # messages one second; a message expires before this consumer starts
