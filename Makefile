@@ -28,7 +28,7 @@ nats_libs = $(if $(filter bus,$(1)),$(NATS_LIBS))
 # module links only what this list allows it, so a low layer that starts
 # calling a higher one fails to link (docs/ARCHITECTURE.md).
 MODULES	= util opt log metrics usage fcgi_proto request credential jwe stateless policy config sqlmem db schema \
-	  store_read store_sync store_admin store_member authz event reply webhook sandbox \
+	  store_read store_sync store_admin store_member authz_cred authz event reply webhook sandbox \
 	  bus admin doctor gate serve whproc serve_conn fcgi_server cli_util cli_key \
 	  cli_rule cli_check cli_member follow cli main schema_sql
 D_util	=
@@ -51,7 +51,8 @@ D_store_read = db schema
 D_store_sync = db util
 D_store_admin = db schema store_read util
 D_store_member = db
-D_authz	= credential db log policy request stateless store_read usage util
+D_authz_cred = credential db policy request stateless store_read usage util
+D_authz	= authz_cred credential db log policy request stateless store_read usage util
 D_event	= credential store_sync util
 D_webhook = event store_sync util
 D_sandbox = log

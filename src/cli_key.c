@@ -389,7 +389,6 @@ collect_key(void *ctx, const struct store_key_row *k)
 	char owner[STORE_MAX_ID + 16], org[STORE_MAX_ID + 1];
 	char rem[64], rate[48], last[UTIL_TIME_ISO_LEN + 16];
 	const char *row[KEY_COLS_N];
-	size_t i;
 
 	/* An organization's own key acts in that organization. */
 	snprintf(org, sizeof(org), "%s", k->org[0] ? k->org :
@@ -429,17 +428,6 @@ collect_key(void *ctx, const struct store_key_row *k)
 			return -1;
 		return 0;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		char **v = realloc(c->cells, cap * KEY_COLS_N * sizeof(*v));
-
-		if (v == NULL) {
-			c->oom = 1;
-			return -1;
-		}
-		c->cells = v;
-		c->cap = cap;
-	}
 	snprintf(owner, sizeof(owner), "%s:%s", k->owner_kind ==
 	    STORE_OWNER_USER ? "user" : k->owner_kind == STORE_OWNER_ORG ?
 	    "org" : "?", k->owner);
@@ -461,11 +449,11 @@ collect_key(void *ctx, const struct store_key_row *k)
 	row[9] = rem;
 	row[10] = rate;
 	row[11] = last;
-	for (i = 0; i < KEY_COLS_N; i++)
-		if ((c->cells[c->n * KEY_COLS_N + i] = cli_cell(row[i])) == NULL)
-			c->oom = 1;
-	c->n++;
-	return c->oom ? -1 : 0;
+	if (cli_table_add(&c->cells, &c->n, &c->cap, KEY_COLS_N, row) != 0) {
+		c->oom = 1;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -678,25 +666,14 @@ out:
 int
 cli_key_main(int argc, char **argv)
 {
-	const char *sub = argc > 2 ? argv[2] : NULL;
+	static const struct cli_sub subs[] = {
+		{ "create", key_create },
+		{ "list", key_list },
+		{ "revoke", key_revoke },
+		{ "rotate", key_rotate },
+		{ NULL, NULL }
+	};
 
-	if (sub == NULL)
-		return cli_failf("key", "which one: create, list, revoke or rotate? see 'authgate key"
-		    " --help'");
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || opt_wants_help(argc, argv, 3)) {
-		fputs(usage_key, stdout);
-		return 0;
-	}
-	if (strcmp(sub, "create") == 0)
-		return key_create(argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return key_list(argc, argv);
-	if (strcmp(sub, "revoke") == 0)
-		return key_revoke(argc, argv);
-	if (strcmp(sub, "rotate") == 0)
-		return key_rotate(argc, argv);
-	return cli_failf("key", "unknown subcommand '%.64s'; use create, list,"
-	    " revoke or rotate", sub);
+	return cli_dispatch("key", usage_key, subs, argc, argv);
 }
 

@@ -202,7 +202,6 @@ collect(void *ctx, const struct store_member_row *r)
 	struct list_ctx *c = ctx;
 	char id[32], who[STORE_MAX_EMAIL + 8];
 	const char *row[MEMBER_COLS_N];
-	size_t i;
 
 	if (c->json) {
 		cJSON *o = cJSON_CreateObject();
@@ -221,17 +220,6 @@ collect(void *ctx, const struct store_member_row *r)
 		cJSON_AddItemToArray(c->arr, o);
 		return 0;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		char **v = realloc(c->cells, cap * MEMBER_COLS_N * sizeof(*v));
-
-		if (v == NULL) {
-			c->oom = 1;
-			return -1;
-		}
-		c->cells = v;
-		c->cap = cap;
-	}
 	snprintf(id, sizeof(id), "%lld", r->id);
 	snprintf(who, sizeof(who), "%s:%s", r->user_id[0] ? "user" : "email",
 	    r->user_id[0] ? r->user_id : r->email);
@@ -241,17 +229,11 @@ collect(void *ctx, const struct store_member_row *r)
 	row[3] = r->org_id[0] ? r->org_id : "-";
 	row[4] = r->role[0] ? r->role : "-";
 	row[5] = r->created_at[0] ? r->created_at : "-";
-	for (i = 0; i < MEMBER_COLS_N; i++) {
-		c->cells[c->n * MEMBER_COLS_N + i] = cli_cell(row[i]);
-		if (c->cells[c->n * MEMBER_COLS_N + i] == NULL) {
-			cli_free_cells(c->cells, c->n * MEMBER_COLS_N + i);
-			c->cells = NULL;
-			c->n = c->cap = 0;
-			c->oom = 1;
-			return -1;
-		}
+	if (cli_table_add(&c->cells, &c->n, &c->cap, MEMBER_COLS_N,
+	    row) != 0) {
+		c->oom = 1;
+		return -1;
 	}
-	c->n++;
 	return 0;
 }
 
@@ -302,22 +284,12 @@ out:
 int
 cli_member_main(int argc, char **argv)
 {
-	const char *sub = argc > 2 ? argv[2] : NULL;
+	static const struct cli_sub subs[] = {
+		{ "add", member_add },
+		{ "list", member_list },
+		{ "remove", member_remove },
+		{ NULL, NULL }
+	};
 
-	if (sub == NULL)
-		return cli_failf("member", "which one: add, list or remove? see"
-		    " 'authgate member --help'");
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || opt_wants_help(argc, argv, 3)) {
-		fputs(usage_member, stdout);
-		return 0;
-	}
-	if (strcmp(sub, "add") == 0)
-		return member_add(argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return member_list(argc, argv);
-	if (strcmp(sub, "remove") == 0)
-		return member_remove(argc, argv);
-	return cli_failf("member", "unknown subcommand '%.64s'; use add, list"
-	    " or remove", sub);
+	return cli_dispatch("member", usage_member, subs, argc, argv);
 }

@@ -735,30 +735,30 @@ out:
 	return cli_admin_close(cmd, db, s, 0, rc);
 }
 
+static int
+rule_add(int argc, char **argv)
+{
+	return rule_write(argc, argv, 1);
+}
+
+static int
+rule_set(int argc, char **argv)
+{
+	return rule_write(argc, argv, 0);
+}
+
 int
 cli_rule_main(int argc, char **argv)
 {
-	const char *sub = argc > 2 ? argv[2] : NULL;
+	static const struct cli_sub subs[] = {
+		{ "list", rule_list },
+		{ "add", rule_add },
+		{ "set", rule_set },
+		{ "rm", rule_rm },
+		{ "test", rule_test },
+		{ NULL, NULL }
+	};
 
-	if (sub == NULL)
-		return cli_failf("rule", "which one: list, add, set, rm or test? see 'authgate rule"
-		    " --help'");
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0 || opt_wants_help(argc, argv, 3)) {
-		fputs(usage_rule, stdout);
-		return 0;
-	}
-	if (strcmp(sub, "list") == 0)
-		return rule_list(argc, argv);
-	if (strcmp(sub, "add") == 0)
-		return rule_write(argc, argv, 1);
-	if (strcmp(sub, "set") == 0)
-		return rule_write(argc, argv, 0);
-	if (strcmp(sub, "rm") == 0)
-		return rule_rm(argc, argv);
-	if (strcmp(sub, "test") == 0)
-		return rule_test(argc, argv);
-	return cli_failf("rule", "unknown subcommand '%.64s'; use list, add, set,"
-	    " rm or test", sub);
+	return cli_dispatch("rule", usage_rule, subs, argc, argv);
 }
 

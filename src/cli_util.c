@@ -19,6 +19,7 @@
 #include "admin.h"
 #include "cli_util.h"
 #include "config.h"
+#include "opt.h"
 #include "policy.h"
 #include "store.h"
 #include "store_admin.h"
@@ -136,6 +137,34 @@ cli_store_fail(const char *cmd, const char *db, struct store *s)
  * mistyped --db never leaves an empty file behind). Prints one line and
  * returns 2 when it is not, else 0.
  */
+int
+cli_dispatch(const char *cmd, const char *usage, const struct cli_sub *subs,
+    int argc, char **argv)
+{
+	const char *sub = argc > 2 ? argv[2] : NULL;
+	char names[256];
+	size_t i, n, len = 0;
+
+	if (sub != NULL && (strcmp(sub, "--help") == 0 ||
+	    strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0 ||
+	    opt_wants_help(argc, argv, 3))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	for (n = 0; subs[n].name != NULL; n++)
+		if (sub != NULL && strcmp(sub, subs[n].name) == 0)
+			return subs[n].fn(argc, argv);
+	names[0] = '\0';
+	for (i = 0; i < n && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", subs[i].name);
+	if (sub == NULL)
+		return cli_failf(cmd, "which one: %s? see 'authgate %s --help'",
+		    names, cmd);
+	return cli_failf(cmd, "unknown subcommand '%.64s'; use %s", sub,
+	    names);
+}
+
 void
 cli_usage_open(const char *db)
 {
@@ -313,6 +342,31 @@ cli_cell(const char *s)
 	char buf[STORE_MAX_NAME + STORE_MAX_ID + 8];
 
 	return strdup(cli_term(s, buf, sizeof(buf)));
+}
+
+int
+cli_table_add(char ***cells, size_t *n, size_t *cap, size_t ncol,
+    const char *const *row)
+{
+	size_t i, ncap;
+	char **v;
+
+	if (*n == *cap) {
+		ncap = *cap ? *cap * 2 : 16;
+		if ((v = realloc(*cells, ncap * ncol * sizeof(*v))) == NULL)
+			return -1;
+		*cells = v;
+		*cap = ncap;
+	}
+	for (i = 0; i < ncol; i++) {
+		if (((*cells)[*n * ncol + i] = cli_cell(row[i])) == NULL) {
+			while (i-- > 0)
+				free((*cells)[*n * ncol + i]);
+			return -1;
+		}
+	}
+	(*n)++;
+	return 0;
 }
 
 int

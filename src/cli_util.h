@@ -34,6 +34,21 @@ int	cli_store_fail(const char *cmd, const char *db, struct store *s);
  * `init` creates a database. */
 int	cli_db_exists(const char *cmd, const char *db);
 
+/* A subcommand of a command word ("key create"): its name and function,
+ * called with the whole argv. */
+struct cli_sub {
+	const char	*name;
+	int		(*fn)(int argc, char **argv);
+};
+
+/*
+ * Runs the subcommand argv[2] of cmd from subs (ended by a NULL name):
+ * prints usage for --help, -h, help or a --help further on; one error
+ * line naming the choices for none or an unknown one (exit 2).
+ */
+int	cli_dispatch(const char *cmd, const char *usage,
+	    const struct cli_sub *subs, int argc, char **argv);
+
 /* Maps the host's usage state of db (AUTHGATE_STATE_FILE, else db's
  * ".state" file) when it exists, for reading the counts; else a state of
  * this process only, so nothing is created by a command that reads. */
@@ -53,6 +68,11 @@ int	cli_match_flags(const char *cmd, int *flags);
 /* Output: dates, aligned tables, JSON, terminal-safe cells. */
 void	cli_time_text(const struct store_time *t, const char *absent,
 	    char *out, size_t outsz);
+/* Appends row (ncol texts, copied with cli_cell) to a table of *n rows
+ * in *cells, grown as needed. 0, or -1 out of memory (the table as it
+ * was). */
+int	cli_table_add(char ***cells, size_t *n, size_t *cap, size_t ncol,
+	    const char *const *row);
 void	cli_print_table(const char *const *head, size_t ncol, char **cells,
 	    size_t nrow);
 void	cli_free_cells(char **cells, size_t n);

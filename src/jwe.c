@@ -38,22 +38,6 @@ jwe_rc_name(enum jwe_rc rc)
 	}
 }
 
-static int
-b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 long
 jwe_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
 {
@@ -64,7 +48,7 @@ jwe_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
 	if (n % 4 == 1)
 		return -1;	/* no byte count ends there */
 	for (i = 0; i < n; i++) {
-		if ((v = b64url_val((unsigned char)in[i])) < 0)
+		if ((v = util_b64_val((unsigned char)in[i], 1)) < 0)
 			return -1;
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;

@@ -111,8 +111,8 @@ util_b64_encode(const unsigned char *in, size_t n, char *out, size_t outsz,
 	return o;
 }
 
-static int
-b64_val(unsigned char c)
+int
+util_b64_val(unsigned char c, int url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -120,9 +120,9 @@ b64_val(unsigned char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+')
+	if (c == (url ? '-' : '+'))
 		return 62;
-	if (c == '/')
+	if (c == (url ? '_' : '/'))
 		return 63;
 	return -1;
 }
@@ -141,7 +141,7 @@ util_b64_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
 	if (n >= 2 && in[n - 2] == '=')
 		pad++;
 	for (i = 0; i < n - pad; i++) {
-		int v = b64_val((unsigned char)in[i]);
+		int v = util_b64_val((unsigned char)in[i], 0);
 		if (v < 0)
 			return -1;
 		acc = acc << 6 | (uint32_t)v;

@@ -100,6 +100,10 @@ int64_t	util_mono_ms(void);
  */
 int	util_parse_u64(const char *s, size_t n, uint64_t *v) UTIL_MUST_CHECK;
 
+/* The value of one base64 digit (url: the base64url alphabet, '-' and
+ * '_' for 62 and 63), or -1 for anything else. */
+int	util_b64_val(unsigned char c, int url);
+
 /*
  * Maps path, a file of exactly size bytes that every process mapping it
  * shares (MAP_SHARED), and returns it with the file locked (flock
