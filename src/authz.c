@@ -227,10 +227,12 @@ after(struct authz *a, const struct authz_input *in,
     struct authz_decision *d)
 {
 	char addr[64];
-	int64_t now = util_now_ms(), retry;
+	int64_t now, retry;
 
+	/* the clock is read only here: an allow without limits costs none */
 	if (d->status == 200 && strcmp(d->id.method, "api_key") == 0 &&
 	    usage_limited(&d->key_limits)) {
+		now = util_now_ms();
 		switch (usage_key_use(d->id.api_key_id, &d->key_limits, now,
 		    a->count_uses, &retry)) {
 		case USAGE_OK:
@@ -259,7 +261,8 @@ after(struct authz *a, const struct authz_input *in,
 		usage_note(USAGE_NOTE_THROTTLED);
 	else if (d->status != 200 && in->client.n > 0 && d->reason != NULL &&
 	    failed_credential(d->reason) &&
-	    usage_client_failed(in->client.p, in->client.n, now)) {
+	    usage_client_failed(in->client.p, in->client.n,
+	    (now = util_now_ms()))) {
 		log_msg("throttle: client %s banned after too many failed"
 		    " credentials", log_clean(in->client.p, in->client.n,
 		    addr, sizeof(addr)));
