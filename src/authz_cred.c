@@ -213,6 +213,46 @@ found(int rc, struct authz_decision *d, const char *unknown,
 }
 
 /*
+ * A session lookup's result (rc, the row s) to the identity in d, kept
+ * in cache slot e under kind: the one reading of a session row,
+ * better-auth's or an Auth.js adapter's. Unknown, expired, a banned
+ * user or a value no header can carry is a deny.
+ */
+static enum auth_rc
+session_found(struct authz *a, int rc, const struct store_session *s,
+    struct authz_cached *e, char kind, const unsigned char dg[32],
+    struct authz_decision *d, int64_t now)
+{
+	int oversize = 0;
+
+	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
+		return AUTH_DENIED;
+	if (!s->expires.present || store_time_past(&s->expires, now)) {
+		authz_deny(d, 401, "session_expired",
+		    "Unauthorized - session expired");
+		return AUTH_DENIED;
+	}
+	if (banned(&s->user, now)) {
+		authz_deny(d, 403, "user_banned", "Forbidden - banned");
+		return AUTH_DENIED;
+	}
+	set_user(&d->id, &s->user);
+	memcpy(d->id.session_id, s->id, sizeof(d->id.session_id));
+	memcpy(d->id.method, "session", sizeof("session"));
+	if (util_time_format(s->expires.ms, d->id.expires_at,
+	    sizeof(d->id.expires_at)) != 0)
+		oversize = 1;	/* a date no header can carry */
+	set_member_org(&d->id, &s->org, NULL, &oversize);
+	if (s->oversize || s->user.oversize || oversize) {
+		authz_deny(d, 403, "identity_invalid",
+		    "Forbidden - invalid identity");
+		return AUTH_DENIED;
+	}
+	cache_put(a, e, kind, dg, &s->expires, &d->id);
+	return AUTH_OK;
+}
+
+/*
  * An identity from a stateless cookie: user, session id (jti, or the
  * cache's session.id), expiry, method "session"; no organization yet.
  * -1 when a value does not fit a header field.
@@ -320,8 +360,8 @@ authz_has_authjs_cookie(const struct slice *c)
 }
 
 enum auth_rc
-authz_by_session(struct authz *a, const char *v, size_t n, const struct slice *hdr,
-    struct authz_decision *d, int64_t now)
+authz_by_session(struct authz *a, const char *v, size_t n,
+    const struct slice *hdr, struct authz_decision *d, int64_t now)
 {
 	struct store_session s;
 	struct authz_cached *e;
@@ -329,7 +369,7 @@ authz_by_session(struct authz *a, const char *v, size_t n, const struct slice *h
 	size_t token_n = n;
 	enum cred_rc cr;
 	size_t i;
-	int rc, oversize = 0;
+	int rc;
 
 	e = cache_slot(a, v, n, dg);
 	if (cache_hit(a, e, 's', dg, now)) {
@@ -365,29 +405,7 @@ authz_by_session(struct authz *a, const char *v, size_t n, const struct slice *h
 			return rc > 0 ? AUTH_OK : AUTH_DENIED;
 	}
 	rc = store_session_find(a->store, v, token_n, &s);
-	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
-		return AUTH_DENIED;
-	if (!s.expires.present || store_time_past(&s.expires, now)) {
-		authz_deny(d, 401, "session_expired", "Unauthorized - session expired");
-		return AUTH_DENIED;
-	}
-	if (banned(&s.user, now)) {
-		authz_deny(d, 403, "user_banned", "Forbidden - banned");
-		return AUTH_DENIED;
-	}
-	set_user(&d->id, &s.user);
-	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
-	memcpy(d->id.method, "session", sizeof("session"));
-	if (util_time_format(s.expires.ms, d->id.expires_at,
-	    sizeof(d->id.expires_at)) != 0)
-		oversize = 1;	/* a date no header can carry */
-	set_member_org(&d->id, &s.org, NULL, &oversize);
-	if (s.oversize || s.user.oversize || oversize) {
-		authz_deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		return AUTH_DENIED;
-	}
-	cache_put(a, e, 's', dg, &s.expires, &d->id);
-	return AUTH_OK;
+	return session_found(a, rc, &s, e, 's', dg, d, now);
 }
 
 /*
@@ -404,7 +422,7 @@ by_authjs_db(struct authz *a, const char *v, size_t n,
 	struct store_session s;
 	struct authz_cached *e;
 	unsigned char dg[32];
-	int rc, oversize = 0;
+	int rc;
 
 	e = cache_slot(a, v, n, dg);
 	if (cache_hit(a, e, 'd', dg, now)) {
@@ -412,29 +430,7 @@ by_authjs_db(struct authz *a, const char *v, size_t n,
 		return AUTH_OK;
 	}
 	rc = store_authjs_session_find(a->store, v, n, &s);
-	if (!found(rc, d, "session_unknown", "Unauthorized - invalid session"))
-		return AUTH_DENIED;
-	if (!s.expires.present || store_time_past(&s.expires, now)) {
-		authz_deny(d, 401, "session_expired", "Unauthorized - session expired");
-		return AUTH_DENIED;
-	}
-	if (banned(&s.user, now)) {
-		authz_deny(d, 403, "user_banned", "Forbidden - banned");
-		return AUTH_DENIED;
-	}
-	set_user(&d->id, &s.user);
-	memcpy(d->id.session_id, s.id, sizeof(d->id.session_id));
-	memcpy(d->id.method, "session", sizeof("session"));
-	if (util_time_format(s.expires.ms, d->id.expires_at,
-	    sizeof(d->id.expires_at)) != 0)
-		oversize = 1;
-	set_member_org(&d->id, &s.org, NULL, &oversize);
-	if (s.oversize || s.user.oversize || oversize) {
-		authz_deny(d, 403, "identity_invalid", "Forbidden - invalid identity");
-		return AUTH_DENIED;
-	}
-	cache_put(a, e, 'd', dg, &s.expires, &d->id);
-	return AUTH_OK;
+	return session_found(a, rc, &s, e, 'd', dg, d, now);
 }
 
 /*

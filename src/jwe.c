@@ -41,28 +41,7 @@ jwe_rc_name(enum jwe_rc rc)
 long
 jwe_b64url_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
 {
-	uint32_t acc = 0;
-	size_t i, o = 0;
-	int bits = 0, v;
-
-	if (n % 4 == 1)
-		return -1;	/* no byte count ends there */
-	for (i = 0; i < n; i++) {
-		if ((v = util_b64_val((unsigned char)in[i], 1)) < 0)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= outsz)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits & 0xff);
-		}
-	}
-	/* Invariant: one spelling per byte string (canonical input). */
-	if ((acc & ((1u << bits) - 1)) != 0)
-		return -1;
-	return (long)o;
+	return util_b64url_decode(in, n, out, outsz);
 }
 
 int

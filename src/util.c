@@ -127,22 +127,19 @@ util_b64_val(unsigned char c, int url)
 	return -1;
 }
 
-long
-util_b64_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
+/* The digits of in (n, no padding) of one alphabet into out: -1 for a
+ * bad digit, an overflow or unused low bits that are not zero (one
+ * spelling per byte string). */
+static long
+b64_digits(const char *in, size_t n, int url, unsigned char *out,
+    size_t outsz)
 {
-	size_t i, o = 0, pad = 0;
+	size_t i, o = 0;
 	uint32_t acc = 0;
-	int bits = 0;
+	int bits = 0, v;
 
-	if (n % 4 != 0)
-		return -1;
-	if (n >= 1 && in[n - 1] == '=')
-		pad++;
-	if (n >= 2 && in[n - 2] == '=')
-		pad++;
-	for (i = 0; i < n - pad; i++) {
-		int v = util_b64_val((unsigned char)in[i], 0);
-		if (v < 0)
+	for (i = 0; i < n; i++) {
+		if ((v = util_b64_val((unsigned char)in[i], url)) < 0)
 			return -1;
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;
@@ -153,10 +150,32 @@ util_b64_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
 			out[o++] = (unsigned char)(acc >> bits & 0xff);
 		}
 	}
-	/* Invariant: the unused low bits must be zero (canonical input). */
 	if ((acc & ((1u << bits) - 1)) != 0)
 		return -1;
 	return (long)o;
+}
+
+long
+util_b64_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
+{
+	size_t pad = 0;
+
+	if (n % 4 != 0)
+		return -1;
+	if (n >= 1 && in[n - 1] == '=')
+		pad++;
+	if (n >= 2 && in[n - 2] == '=')
+		pad++;
+	return b64_digits(in, n - pad, 0, out, outsz);
+}
+
+long
+util_b64url_decode(const char *in, size_t n, unsigned char *out,
+    size_t outsz)
+{
+	if (n % 4 == 1)
+		return -1;	/* no byte count ends there */
+	return b64_digits(in, n, 1, out, outsz);
 }
 
 void

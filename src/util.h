@@ -100,6 +100,11 @@ int64_t	util_mono_ms(void);
  */
 int	util_parse_u64(const char *s, size_t n, uint64_t *v) UTIL_MUST_CHECK;
 
+/* Unpadded base64url (RFC 4648 section 5) of in (n bytes) into out:
+ * the byte count, or -1 for anything not canonical or too long. */
+long	util_b64url_decode(const char *in, size_t n, unsigned char *out,
+	    size_t outsz);
+
 /* The value of one base64 digit (url: the base64url alphabet, '-' and
  * '_' for 62 and 63), or -1 for anything else. */
 int	util_b64_val(unsigned char c, int url);
