@@ -272,13 +272,13 @@ fuzzers: $(FUZZ_BINS)
 
 asan: $(ASAN_BIN)
 
-# Man pages, from one source each (man/*.scd) by scdoc. scdoc is in
+# Man pages, from one source each (docs/man/*.scd) by scdoc. scdoc is in
 # DEBS_BUILD (make run/test install it as root); here it is only named.
 # HY 0: the man macros would hyphenate again after scdoc's .nh, and split
 # flags and variable names (--check-/path, AUTH-/GATE_DB) at line ends.
 MANPAGES = build/man/authgate.8 build/man/authgate.db.5
 man: $(MANPAGES)
-build/man/%: man/%.scd
+build/man/%: docs/man/%.scd
 	@command -v scdoc >/dev/null 2>&1 || { echo "make man: scdoc is" \
 	  "missing (apt-get install scdoc): cannot build $@" >&2; exit 1; }
 	@mkdir -p build/man

@@ -626,6 +626,9 @@ jwe_bacache_compact(const char *v, size_t n, jwe_mac_fn mac, void *ctx,
 	    util_parse_u64(js + d, i - d, &until) != 0)
 		goto out;
 	mn = i - e;	/* ,"expiresAt":N */
+	/* The shape around the signature: sig is the constant key text
+	 * ,"signature":" of better-auth's format, not a secret; the MAC
+	 * itself is compared with CRYPTO_memcmp below. */
 	if ((size_t)jn - i != sizeof(sig) - 1 + 43 + 2 ||
 	    memcmp(js + i, sig, sizeof(sig) - 1) != 0 ||
 	    js[jn - 2] != '"' || js[jn - 1] != '}' ||
